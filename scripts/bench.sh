@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Benchmark dagsafe against ruff's AIR003 rule on a synthetic Airflow DAG corpus.
+#
+# Usage: scripts/bench.sh [N_FILES] [SEED]        (defaults: 2000 42)
+#
+# Steps:
+#   1. cargo build --release in the repo root (binary: target/release/dagsafe)
+#   2. generate a deterministic corpus with scripts/gen_corpus.py into a temp dir
+#   3. time, RUNS times each after WARMUP untimed runs (best and median wall clock):
+#        dagsafe check --quiet --exit-zero --output-format concise CORPUS
+#        ruff check --select AIR003 --preview --no-cache --isolated --exit-zero --quiet CORPUS
+#   4. print files, MB, times, the dagsafe/ruff ratio and the diagnostic counts
+#
+# Environment knobs:
+#   RUNS=5 WARMUP=1      timed / untimed runs per tool
+#   PYTHON=python3       interpreter used for the generator, the timer and pip
+#   BENCH_TIMER=auto     auto (hyperfine if on PATH, else python) | python | hyperfine
+#   SKIP_DAGSAFE=1       skip the build and the dagsafe half (ruff only)
+#   SKIP_RUFF=1          skip the ruff half
+#   NO_PIP_INSTALL=1     never pip-install ruff when it is missing
+#   DAGSAFE_BIN=PATH     use this binary instead of <target dir>/release/dagsafe
+#   SKIP_BUILD=1         do not run cargo build (use an already built binary)
+#   KEEP_CORPUS=1        keep the temp dir (its path is printed)
+set -euo pipefail
+
+N_FILES="${1:-2000}"
+SEED="${2:-42}"
+RUNS="${RUNS:-5}"
+WARMUP="${WARMUP:-1}"
+PYTHON="${PYTHON:-python3}"
+BENCH_TIMER="${BENCH_TIMER:-auto}"
+
+die() { echo "bench: error: $*" >&2; exit 1; }
+info() { echo "bench: $*" >&2; }
+
+case "$N_FILES" in ''|*[!0-9]*) die "N_FILES must be a positive integer (got '$N_FILES')";; esac
+case "$SEED" in ''|*[!0-9]*) die "SEED must be a non-negative integer (got '$SEED')";; esac
+case "$RUNS" in ''|*[!0-9]*) die "RUNS must be a positive integer (got '$RUNS')";; esac
+case "$WARMUP" in ''|*[!0-9]*) die "WARMUP must be a non-negative integer (got '$WARMUP')";; esac
+[ "$N_FILES" -ge 1 ] || die "N_FILES must be >= 1"
+[ "$RUNS" -ge 1 ] || die "RUNS must be >= 1"
+[ $# -le 2 ] || die "usage: scripts/bench.sh [N_FILES] [SEED]"
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+command -v "$PYTHON" >/dev/null 2>&1 || die "'$PYTHON' not found (set PYTHON=...)"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/dagsafe-bench.XXXXXX")"
+cleanup() {
+    if [ "${KEEP_CORPUS:-0}" = "1" ]; then
+        info "keeping $WORK (KEEP_CORPUS=1)"
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+CORPUS="$WORK/corpus"
+
+# ---------------------------------------------------------------- timer setup
+if [ "$BENCH_TIMER" = "auto" ]; then
+    if command -v hyperfine >/dev/null 2>&1; then BENCH_TIMER=hyperfine; else BENCH_TIMER=python; fi
+fi
+case "$BENCH_TIMER" in
+    python) ;;
+    hyperfine) command -v hyperfine >/dev/null 2>&1 || die "BENCH_TIMER=hyperfine but hyperfine is not on PATH";;
+    *) die "BENCH_TIMER must be auto, python or hyperfine (got '$BENCH_TIMER')";;
+esac
+
+# time_cmd CMD... -> prints "BEST MEDIAN" (seconds) on stdout
+time_cmd() {
+    if [ "$BENCH_TIMER" = "hyperfine" ]; then
+        local json="$WORK/hyperfine.json" quoted
+        quoted="$(printf '%q ' "$@")"
+        hyperfine --style none --warmup "$WARMUP" --runs "$RUNS" --export-json "$json" "$quoted" >&2 \
+            || die "hyperfine failed for: $*"
+        "$PYTHON" -c 'import json, sys; r = json.load(open(sys.argv[1]))["results"][0]; print("%.4f %.4f" % (r["min"], r["median"]))' "$json" \
+            || die "could not read hyperfine results from $json"
+    else
+        local out
+        out="$("$PYTHON" "$SCRIPT_DIR/bench_timer.py" --runs "$RUNS" --warmup "$WARMUP" -- "$@")" \
+            || die "timing failed for: $*"
+        echo "${out% *}"   # drop the mean
+    fi
+}
+
+# ------------------------------------------------------------ build dagsafe
+DAGSAFE=""
+if [ "${SKIP_DAGSAFE:-0}" = "1" ]; then
+    info "SKIP_DAGSAFE=1: skipping the dagsafe build and timing"
+else
+    if [ "${SKIP_BUILD:-0}" = "1" ]; then
+        info "SKIP_BUILD=1: not running cargo build"
+    else
+        command -v cargo >/dev/null 2>&1 || die "cargo not found (needed to build dagsafe; SKIP_DAGSAFE=1 to skip)"
+        info "building dagsafe (cargo build --release) in $REPO_ROOT"
+        (cd "$REPO_ROOT" && cargo build --release) || die "cargo build --release failed"
+    fi
+    if [ -n "${DAGSAFE_BIN:-}" ]; then
+        DAGSAFE="$DAGSAFE_BIN"
+    else
+        TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+        case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$REPO_ROOT/$TARGET_DIR";; esac
+        DAGSAFE="$TARGET_DIR/release/dagsafe"
+    fi
+    [ -x "$DAGSAFE" ] || die "dagsafe binary not found (or not executable) at $DAGSAFE"
+fi
+
+# -------------------------------------------------------------- find ruff
+RUFF=()
+RUFF_SKIP_REASON=""
+find_ruff() {
+    if command -v ruff >/dev/null 2>&1; then
+        RUFF=(ruff)
+    elif "$PYTHON" -m ruff --version >/dev/null 2>&1; then
+        RUFF=("$PYTHON" -m ruff)
+    else
+        return 1
+    fi
+}
+if [ "${SKIP_RUFF:-0}" = "1" ]; then
+    RUFF_SKIP_REASON="SKIP_RUFF=1"
+elif ! find_ruff; then
+    if [ "${NO_PIP_INSTALL:-0}" = "1" ]; then
+        RUFF_SKIP_REASON="ruff is not installed and NO_PIP_INSTALL=1"
+    else
+        info "ruff not found; trying: $PYTHON -m pip install --quiet ruff"
+        if "$PYTHON" -m pip install --quiet ruff >&2 && find_ruff; then
+            :
+        else
+            RUFF_SKIP_REASON="ruff is not installed and 'pip install ruff' failed"
+        fi
+    fi
+fi
+if [ -z "$RUFF_SKIP_REASON" ] && ! "${RUFF[@]}" rule AIR003 >/dev/null 2>&1; then
+    RUFF_SKIP_REASON="$("${RUFF[@]}" --version 2>&1 | head -n1) does not know rule AIR003 (upgrade: pip install -U ruff)"
+fi
+if [ -n "$RUFF_SKIP_REASON" ]; then
+    info "skipping the ruff column: $RUFF_SKIP_REASON"
+    RUFF=()
+fi
+if [ -z "$DAGSAFE" ] && [ ${#RUFF[@]} -eq 0 ]; then
+    die "nothing to benchmark (dagsafe and ruff both skipped)"
+fi
+
+# --------------------------------------------------------- generate corpus
+info "generating corpus: $N_FILES files, seed $SEED -> $CORPUS"
+"$PYTHON" "$SCRIPT_DIR/gen_corpus.py" --seed "$SEED" --files "$N_FILES" --out "$CORPUS" --quiet \
+    || die "corpus generation failed"
+N_FOUND="$(find "$CORPUS" -type f -name '*.py' | wc -l | tr -d ' ')"
+[ "$N_FOUND" -eq "$N_FILES" ] || die "expected $N_FILES generated files, found $N_FOUND"
+SIZES="$(find "$CORPUS" -type f -name '*.py' -exec cat {} + | wc -l -c)"   # "LINES BYTES"
+read -r LINES BYTES <<<"$SIZES"
+MB="$(awk -v b="$BYTES" 'BEGIN { printf "%.2f", b / 1000000 }')"
+
+# ------------------------------------------------------------------ run
+DS_BEST="n/a"; DS_MED="n/a"; DS_COUNT="n/a"
+if [ -n "$DAGSAFE" ]; then
+    info "dagsafe: counting diagnostics"
+    if ! "$DAGSAFE" check --exit-zero --output-format concise "$CORPUS" >"$WORK/dagsafe.out" 2>"$WORK/dagsafe.err"; then
+        echo "bench: dagsafe check failed; its stderr:" >&2
+        sed -n '1,20p' "$WORK/dagsafe.err" | sed 's/^/  | /' >&2
+        die "'$DAGSAFE check --exit-zero --output-format concise CORPUS' exited non-zero"
+    fi
+    DS_COUNT="$(grep -c ': DS101 ' "$WORK/dagsafe.out" || true)"
+    info "dagsafe: timing ($WARMUP warm-up + $RUNS runs, timer: $BENCH_TIMER)"
+    T="$(time_cmd "$DAGSAFE" check --quiet --exit-zero --output-format concise "$CORPUS")"
+    read -r DS_BEST DS_MED <<<"$T" || die "could not time dagsafe"
+fi
+
+RUFF_BEST="n/a"; RUFF_MED="n/a"; RUFF_COUNT="n/a"
+if [ ${#RUFF[@]} -gt 0 ]; then
+    RUFF_ARGS=(check --select AIR003 --preview --no-cache --isolated --exit-zero)
+    info "ruff: counting diagnostics ($("${RUFF[@]}" --version 2>&1 | head -n1))"
+    if ! "${RUFF[@]}" "${RUFF_ARGS[@]}" --output-format concise "$CORPUS" >"$WORK/ruff.out" 2>"$WORK/ruff.err"; then
+        sed -n '1,20p' "$WORK/ruff.err" | sed 's/^/  | /' >&2
+        die "ruff check exited non-zero"
+    fi
+    # In preview mode ruff prints the rule name instead of the code in concise output.
+    RUFF_COUNT="$(grep -c -E 'AIR003|airflow-variable-get-outside-task' "$WORK/ruff.out" || true)"
+    info "ruff: timing ($WARMUP warm-up + $RUNS runs, timer: $BENCH_TIMER)"
+    T="$(time_cmd "${RUFF[@]}" "${RUFF_ARGS[@]}" --quiet "$CORPUS")"
+    read -r RUFF_BEST RUFF_MED <<<"$T" || die "could not time ruff"
+fi
+
+if [ "$DS_COUNT" = "0" ] && [ "$RUFF_COUNT" != "n/a" ] && [ "$RUFF_COUNT" != "0" ]; then
+    info "warning: dagsafe reported no DS101 diagnostics (ruff found $RUFF_COUNT); is 'dagsafe check' implemented?"
+fi
+
+ratio() {  # ratio A B -> A/B with 2 decimals, or n/a
+    case "$1$2" in *n/a*) echo "n/a"; return;; esac
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'
+}
+
+echo
+echo "== dagsafe benchmark =="
+printf '%-22s %s files, %s MB, %s lines (seed %s)\n' "corpus:" "$N_FILES" "$MB" "$LINES" "$SEED"
+printf '%-22s %s timed runs after %s warm-up, timer: %s, %s CPU(s)\n' "runs:" "$RUNS" "$WARMUP" "$BENCH_TIMER" "$(nproc 2>/dev/null || echo '?')"
+printf '%-22s %10s %10s %12s\n' "" "best (s)" "median (s)" "diagnostics"
+printf '%-22s %10s %10s %12s\n' "dagsafe (DS101)" "$DS_BEST" "$DS_MED" "$DS_COUNT"
+if [ -n "$RUFF_SKIP_REASON" ]; then
+    printf '%-22s skipped: %s\n' "ruff (AIR003)" "$RUFF_SKIP_REASON"
+else
+    printf '%-22s %10s %10s %12s\n' "ruff (AIR003)" "$RUFF_BEST" "$RUFF_MED" "$RUFF_COUNT"
+fi
+printf '%-22s best %s, median %s  (<1 means dagsafe is faster)\n' "ratio dagsafe/ruff:" \
+    "$(ratio "$DS_BEST" "$RUFF_BEST")" "$(ratio "$DS_MED" "$RUFF_MED")"

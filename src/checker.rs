@@ -1,0 +1,562 @@
+//! One pass over a module's tree. It builds the semantic model as it goes (bindings in
+//! source order, function bodies deferred until their enclosing scope is complete, as Python
+//! resolves globals at call time), tracks the execution context of every expression, and
+//! calls the enabled rules. Rules whose verdict depends on *when* code runs record a
+//! [`ParseTimeCandidate`]; [`Checker::finish`] keeps those that the call graph proves run at
+//! parse time.
+
+use ruff_python_ast::visitor::{self, Visitor};
+use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
+use ruff_source_file::LineIndex;
+use ruff_text_size::{Ranged, TextRange};
+
+use crate::diagnostic::{Diagnostic, Label};
+use crate::registry::Rule;
+use crate::rules;
+use crate::semantic::{
+    self, Binding, Class, Exec, FuncId, Function, FunctionKind, MODULE_SCOPE, ParseTimeReason,
+    ScopeId, ScopeKind, Semantic, Target,
+};
+use crate::settings::Settings;
+
+/// Where, within its execution context, an expression sits. Only used to word messages.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Site {
+    Body,
+    Decorator,
+    Default,
+}
+
+/// A finding that stands only if its code runs at parse time.
+#[derive(Clone, Debug)]
+pub struct ParseTimeCandidate {
+    pub rule: Rule,
+    pub exec: Exec,
+    pub site: Site,
+    pub range: TextRange,
+    /// What runs, as the message's subject, e.g. ``Variable.get("db_url")`` in backticks.
+    pub what: String,
+    /// What it costs, after the colon in the message.
+    pub consequence: &'static str,
+    pub help: String,
+}
+
+enum Deferred<'a> {
+    Function {
+        def: &'a ast::StmtFunctionDef,
+        id: FuncId,
+        scope: ScopeId,
+    },
+    Lambda {
+        lambda: &'a ast::ExprLambda,
+        scope: ScopeId,
+        function: Option<FuncId>,
+    },
+}
+
+pub struct Checker<'a> {
+    pub source: &'a str,
+    pub settings: &'a Settings,
+    pub semantic: Semantic<'a>,
+    exec: Exec,
+    site: Site,
+    scope: ScopeId,
+    function: Option<FuncId>,
+    deferred: Vec<Deferred<'a>>,
+    candidates: Vec<ParseTimeCandidate>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(source: &'a str, settings: &'a Settings) -> Self {
+        Checker {
+            source,
+            settings,
+            semantic: Semantic::new(),
+            exec: Exec::ParseTime,
+            site: Site::Body,
+            scope: MODULE_SCOPE,
+            function: None,
+            deferred: Vec::new(),
+            candidates: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn enabled(&self, rule: Rule) -> bool {
+        self.settings.rules.contains(rule)
+    }
+
+    /// The execution context of the code being visited.
+    pub fn exec(&self) -> Exec {
+        self.exec
+    }
+
+    pub fn site(&self) -> Site {
+        self.site
+    }
+
+    pub fn report_if_parse_time(&mut self, candidate: ParseTimeCandidate) {
+        if candidate.exec != Exec::TaskTime {
+            self.candidates.push(candidate);
+        }
+    }
+
+    #[allow(dead_code)]
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Visits the module, then every deferred function and lambda body.
+    pub fn check_module(&mut self, body: &'a [Stmt]) {
+        self.visit_body(body);
+        let mut next = 0;
+        while next < self.deferred.len() {
+            // Bodies deferred while visiting a deferred body are appended, and visited in turn.
+            match self.deferred[next] {
+                Deferred::Function { def, id, scope } => {
+                    self.scope = scope;
+                    self.function = Some(id);
+                    self.exec = self.semantic.functions[id].body_exec;
+                    self.site = Site::Body;
+                    self.visit_body(&def.body);
+                }
+                Deferred::Lambda {
+                    lambda,
+                    scope,
+                    function,
+                } => {
+                    self.scope = scope;
+                    self.function = function;
+                    // A lambda's body runs when something calls it: an operator's callable
+                    // or callback, at task time (AIRFLOW_FACTS.md, "When DAG-file code runs").
+                    self.exec = Exec::TaskTime;
+                    self.site = Site::Body;
+                    self.visit_expr(&lambda.body);
+                }
+            }
+            next += 1;
+        }
+    }
+
+    /// Resolves the parse-time candidates and returns every diagnostic, in source order.
+    pub fn finish(mut self, index: &LineIndex) -> Vec<Diagnostic> {
+        let reachability = self.semantic.reachability();
+        let candidates = std::mem::take(&mut self.candidates);
+        for candidate in candidates {
+            if let Some(reason) = reachability.parse_time_reason(candidate.exec) {
+                let diagnostic = self.parse_time_diagnostic(candidate, &reason, index);
+                self.diagnostics.push(diagnostic);
+            }
+        }
+        self.diagnostics
+            .sort_by_key(|d| (d.range.start(), d.range.end(), d.rule));
+        self.diagnostics
+    }
+
+    fn parse_time_diagnostic(
+        &self,
+        candidate: ParseTimeCandidate,
+        reason: &ParseTimeReason,
+        index: &LineIndex,
+    ) -> Diagnostic {
+        let site = match candidate.site {
+            Site::Body => "",
+            Site::Decorator => "in a decorator argument, ",
+            Site::Default => "in a parameter default, ",
+        };
+        let mut labels = Vec::new();
+        let context = match reason {
+            ParseTimeReason::ModuleLevel => match candidate.site {
+                Site::Body => "module level".to_string(),
+                Site::Decorator => "in a decorator argument".to_string(),
+                Site::Default => "in a parameter default".to_string(),
+            },
+            ParseTimeReason::Function { origin, calls } => {
+                let origin_text = origin.map(|id| {
+                    let function = &self.semantic.functions[id];
+                    let decorator = match function.kind {
+                        FunctionKind::TaskGroup => "@task_group",
+                        _ => "@dag",
+                    };
+                    (decorator, function.name)
+                });
+                match calls.last() {
+                    None => {
+                        let (decorator, name) = origin_text.unwrap_or(("@dag", "?"));
+                        format!("{site}in the body of {decorator} function `{name}`")
+                    }
+                    Some(&(_, innermost)) => {
+                        let from = match origin_text {
+                            Some((decorator, name)) => format!("{decorator} `{name}`"),
+                            None => "module level".to_string(),
+                        };
+                        let chain: Vec<String> = calls
+                            .iter()
+                            .map(|&(site, callee)| {
+                                let name = self.semantic.functions[callee].name;
+                                let row = index.line_index(site.start()).get();
+                                labels.push(Label {
+                                    range: site,
+                                    message: format!("`{name}` is called here at parse time"),
+                                });
+                                format!("`{name}()` at line {row}")
+                            })
+                            .collect();
+                        let name = self.semantic.functions[innermost].name;
+                        format!(
+                            "{site}in `{name}`, reached from {from} via {}",
+                            chain.join(" -> ")
+                        )
+                    }
+                }
+            }
+        };
+        Diagnostic {
+            rule: candidate.rule,
+            message: format!(
+                "{} runs at DAG parse time ({context}): {}",
+                candidate.what, candidate.consequence
+            ),
+            help: Some(candidate.help),
+            range: candidate.range,
+            primary_label: "runs every time Airflow parses this file".to_string(),
+            labels,
+        }
+    }
+
+    /// The qualified name an expression stands for through imports:
+    /// `Variable.get` -> `airflow.models.Variable.get` after `from airflow.models import Variable`.
+    pub fn qualified_name(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Name(name) => match self.semantic.lookup(self.scope, name.id.as_str())? {
+                Binding::Import(qualified) => Some(qualified),
+                _ => None,
+            },
+            Expr::Attribute(attribute) => {
+                let mut base = self.qualified_name(&attribute.value)?;
+                base.push('.');
+                base.push_str(attribute.attr.as_str());
+                Some(base)
+            }
+            _ => None,
+        }
+    }
+
+    /// What calling `func` reaches among this module's functions and classes.
+    fn call_target(&self, func: &'a Expr) -> Option<Target<'a>> {
+        match func {
+            Expr::Name(name) => match self.semantic.lookup(self.scope, name.id.as_str())? {
+                Binding::Function(id) => Some(Target::Function(id)),
+                Binding::Class(id) => Some(Target::Class(id)),
+                _ => None,
+            },
+            Expr::Attribute(attribute) => {
+                let attr = attribute.attr.as_str();
+                match &*attribute.value {
+                    Expr::Name(receiver) => {
+                        let receiver = receiver.id.as_str();
+                        if let Some(function) = self.function.map(|id| &self.semantic.functions[id])
+                            && function.receiver == Some(receiver)
+                            && let Some(class) = function.class
+                        {
+                            return Some(Target::Method(class, attr));
+                        }
+                        match self.semantic.lookup(self.scope, receiver)? {
+                            Binding::Class(class) => Some(Target::Method(class, attr)),
+                            _ => None,
+                        }
+                    }
+                    Expr::Call(call) if is_bare_super(call) => {
+                        let class = self.semantic.functions[self.function?].class?;
+                        Some(Target::SuperMethod(class, attr))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn with_context<F: FnOnce(&mut Self)>(&mut self, exec: Exec, site: Site, f: F) {
+        let (saved_exec, saved_site) = (self.exec, self.site);
+        self.exec = exec;
+        self.site = site;
+        f(self);
+        self.exec = saved_exec;
+        self.site = saved_site;
+    }
+
+    fn visit_function_def(&mut self, def: &'a ast::StmtFunctionDef) {
+        let mut kind = FunctionKind::Plain;
+        let mut is_static = false;
+        for decorator in &def.decorator_list {
+            let expression = &decorator.expression;
+            let callee = match expression {
+                Expr::Call(call) => &*call.func,
+                other => other,
+            };
+            if let Some(name) = self.qualified_name(callee) {
+                if semantic::airflow::is_task_decorator(&name) {
+                    kind = FunctionKind::Task;
+                } else if semantic::airflow::is_dag_decorator(&name) {
+                    kind = FunctionKind::Dag;
+                } else if semantic::airflow::is_task_group_decorator(&name) {
+                    kind = FunctionKind::TaskGroup;
+                }
+            } else if matches!(callee, Expr::Name(n) if n.id.as_str() == "staticmethod") {
+                is_static = true;
+            }
+            // Applying a decorator calls it, here and now.
+            if !matches!(expression, Expr::Call(_))
+                && let Some(target) = self.call_target(expression)
+            {
+                self.semantic.add_call(self.exec, target, expression.range());
+            }
+            self.with_context(self.exec, Site::Decorator, |this| {
+                this.visit_decorator(decorator)
+            });
+        }
+        if let Some(type_params) = &def.type_params {
+            self.visit_type_params(type_params);
+        }
+        // Defaults (and annotations) are evaluated when the `def` runs.
+        self.with_context(self.exec, Site::Default, |this| {
+            this.visit_parameters(&def.parameters);
+            if let Some(returns) = &def.returns {
+                this.visit_annotation(returns);
+            }
+        });
+
+        let class = match self.semantic.scopes[self.scope].kind {
+            ScopeKind::Class(class) => Some(class),
+            _ => None,
+        };
+        let receiver = if class.is_some() && !is_static {
+            def.parameters
+                .posonlyargs
+                .iter()
+                .chain(&def.parameters.args)
+                .next()
+                .map(|p| p.parameter.name.as_str())
+        } else {
+            None
+        };
+        let id = self.semantic.functions.len();
+        // Code defined inside task-time code only ever runs at task time.
+        let body_exec = if self.exec == Exec::TaskTime || kind == FunctionKind::Task {
+            Exec::TaskTime
+        } else {
+            Exec::Function(id)
+        };
+        self.semantic.add_function(Function {
+            name: def.name.as_str(),
+            name_range: def.name.range(),
+            kind,
+            class,
+            receiver,
+            body_exec,
+        });
+        if let Some(class) = class {
+            self.semantic.classes[class]
+                .methods
+                .insert(def.name.as_str(), id);
+        }
+        self.semantic
+            .bind(self.scope, def.name.as_str(), Binding::Function(id));
+
+        let scope = self
+            .semantic
+            .push_scope(ScopeKind::Function(id), self.scope);
+        for parameter in def.parameters.iter() {
+            self.semantic
+                .bind(scope, parameter.name().as_str(), Binding::Other);
+        }
+        self.deferred.push(Deferred::Function { def, id, scope });
+    }
+
+    fn visit_class_def(&mut self, def: &'a ast::StmtClassDef) {
+        for decorator in &def.decorator_list {
+            if !matches!(decorator.expression, Expr::Call(_))
+                && let Some(target) = self.call_target(&decorator.expression)
+            {
+                self.semantic
+                    .add_call(self.exec, target, decorator.expression.range());
+            }
+            self.with_context(self.exec, Site::Decorator, |this| {
+                this.visit_decorator(decorator)
+            });
+        }
+        let mut local_bases = Vec::new();
+        if let Some(arguments) = &def.arguments {
+            for base in &arguments.args {
+                if let Expr::Name(name) = base
+                    && let Some(Binding::Class(class)) =
+                        self.semantic.lookup(self.scope, name.id.as_str())
+                {
+                    local_bases.push(class);
+                }
+            }
+            self.visit_arguments(arguments);
+        }
+        let class = self.semantic.add_class(Class {
+            name: def.name.as_str(),
+            methods: Default::default(),
+            local_bases,
+        });
+        let scope = self.semantic.push_scope(ScopeKind::Class(class), self.scope);
+        // A class body runs when the `class` statement runs.
+        let saved_scope = std::mem::replace(&mut self.scope, scope);
+        self.visit_body(&def.body);
+        self.scope = saved_scope;
+        self.semantic
+            .bind(self.scope, def.name.as_str(), Binding::Class(class));
+    }
+
+    fn bind_import(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Import(import) => {
+                for alias in &import.names {
+                    let module = alias.name.as_str();
+                    match &alias.asname {
+                        Some(asname) => self.semantic.bind(
+                            self.scope,
+                            asname.as_str(),
+                            Binding::Import(module.to_string()),
+                        ),
+                        None => {
+                            // `import a.b.c` binds `a`.
+                            let top = module.split('.').next().unwrap_or(module);
+                            self.semantic
+                                .bind(self.scope, top, Binding::Import(top.to_string()));
+                        }
+                    }
+                }
+            }
+            Stmt::ImportFrom(import) => {
+                let mut module = ".".repeat(import.level as usize);
+                if let Some(name) = &import.module {
+                    module.push_str(name.as_str());
+                }
+                for alias in &import.names {
+                    let name = alias.name.as_str();
+                    if name == "*" {
+                        self.semantic.add_star_import(self.scope, module.clone());
+                        continue;
+                    }
+                    let qualified = if module.ends_with('.') {
+                        format!("{module}{name}")
+                    } else {
+                        format!("{module}.{name}")
+                    };
+                    let bound = alias.asname.as_ref().unwrap_or(&alias.name);
+                    self.semantic
+                        .bind(self.scope, bound.as_str(), Binding::Import(qualified));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `if __name__ == "__main__":` never runs when Airflow imports the file (it imports it
+    /// under a generated name), and `if TYPE_CHECKING:` never runs at all.
+    fn is_never_at_import(&self, test: &Expr) -> bool {
+        match test {
+            Expr::Compare(compare) if compare.ops.len() == 1 => {
+                let is_main = |left: &Expr, right: &Expr| {
+                    matches!(left, Expr::Name(n) if n.id.as_str() == "__name__")
+                        && matches!(right, Expr::StringLiteral(s) if s.value.to_str() == "__main__")
+                };
+                matches!(compare.ops[0], ast::CmpOp::Eq)
+                    && (is_main(&compare.left, &compare.comparators[0])
+                        || is_main(&compare.comparators[0], &compare.left))
+            }
+            Expr::Name(name) if name.id.as_str() == "TYPE_CHECKING" => true,
+            Expr::Attribute(_) => self.qualified_name(test).is_some_and(|q| {
+                q == "typing.TYPE_CHECKING" || q == "typing_extensions.TYPE_CHECKING"
+            }),
+            _ => false,
+        }
+    }
+}
+
+fn is_bare_super(call: &ast::ExprCall) -> bool {
+    matches!(&*call.func, Expr::Name(n) if n.id.as_str() == "super")
+        && call.arguments.args.is_empty()
+        && call.arguments.keywords.is_empty()
+}
+
+impl<'a> Visitor<'a> for Checker<'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::FunctionDef(def) => self.visit_function_def(def),
+            Stmt::ClassDef(def) => self.visit_class_def(def),
+            Stmt::Import(_) | Stmt::ImportFrom(_) => self.bind_import(stmt),
+            Stmt::If(stmt_if) if self.is_never_at_import(&stmt_if.test) => {
+                self.visit_expr(&stmt_if.test);
+                self.with_context(Exec::TaskTime, self.site, |this| {
+                    this.visit_body(&stmt_if.body)
+                });
+                for clause in &stmt_if.elif_else_clauses {
+                    self.visit_elif_else_clause(clause);
+                }
+            }
+            Stmt::Assign(assign) if assign.targets.len() == 1 => {
+                self.visit_expr(&assign.value);
+                // `get = Variable.get` or `load = helper`: the alias means the same thing.
+                let alias = match &*assign.value {
+                    Expr::Name(name) => self
+                        .semantic
+                        .lookup(self.scope, name.id.as_str())
+                        .filter(|b| *b != Binding::Other),
+                    Expr::Attribute(_) => self.qualified_name(&assign.value).map(Binding::Import),
+                    _ => None,
+                };
+                match (&assign.targets[0], alias) {
+                    (Expr::Name(target), Some(binding)) => {
+                        self.semantic.bind(self.scope, target.id.as_str(), binding)
+                    }
+                    (target, _) => self.visit_expr(target),
+                }
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::Name(name) if name.ctx == ExprContext::Store => {
+                self.semantic
+                    .bind(self.scope, name.id.as_str(), Binding::Other);
+            }
+            Expr::Lambda(lambda) => {
+                // Defaults are evaluated where the lambda is created; the body when called.
+                if let Some(parameters) = &lambda.parameters {
+                    self.with_context(self.exec, Site::Default, |this| {
+                        this.visit_parameters(parameters)
+                    });
+                }
+                let scope = self.semantic.push_scope(ScopeKind::Lambda, self.scope);
+                if let Some(parameters) = &lambda.parameters {
+                    for parameter in parameters.iter() {
+                        self.semantic
+                            .bind(scope, parameter.name().as_str(), Binding::Other);
+                    }
+                }
+                self.deferred.push(Deferred::Lambda {
+                    lambda,
+                    scope,
+                    function: self.function,
+                });
+            }
+            Expr::Call(call) => {
+                if let Some(target) = self.call_target(&call.func) {
+                    self.semantic.add_call(self.exec, target, call.range());
+                }
+                rules::check_call(self, call);
+                visitor::walk_expr(self, expr);
+            }
+            _ => visitor::walk_expr(self, expr),
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Diagnostics as the core produces them (byte ranges) and as printers consume them
+//! (rows and columns). Neither knows about JSON, SARIF or LSP.
+
+use ruff_source_file::LineIndex;
+use ruff_text_size::{TextRange, TextSize};
+
+use crate::registry::Rule;
+
+/// A secondary location that explains the primary one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub range: TextRange,
+    pub message: String,
+}
+
+/// One finding in one source text, located by byte offsets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub rule: Rule,
+    pub message: String,
+    pub help: Option<String>,
+    pub range: TextRange,
+    /// The text under the primary span in the full output.
+    pub primary_label: String,
+    pub labels: Vec<Label>,
+}
+
+/// A 1-based row and a 1-based column counted in characters.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    pub row: usize,
+    pub column: usize,
+}
+
+/// A diagnostic with its rows and columns resolved, ready for a printer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located {
+    pub diagnostic: Diagnostic,
+    pub start: Position,
+    /// Exclusive end, like ruff's `end_location`.
+    pub end: Position,
+}
+
+impl Located {
+    pub fn new(diagnostic: Diagnostic, source: &str, index: &LineIndex) -> Located {
+        let start = position(index, source, diagnostic.range.start());
+        let end = position(index, source, diagnostic.range.end());
+        Located {
+            diagnostic,
+            start,
+            end,
+        }
+    }
+
+    pub fn rule(&self) -> Rule {
+        self.diagnostic.rule
+    }
+
+    /// The row a `# noqa` comment must be on to suppress this diagnostic.
+    pub fn noqa_row(&self) -> usize {
+        self.start.row
+    }
+}
+
+pub fn position(index: &LineIndex, source: &str, offset: TextSize) -> Position {
+    let location = index.line_column(offset, source);
+    Position {
+        row: location.line.get(),
+        column: location.column.get(),
+    }
+}

@@ -1,0 +1,89 @@
+//! Which files to check: directories are walked for `*.py`, honouring `.gitignore` (also
+//! outside a git repository) and skipping the usual virtualenv, cache and build folders;
+//! a file named on the command line is always checked, whatever its name.
+
+use std::path::{Path, PathBuf};
+
+use ignore::WalkBuilder;
+
+/// Folder names never descended into (the root of a walk is exempt: naming a folder on the
+/// command line checks it).
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    ".git",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "node_modules",
+    "build",
+    "dist",
+    "site-packages",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".dagsafe_cache",
+];
+
+/// The outcome of discovery: files to check, in a stable order, and paths that failed.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub files: Vec<PathBuf>,
+    pub errors: Vec<DiscoveryError>,
+}
+
+#[derive(Debug)]
+pub struct DiscoveryError {
+    pub path: PathBuf,
+    pub message: String,
+    /// A path named on the command line that does not exist: a usage error (exit 2).
+    pub missing_argument: bool,
+}
+
+pub fn discover(paths: &[PathBuf]) -> Discovered {
+    let mut found = Discovered::default();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                found.errors.push(DiscoveryError {
+                    path: path.clone(),
+                    message: "no such file or directory".to_string(),
+                    missing_argument: true,
+                });
+            }
+            Ok(meta) if meta.is_dir() => walk(path, &mut found),
+            // A file, or something we cannot stat: checking it reports the problem as DS001.
+            _ => found.files.push(path.clone()),
+        }
+    }
+    found.files.sort();
+    found.files.dedup();
+    found
+}
+
+fn walk(root: &Path, found: &mut Discovered) {
+    let walker = WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            entry.depth() == 0
+                || !(entry.file_type().is_some_and(|t| t.is_dir())
+                    && DEFAULT_EXCLUDES.contains(&entry.file_name().to_string_lossy().as_ref()))
+        })
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                if is_file && entry.path().extension().is_some_and(|ext| ext == "py") {
+                    found.files.push(entry.into_path());
+                }
+            }
+            Err(error) => found.errors.push(DiscoveryError {
+                path: root.to_path_buf(),
+                message: error.to_string(),
+                missing_argument: false,
+            }),
+        }
+    }
+}

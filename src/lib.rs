@@ -1,0 +1,54 @@
+//! dagsafe: a static analyzer for Apache Airflow DAG files.
+//!
+//! It reads DAG files — it never imports or runs them — and reports secrets-backend lookups
+//! that run every time Airflow parses a file. The entry point is [`check_source`]: one
+//! source text and the settings in, diagnostics out. [`run`] checks files in parallel.
+
+pub mod checker;
+pub mod diagnostic;
+pub mod discover;
+pub mod noqa;
+pub mod printer;
+pub mod registry;
+pub mod rules;
+pub mod run;
+pub mod semantic;
+pub mod settings;
+
+use ruff_python_ast::PySourceType;
+use ruff_source_file::LineIndex;
+
+use crate::checker::Checker;
+use crate::diagnostic::Located;
+use crate::noqa::NoqaMap;
+use crate::registry::Rule;
+use crate::settings::Settings;
+
+/// Checks one Python source text and returns its diagnostics with rows and columns, in
+/// source order, after `# noqa` comments are applied.
+pub fn check_source(source: &str, settings: &Settings) -> Vec<Located> {
+    let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
+    let index = LineIndex::from_source_text(source);
+    let noqa = NoqaMap::from_tokens(source, parsed.tokens(), &index);
+
+    let first_error = parsed.errors().iter().min_by_key(|e| e.location.start());
+    let mut checker = Checker::new(source, settings);
+    checker.check_module(parsed.suite());
+    let mut diagnostics = checker.finish(&index);
+    if let Some(error) = first_error {
+        // The parser recovers, so the tree is complete, but past the first error it is a
+        // guess: keep only what comes before it.
+        diagnostics.retain(|d| d.range.start() < error.location.start());
+        if settings.rules.contains(Rule::UnparsableFile) {
+            diagnostics.push(rules::unparsable_file::syntax_error(
+                &error.error.to_string(),
+                error.location,
+            ));
+        }
+    }
+    diagnostics
+        .into_iter()
+        .map(|d| Located::new(d, source, &index))
+        .filter(|d| !noqa.suppresses(d.rule(), d.noqa_row()))
+        .collect()
+}

@@ -1,0 +1,35 @@
+//! GitHub Actions workflow commands: each diagnostic becomes an annotation on the pull
+//! request. Property values and the message are escaped as the runner requires.
+
+use std::io::{self, Write};
+
+use super::{Paths, each};
+use crate::run::FileReport;
+
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::Result<()> {
+    for (report, d) in each(reports) {
+        let code = d.rule().code();
+        writeln!(
+            out,
+            "::warning file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            escape_property(&paths.display(&report.path)),
+            d.start.row,
+            d.start.column,
+            d.end.row,
+            d.end.column,
+            escape_property(&format!("dagsafe ({code})")),
+            escape_data(&format!("{code} {}", d.diagnostic.message)),
+        )?;
+    }
+    Ok(())
+}

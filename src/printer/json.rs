@@ -1,0 +1,73 @@
+//! The schema of `ruff check --output-format json`, so tools that read ruff's output read
+//! ours: keys in ruff's (alphabetical) order, rows and columns 1-based, columns in
+//! characters, end exclusive.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Paths, each};
+use crate::diagnostic::{Located, Position};
+use crate::run::FileReport;
+
+#[derive(Serialize)]
+struct JsonLocation {
+    column: usize,
+    row: usize,
+}
+
+impl From<Position> for JsonLocation {
+    fn from(p: Position) -> Self {
+        JsonLocation {
+            column: p.column,
+            row: p.row,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic {
+    cell: Option<usize>,
+    code: &'static str,
+    end_location: JsonLocation,
+    filename: String,
+    fix: Option<()>,
+    location: JsonLocation,
+    message: String,
+    name: &'static str,
+    noqa_row: usize,
+    severity: &'static str,
+    url: String,
+}
+
+fn to_json(report: &FileReport, d: &Located, paths: &Paths) -> JsonDiagnostic {
+    JsonDiagnostic {
+        cell: None,
+        code: d.rule().code(),
+        end_location: d.end.into(),
+        filename: paths.absolute(&report.path).to_string_lossy().into_owned(),
+        fix: None,
+        location: d.start.into(),
+        message: d.diagnostic.message.clone(),
+        name: d.rule().name(),
+        noqa_row: d.noqa_row(),
+        severity: "warning",
+        url: d.rule().url(),
+    }
+}
+
+pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::Result<()> {
+    let all: Vec<JsonDiagnostic> = each(reports)
+        .map(|(report, d)| to_json(report, d, paths))
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &all)?;
+    writeln!(out)
+}
+
+pub fn write_lines(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::Result<()> {
+    for (report, d) in each(reports) {
+        serde_json::to_writer(&mut *out, &to_json(report, d, paths))?;
+        writeln!(out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! Output formats, one per file. Printers only read finished reports; they never take part
+//! in the checking. Each writes the whole output to one writer, files in path order.
+
+mod concise;
+mod full;
+mod github;
+mod json;
+
+use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
+
+use crate::run::FileReport;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Source snippets with labels and help (the default).
+    Full,
+    /// One line per diagnostic: `path:row:col: CODE message`.
+    Concise,
+    /// A JSON array in the schema of `ruff check --output-format json`.
+    Json,
+    /// The same objects as `json`, one per line.
+    JsonLines,
+    /// GitHub Actions workflow commands (`::warning ...`).
+    Github,
+}
+
+impl OutputFormat {
+    /// Whether the printer shows source snippets, so the checker must keep the sources.
+    pub fn needs_sources(self) -> bool {
+        matches!(self, OutputFormat::Full)
+    }
+
+    /// Whether a human-readable summary line follows the diagnostics.
+    fn has_summary(self) -> bool {
+        matches!(self, OutputFormat::Full | OutputFormat::Concise)
+    }
+}
+
+/// How paths are shown: relative to the working directory where possible (like ruff), or
+/// absolute for machine formats that ask for it.
+pub struct Paths {
+    cwd: PathBuf,
+}
+
+impl Paths {
+    pub fn new(cwd: PathBuf) -> Paths {
+        Paths { cwd }
+    }
+
+    pub fn absolute(&self, path: &Path) -> PathBuf {
+        let joined = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.cwd.join(path)
+        };
+        normalize(&joined)
+    }
+
+    pub fn display(&self, path: &Path) -> String {
+        let absolute = self.absolute(path);
+        let shown = absolute.strip_prefix(&self.cwd).unwrap_or(&absolute);
+        shown.to_string_lossy().into_owned()
+    }
+}
+
+/// Removes `.` and resolves `..` lexically (no file system access: the file may be gone).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+pub struct PrintOptions {
+    pub format: OutputFormat,
+    /// `--quiet`: no summary line.
+    pub quiet: bool,
+    pub files_checked: usize,
+}
+
+pub fn print(
+    reports: &[FileReport],
+    paths: &Paths,
+    options: &PrintOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match options.format {
+        OutputFormat::Full => full::write(reports, paths, out)?,
+        OutputFormat::Concise => concise::write(reports, paths, out)?,
+        OutputFormat::Json => json::write(reports, paths, out)?,
+        OutputFormat::JsonLines => json::write_lines(reports, paths, out)?,
+        OutputFormat::Github => github::write(reports, paths, out)?,
+    }
+    if options.format.has_summary() && !options.quiet {
+        let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
+        let files = options.files_checked;
+        let files_word = if files == 1 { "file" } else { "files" };
+        if count == 0 {
+            writeln!(out, "All checks passed ({files} {files_word} checked).")?;
+        } else {
+            let word = if count == 1 {
+                "diagnostic"
+            } else {
+                "diagnostics"
+            };
+            writeln!(out, "Found {count} {word} ({files} {files_word} checked).")?;
+        }
+    }
+    Ok(())
+}
+
+/// Every diagnostic with its file, in output order.
+fn each(reports: &[FileReport]) -> impl Iterator<Item = (&FileReport, &crate::diagnostic::Located)> {
+    reports
+        .iter()
+        .flat_map(|report| report.diagnostics.iter().map(move |d| (report, d)))
+}

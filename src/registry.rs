@@ -1,0 +1,84 @@
+//! The one table of rules: code, name, default state and documentation.
+//!
+//! Adding a rule is one new file under `src/rules/`, one `rules/<CODE>.md` and one row here.
+
+use std::fmt;
+
+/// Every rule dagsafe knows.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    UnparsableFile,
+    VariableGetAtParseTime,
+}
+
+pub struct RuleInfo {
+    pub rule: Rule,
+    pub code: &'static str,
+    pub name: &'static str,
+    /// Whether the rule runs when no `--select` is given.
+    pub default_on: bool,
+    /// One line for listings and SARIF-like short descriptions.
+    pub summary: &'static str,
+    /// The whole Markdown page from `rules/<CODE>.md`.
+    pub doc: &'static str,
+}
+
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        rule: Rule::UnparsableFile,
+        code: "DS001",
+        name: "unparsable-file",
+        default_on: true,
+        summary: "A file that cannot be read or parsed as Python",
+        doc: include_str!("../rules/DS001.md"),
+    },
+    RuleInfo {
+        rule: Rule::VariableGetAtParseTime,
+        code: "DS101",
+        name: "variable-get-at-parse-time",
+        default_on: true,
+        summary: "Airflow `Variable.get` evaluated while the DAG file is parsed",
+        doc: include_str!("../rules/DS101.md"),
+    },
+];
+
+/// Where the rule docs are published: the `rules/` folder of the repository.
+pub const DOCS_URL_BASE: &str = "https://github.com/dagsafe/dagsafe/blob/main/rules/";
+
+impl Rule {
+    pub fn info(self) -> &'static RuleInfo {
+        RULES
+            .iter()
+            .find(|info| info.rule == self)
+            .expect("every rule has a row in RULES")
+    }
+
+    pub fn code(self) -> &'static str {
+        self.info().code
+    }
+
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    pub fn url(self) -> String {
+        format!("{DOCS_URL_BASE}{}.md", self.code())
+    }
+
+    pub fn from_code(code: &str) -> Option<Rule> {
+        RULES
+            .iter()
+            .find(|info| info.code.eq_ignore_ascii_case(code))
+            .map(|info| info.rule)
+    }
+
+    pub fn all() -> impl Iterator<Item = Rule> {
+        RULES.iter().map(|info| info.rule)
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
