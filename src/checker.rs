@@ -194,16 +194,22 @@ impl<'a> Checker<'a> {
                         let chain: Vec<String> = calls
                             .iter()
                             .map(|&(site, callee)| {
-                                let name = self.semantic.functions[callee].name;
+                                // The callee as written: `helper`, `self.load`, `MyOperator`.
+                                let written = &self.source[site];
+                                let written = if written.len() <= 60 && !written.contains('\n') {
+                                    written.to_string()
+                                } else {
+                                    self.display_name(callee)
+                                };
                                 let row = index.line_index(site.start()).get();
                                 labels.push(Label {
                                     range: site,
-                                    message: format!("`{name}` is called here at parse time"),
+                                    message: format!("`{written}` is called here at parse time"),
                                 });
-                                format!("`{name}()` at line {row}")
+                                format!("`{written}()` at line {row}")
                             })
                             .collect();
-                        let name = self.semantic.functions[innermost].name;
+                        let name = self.display_name(innermost);
                         format!(
                             "{site}in `{name}`, reached from {from} via {}",
                             chain.join(" -> ")
@@ -222,6 +228,15 @@ impl<'a> Checker<'a> {
             range: candidate.range,
             primary_label: "runs every time Airflow parses this file".to_string(),
             labels,
+        }
+    }
+
+    /// A function's name as a reader finds it: `helper`, or `Class.method` for a method.
+    fn display_name(&self, id: FuncId) -> String {
+        let function = &self.semantic.functions[id];
+        match function.class {
+            Some(class) => format!("{}.{}", self.semantic.classes[class].name, function.name),
+            None => function.name.to_string(),
         }
     }
 
@@ -551,7 +566,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
             }
             Expr::Call(call) => {
                 if let Some(target) = self.call_target(&call.func) {
-                    self.semantic.add_call(self.exec, target, call.range());
+                    self.semantic.add_call(self.exec, target, call.func.range());
                 }
                 rules::check_call(self, call);
                 visitor::walk_expr(self, expr);

@@ -72,7 +72,8 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
         .with_links(false)
         .with_urls(false)
         .with_width(100)
-        .with_context_lines(1);
+        .with_context_lines(1)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     for (report, located) in each(reports) {
         let name = paths.display(&report.path);
         let source: Arc<str> = report.source.clone().unwrap_or_else(|| Arc::from(""));

@@ -1,0 +1,104 @@
+//! Every fixture marks each line that must be flagged with a trailing `# CODE` comment
+//! (`# DS101`, or `# DS101, DS201`); every unmarked line must be clean. The test checks both
+//! directions, and a snapshot pins the exact row, column and message of each diagnostic.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use dagsafe::check_source;
+use dagsafe::settings::Settings;
+use regex::Regex;
+
+static MARKER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"#\s*(DS[0-9]{3}(?:\s*,\s*DS[0-9]{3})*)\s*$").unwrap());
+
+fn python_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "py") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn expected(source: &str) -> BTreeSet<(usize, String)> {
+    let mut marked = BTreeSet::new();
+    for (index, line) in source.lines().enumerate() {
+        if let Some(found) = MARKER.captures(line) {
+            for code in found[1].split(',') {
+                marked.insert((index + 1, code.trim().to_string()));
+            }
+        }
+    }
+    marked
+}
+
+fn check_fixture_dir(dir: &str) -> usize {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let files = python_files(&root);
+    assert!(!files.is_empty(), "no fixtures under {dir}");
+    let settings = Settings::default();
+    let mut failures = Vec::new();
+    let mut marked_total = 0;
+    let mut snapshots = Vec::new();
+    for path in &files {
+        let source = std::fs::read_to_string(path).unwrap();
+        let want = expected(&source);
+        marked_total += want.len();
+        let diagnostics = check_source(&source, &settings);
+        let got: BTreeSet<(usize, String)> = diagnostics
+            .iter()
+            .map(|d| (d.start.row, d.rule().code().to_string()))
+            .collect();
+        let relative = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
+        for missing in want.difference(&got) {
+            failures.push(format!("{}:{}: expected {} but got none", relative.display(), missing.0, missing.1));
+        }
+        for extra in got.difference(&want) {
+            failures.push(format!("{}:{}: unexpected {}", relative.display(), extra.0, extra.1));
+        }
+        let rendered: String = diagnostics
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{}-{}:{} {} {}\n",
+                    d.start.row,
+                    d.start.column,
+                    d.end.row,
+                    d.end.column,
+                    d.rule().code(),
+                    d.diagnostic.message
+                )
+            })
+            .collect();
+        let name = relative.to_string_lossy().replace(['/', '\\'], "__");
+        snapshots.push((name, rendered));
+    }
+    assert!(failures.is_empty(), "fixture mismatches:\n{}", failures.join("\n"));
+    for (name, rendered) in snapshots {
+        insta::with_settings!({ snapshot_path => "snapshots/fixtures", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(name, rendered);
+        });
+    }
+    marked_total
+}
+
+#[test]
+fn ds101_fixtures_match_their_markers() {
+    let marked = check_fixture_dir("fixtures/DS101");
+    assert!(marked > 100, "the DS101 fixtures mark {marked} lines");
+}
+
+#[test]
+fn example_dags_match_their_markers() {
+    check_fixture_dir("fixtures/examples");
+}
