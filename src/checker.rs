@@ -326,7 +326,8 @@ impl<'a> Checker<'a> {
             if !matches!(expression, Expr::Call(_))
                 && let Some(target) = self.call_target(expression)
             {
-                self.semantic.add_call(self.exec, target, expression.range());
+                self.semantic
+                    .add_call(self.exec, target, expression.range());
             }
             self.with_context(self.exec, Site::Decorator, |this| {
                 this.visit_decorator(decorator)
@@ -419,7 +420,9 @@ impl<'a> Checker<'a> {
             methods: Default::default(),
             local_bases,
         });
-        let scope = self.semantic.push_scope(ScopeKind::Class(class), self.scope);
+        let scope = self
+            .semantic
+            .push_scope(ScopeKind::Class(class), self.scope);
         // A class body runs when the `class` statement runs.
         let saved_scope = std::mem::replace(&mut self.scope, scope);
         self.visit_body(&def.body);

@@ -180,15 +180,12 @@ fn check(args: CheckArgs) -> u8 {
 fn rule(args: RuleArgs) -> u8 {
     let mut out = io::stdout().lock();
     let result = if args.all {
-        RULES
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, info)| {
-                if i > 0 {
-                    writeln!(out)?;
-                }
-                write!(out, "{}", info.doc)
-            })
+        RULES.iter().enumerate().try_for_each(|(i, info)| {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            write!(out, "{}", info.doc)
+        })
     } else {
         let code = args.code.unwrap_or_default();
         match Rule::from_code(&code) {

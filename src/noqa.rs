@@ -26,7 +26,8 @@ static FILE_NOQA: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
-static CODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z]+[0-9]+").expect("valid regex"));
+static CODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z]+[0-9]+").expect("valid regex"));
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Directive {

@@ -63,7 +63,8 @@ pub fn check_path(path: &Path, settings: &Settings, options: RunOptions) -> File
         Err(error) => {
             let offset = error.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-            let diagnostic = unparsable_file::not_utf8(offset);
+            let byte = error.as_bytes().get(offset).copied();
+            let diagnostic = unparsable_file::not_utf8(offset, byte);
             report_single(path, settings, diagnostic, &text, options)
         }
     }
@@ -71,20 +72,26 @@ pub fn check_path(path: &Path, settings: &Settings, options: RunOptions) -> File
 
 /// Checks a source text that is already in memory (a file's, or standard input's) as if it
 /// were at `path`.
-pub fn check_text(path: &Path, source: String, settings: &Settings, options: RunOptions) -> FileReport {
-    let diagnostics = match catch_unwind(AssertUnwindSafe(|| crate::check_source(&source, settings))) {
-        Ok(diagnostics) => diagnostics,
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            let diagnostic = unparsable_file::internal_error(&message);
-            let index = LineIndex::from_source_text(&source);
-            vec![Located::new(diagnostic, &source, &index)]
-        }
-    };
+pub fn check_text(
+    path: &Path,
+    source: String,
+    settings: &Settings,
+    options: RunOptions,
+) -> FileReport {
+    let diagnostics =
+        match catch_unwind(AssertUnwindSafe(|| crate::check_source(&source, settings))) {
+            Ok(diagnostics) => diagnostics,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_string());
+                let diagnostic = unparsable_file::internal_error(&message);
+                let index = LineIndex::from_source_text(&source);
+                vec![Located::new(diagnostic, &source, &index)]
+            }
+        };
     FileReport {
         path: path.to_path_buf(),
         source: options.keep_sources.then(|| Arc::from(source)),

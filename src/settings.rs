@@ -10,7 +10,8 @@ pub struct Selector(String);
 impl Selector {
     pub fn parse(text: &str) -> Result<Selector, String> {
         let text = text.trim().to_ascii_uppercase();
-        if text == "ALL" || (!text.is_empty() && RULES.iter().any(|info| info.code.starts_with(&text)))
+        if text == "ALL"
+            || (!text.is_empty() && RULES.iter().any(|info| info.code.starts_with(&text)))
         {
             Ok(Selector(text))
         } else {

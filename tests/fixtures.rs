@@ -61,10 +61,20 @@ fn check_fixture_dir(dir: &str) -> usize {
             .collect();
         let relative = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
         for missing in want.difference(&got) {
-            failures.push(format!("{}:{}: expected {} but got none", relative.display(), missing.0, missing.1));
+            failures.push(format!(
+                "{}:{}: expected {} but got none",
+                relative.display(),
+                missing.0,
+                missing.1
+            ));
         }
         for extra in got.difference(&want) {
-            failures.push(format!("{}:{}: unexpected {}", relative.display(), extra.0, extra.1));
+            failures.push(format!(
+                "{}:{}: unexpected {}",
+                relative.display(),
+                extra.0,
+                extra.1
+            ));
         }
         let rendered: String = diagnostics
             .iter()
@@ -83,7 +93,11 @@ fn check_fixture_dir(dir: &str) -> usize {
         let name = relative.to_string_lossy().replace(['/', '\\'], "__");
         snapshots.push((name, rendered));
     }
-    assert!(failures.is_empty(), "fixture mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "fixture mismatches:\n{}",
+        failures.join("\n")
+    );
     for (name, rendered) in snapshots {
         insta::with_settings!({ snapshot_path => "snapshots/fixtures", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(name, rendered);

@@ -58,11 +58,11 @@ impl MietteDiagnostic for Rendered<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let d = &self.located.diagnostic;
-        let primary = LabeledSpan::new_primary_with_span(Some(d.primary_label.clone()), span(d.range));
-        let secondary = d
-            .labels
-            .iter()
-            .map(|label| LabeledSpan::new_with_span(Some(label.message.clone()), span(label.range)));
+        let primary =
+            LabeledSpan::new_primary_with_span(Some(d.primary_label.clone()), span(d.range));
+        let secondary = d.labels.iter().map(|label| {
+            LabeledSpan::new_with_span(Some(label.message.clone()), span(label.range))
+        });
         Some(Box::new(std::iter::once(primary).chain(secondary)))
     }
 }
@@ -73,6 +73,8 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
         .with_urls(false)
         .with_width(100)
         .with_context_lines(1)
+        // miette counts the header's column in bytes; the name carries ours, in characters.
+        .without_primary_span_start()
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     for (report, located) in each(reports) {
         let name = paths.display(&report.path);
@@ -80,7 +82,10 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
         let rendered = Rendered {
             located,
             heading: format!("{} {}", located.rule().code(), located.diagnostic.message),
-            source: NamedSource::new(name, source),
+            source: NamedSource::new(
+                format!("{name}:{}:{}", located.start.row, located.start.column),
+                source,
+            ),
         };
         let mut text = String::new();
         handler

@@ -120,7 +120,9 @@ pub fn print(
 }
 
 /// Every diagnostic with its file, in output order.
-fn each(reports: &[FileReport]) -> impl Iterator<Item = (&FileReport, &crate::diagnostic::Located)> {
+fn each(
+    reports: &[FileReport],
+) -> impl Iterator<Item = (&FileReport, &crate::diagnostic::Located)> {
     reports
         .iter()
         .flat_map(|report| report.diagnostics.iter().map(move |d| (report, d)))

@@ -16,14 +16,8 @@ pub fn check_call(checker: &mut Checker<'_>, call: &ast::ExprCall) {
 }
 
 /// The text of a string literal argument: positional `index`, or keyword `name`.
-pub fn literal_argument<'a>(
-    call: &'a ast::ExprCall,
-    index: usize,
-    name: &str,
-) -> Option<&'a str> {
-    let argument = call
-        .arguments
-        .find_argument_value(name, index)?;
+pub fn literal_argument<'a>(call: &'a ast::ExprCall, index: usize, name: &str) -> Option<&'a str> {
+    let argument = call.arguments.find_argument_value(name, index)?;
     match argument {
         Expr::StringLiteral(literal) => Some(literal.value.to_str()),
         _ => None,

@@ -20,11 +20,16 @@ pub fn syntax_error(message: &str, range: TextRange) -> Diagnostic {
     }
 }
 
-pub fn not_utf8(offset: usize) -> Diagnostic {
+pub fn not_utf8(offset: usize, byte: Option<u8>) -> Diagnostic {
     let at = TextSize::try_from(offset).unwrap_or_default();
     Diagnostic {
         rule: Rule::UnparsableFile,
-        message: "cannot read this file: it is not valid UTF-8".to_string(),
+        message: match byte {
+            Some(byte) => {
+                format!("cannot read this file: it is not valid UTF-8 (byte 0x{byte:02X})")
+            }
+            None => "cannot read this file: it is not valid UTF-8".to_string(),
+        },
         help: Some("save the file as UTF-8, the encoding Python and Airflow expect".to_string()),
         range: TextRange::empty(at),
         primary_label: "first invalid byte".to_string(),
@@ -46,7 +51,9 @@ pub fn io_error(error: &std::io::Error) -> Diagnostic {
 pub fn internal_error(message: &str) -> Diagnostic {
     Diagnostic {
         rule: Rule::UnparsableFile,
-        message: format!("internal error while checking this file (a dagsafe bug, please report it): {message}"),
+        message: format!(
+            "internal error while checking this file (a dagsafe bug, please report it): {message}"
+        ),
         help: None,
         range: TextRange::default(),
         primary_label: "here".to_string(),
