@@ -13,9 +13,10 @@ use ruff_text_size::{Ranged, TextRange};
 use crate::diagnostic::{Diagnostic, Label};
 use crate::registry::Rule;
 use crate::rules;
+use crate::secrets::{Key, Part};
 use crate::semantic::{
-    self, Binding, Class, Exec, FuncId, Function, FunctionKind, MODULE_SCOPE, ParseTimeReason,
-    ScopeId, ScopeKind, Semantic, Target,
+    self, Binding, Class, Exec, FuncId, Function, FunctionKind, InstanceKind, MODULE_SCOPE,
+    ParseTimeReason, ScopeId, ScopeKind, Semantic, Target,
 };
 use crate::settings::Settings;
 
@@ -39,6 +40,24 @@ pub struct ParseTimeCandidate {
     /// What it costs, after the colon in the message.
     pub consequence: &'static str,
     pub help: String,
+    /// The backend lookup this is, for `--statistics`.
+    pub lookup: Option<Lookup>,
+}
+
+/// What a parse-time lookup asks the secrets backend (or AWS directly) for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LookupKind {
+    Variable,
+    Connection,
+    /// A Secrets Manager read that bypasses the backend: always an AWS call.
+    DirectSecretsManager,
+}
+
+/// A lookup that runs at every parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lookup {
+    pub kind: LookupKind,
+    pub key: Key,
 }
 
 enum Deferred<'a> {
@@ -65,6 +84,17 @@ pub struct Checker<'a> {
     deferred: Vec<Deferred<'a>>,
     candidates: Vec<ParseTimeCandidate>,
     diagnostics: Vec<Diagnostic>,
+    /// Module-level names assigned exactly once to a string whose text dagsafe can tell
+    /// (`KEY = "db_password"`); `None` once a name is assigned again.
+    constants: std::collections::HashMap<&'a str, Option<Key>>,
+}
+
+/// What [`Checker::finish`] returns.
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every lookup that runs at parse time, whatever rules are selected or suppressed.
+    pub lookups: Vec<Lookup>,
 }
 
 impl<'a> Checker<'a> {
@@ -80,6 +110,7 @@ impl<'a> Checker<'a> {
             deferred: Vec::new(),
             candidates: Vec::new(),
             diagnostics: Vec::new(),
+            constants: Default::default(),
         }
     }
 
@@ -96,15 +127,18 @@ impl<'a> Checker<'a> {
         self.site
     }
 
+    /// Records a finding that stands if its code runs at parse time. Recorded whether or
+    /// not its rule is enabled, so that `--statistics` counts every parse-time lookup.
     pub fn report_if_parse_time(&mut self, candidate: ParseTimeCandidate) {
         if candidate.exec != Exec::TaskTime {
             self.candidates.push(candidate);
         }
     }
 
-    #[allow(dead_code)]
     pub fn report(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
+        if self.enabled(diagnostic.rule) {
+            self.diagnostics.push(diagnostic);
+        }
     }
 
     /// Visits the module, then every deferred function and lambda body.
@@ -140,18 +174,25 @@ impl<'a> Checker<'a> {
     }
 
     /// Resolves the parse-time candidates and returns every diagnostic, in source order.
-    pub fn finish(mut self, index: &LineIndex) -> Vec<Diagnostic> {
+    pub fn finish(mut self, index: &LineIndex) -> Findings {
         let reachability = self.semantic.reachability();
         let candidates = std::mem::take(&mut self.candidates);
-        for candidate in candidates {
+        let mut lookups = Vec::new();
+        for mut candidate in candidates {
             if let Some(reason) = reachability.parse_time_reason(candidate.exec) {
-                let diagnostic = self.parse_time_diagnostic(candidate, &reason, index);
-                self.diagnostics.push(diagnostic);
+                lookups.extend(candidate.lookup.take());
+                if self.enabled(candidate.rule) {
+                    let diagnostic = self.parse_time_diagnostic(candidate, &reason, index);
+                    self.diagnostics.push(diagnostic);
+                }
             }
         }
         self.diagnostics
             .sort_by_key(|d| (d.range.start(), d.range.end(), d.rule));
-        self.diagnostics
+        Findings {
+            diagnostics: self.diagnostics,
+            lookups,
+        }
     }
 
     fn parse_time_diagnostic(
@@ -228,6 +269,105 @@ impl<'a> Checker<'a> {
             range: candidate.range,
             primary_label: "runs every time Airflow parses this file".to_string(),
             labels,
+        }
+    }
+
+    /// The text of a key expression as far as it is known statically: literals, module-level
+    /// constants, `+` concatenations and f-strings; anything else is an unknown part.
+    pub fn key_of(&self, expr: &Expr) -> Key {
+        let mut parts = Vec::new();
+        self.collect_key(expr, &mut parts, 0);
+        Key::normalized(parts)
+    }
+
+    fn collect_key(&self, expr: &Expr, parts: &mut Vec<Part>, depth: usize) {
+        if depth > 32 {
+            parts.push(Part::Unknown);
+            return;
+        }
+        match expr {
+            Expr::StringLiteral(literal) => {
+                parts.push(Part::Known(literal.value.to_str().to_string()))
+            }
+            Expr::BinOp(binop) if binop.op == ast::Operator::Add => {
+                self.collect_key(&binop.left, parts, depth + 1);
+                self.collect_key(&binop.right, parts, depth + 1);
+            }
+            Expr::FString(fstring) => {
+                for part in fstring.value.iter() {
+                    match part {
+                        ast::FStringPart::Literal(literal) => {
+                            parts.push(Part::Known(literal.value.to_string()))
+                        }
+                        ast::FStringPart::FString(f) => {
+                            for element in &f.elements {
+                                match element {
+                                    ast::InterpolatedStringElement::Literal(literal) => {
+                                        parts.push(Part::Known(literal.value.to_string()))
+                                    }
+                                    ast::InterpolatedStringElement::Interpolation(i)
+                                        if i.format_spec.is_none()
+                                            && i.conversion == ast::ConversionFlag::None =>
+                                    {
+                                        self.collect_key(&i.expression, parts, depth + 1)
+                                    }
+                                    ast::InterpolatedStringElement::Interpolation(_) => {
+                                        parts.push(Part::Unknown)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Expr::Name(name) => {
+                let id = name.id.as_str();
+                let constant = (self.semantic.binding_scope(self.scope, id) == Some(MODULE_SCOPE))
+                    .then(|| self.constants.get(id).cloned().flatten())
+                    .flatten();
+                match constant {
+                    Some(key) => parts.extend(key.parts),
+                    None => parts.push(Part::Unknown),
+                }
+            }
+            _ => parts.push(Part::Unknown),
+        }
+    }
+
+    /// What kind of tracked object `expr` evaluates to.
+    pub fn instance_kind(&self, expr: &Expr) -> Option<InstanceKind> {
+        match expr {
+            Expr::Name(name) => match self.semantic.lookup(self.scope, name.id.as_str())? {
+                Binding::Instance(kind) => Some(kind),
+                _ => None,
+            },
+            Expr::Call(call) => {
+                if self.qualified_name(&call.func).as_deref()
+                    == Some(semantic::airflow::SECRETS_MANAGER_HOOK)
+                {
+                    return Some(InstanceKind::SecretsManagerHook);
+                }
+                let Expr::Attribute(attribute) = &*call.func else {
+                    return None;
+                };
+                match attribute.attr.as_str() {
+                    // `SecretsManagerHook(...).get_conn()` is the boto3 client.
+                    "get_conn"
+                        if self.instance_kind(&attribute.value)
+                            == Some(InstanceKind::SecretsManagerHook) =>
+                    {
+                        Some(InstanceKind::SecretsManagerClient)
+                    }
+                    // `boto3.client("secretsmanager")`, `session.client(service_name="secretsmanager")`.
+                    "client" => {
+                        let service = crate::rules::literal_argument(call, 0, "service_name");
+                        (service == Some("secretsmanager"))
+                            .then_some(InstanceKind::SecretsManagerClient)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
         }
     }
 
@@ -498,6 +638,41 @@ impl<'a> Checker<'a> {
     }
 }
 
+impl<'a> Checker<'a> {
+    /// Binds `target = value`, keeping what rules need to know about the value: an alias
+    /// (`get = Variable.get`, `load = helper` mean the same thing), a tracked object, or a
+    /// module-level string constant.
+    fn bind_assignment(&mut self, target: &'a Expr, value: &'a Expr) {
+        let Expr::Name(target_name) = target else {
+            self.visit_expr(target);
+            return;
+        };
+        let name = target_name.id.as_str();
+        let binding = match value {
+            Expr::Name(source) => self
+                .semantic
+                .lookup(self.scope, source.id.as_str())
+                .filter(|b| *b != Binding::Other),
+            Expr::Attribute(_) => self.qualified_name(value).map(Binding::Import),
+            Expr::Call(_) => self.instance_kind(value).map(Binding::Instance),
+            _ => None,
+        };
+        if self.scope == MODULE_SCOPE {
+            let constant = matches!(
+                value,
+                Expr::StringLiteral(_) | Expr::FString(_) | Expr::BinOp(_) | Expr::Name(_)
+            )
+            .then(|| self.key_of(value))
+            .filter(|key| key.parts.iter().any(|p| matches!(p, Part::Known(_))));
+            let first = !self.constants.contains_key(name);
+            self.constants
+                .insert(name, if first { constant } else { None });
+        }
+        self.semantic
+            .bind(self.scope, name, binding.unwrap_or(Binding::Other));
+    }
+}
+
 fn is_bare_super(call: &ast::ExprCall) -> bool {
     matches!(&*call.func, Expr::Name(n) if n.id.as_str() == "super")
         && call.arguments.args.is_empty()
@@ -521,21 +696,13 @@ impl<'a> Visitor<'a> for Checker<'a> {
             }
             Stmt::Assign(assign) if assign.targets.len() == 1 => {
                 self.visit_expr(&assign.value);
-                // `get = Variable.get` or `load = helper`: the alias means the same thing.
-                let alias = match &*assign.value {
-                    Expr::Name(name) => self
-                        .semantic
-                        .lookup(self.scope, name.id.as_str())
-                        .filter(|b| *b != Binding::Other),
-                    Expr::Attribute(_) => self.qualified_name(&assign.value).map(Binding::Import),
-                    _ => None,
-                };
-                match (&assign.targets[0], alias) {
-                    (Expr::Name(target), Some(binding)) => {
-                        self.semantic.bind(self.scope, target.id.as_str(), binding)
-                    }
-                    (target, _) => self.visit_expr(target),
-                }
+                self.bind_assignment(&assign.targets[0], &assign.value);
+            }
+            Stmt::AnnAssign(assign) if assign.value.is_some() => {
+                let value = assign.value.as_deref().expect("checked");
+                self.visit_annotation(&assign.annotation);
+                self.visit_expr(value);
+                self.bind_assignment(&assign.target, value);
             }
             _ => visitor::walk_stmt(self, stmt),
         }
@@ -544,8 +711,15 @@ impl<'a> Visitor<'a> for Checker<'a> {
     fn visit_expr(&mut self, expr: &'a Expr) {
         match expr {
             Expr::Name(name) if name.ctx == ExprContext::Store => {
-                self.semantic
-                    .bind(self.scope, name.id.as_str(), Binding::Other);
+                let id = name.id.as_str();
+                if self.scope == MODULE_SCOPE {
+                    self.constants.insert(id, None);
+                }
+                self.semantic.bind(self.scope, id, Binding::Other);
+            }
+            Expr::StringLiteral(_) | Expr::FString(_) => {
+                rules::check_string(self, expr);
+                visitor::walk_expr(self, expr);
             }
             Expr::Lambda(lambda) => {
                 // Defaults are evaluated where the lambda is created; the body when called.

@@ -105,6 +105,7 @@ fn settings_from(args: &CheckArgs) -> Result<Settings, String> {
     let ignore = parse_selectors(&args.ignore)?;
     Ok(Settings {
         rules: RuleSet::resolve(select.as_deref(), &extend_select, &ignore),
+        ..Settings::default()
     })
 }
 

@@ -12,6 +12,7 @@ pub mod printer;
 pub mod registry;
 pub mod rules;
 pub mod run;
+pub mod secrets;
 pub mod semantic;
 pub mod settings;
 
@@ -34,7 +35,7 @@ pub fn check_source(source: &str, settings: &Settings) -> Vec<Located> {
     let first_error = parsed.errors().iter().min_by_key(|e| e.location.start());
     let mut checker = Checker::new(source, settings);
     checker.check_module(parsed.suite());
-    let mut diagnostics = checker.finish(&index);
+    let mut diagnostics = checker.finish(&index).diagnostics;
     if let Some(error) = first_error {
         // The parser recovers, so the tree is complete, but past the first error it is a
         // guess: keep only what comes before it.

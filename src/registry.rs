@@ -9,6 +9,12 @@ use std::fmt;
 pub enum Rule {
     UnparsableFile,
     VariableGetAtParseTime,
+    ConnectionLookupAtParseTime,
+    SecretsManagerReadAtParseTime,
+    SecretOutsideLookupPattern,
+    UnmaskedSecretName,
+    DirectSecretsManagerRead,
+    ConnectionOutsideLookupPattern,
 }
 
 pub struct RuleInfo {
@@ -39,6 +45,54 @@ pub const RULES: &[RuleInfo] = &[
         default_on: true,
         summary: "Airflow `Variable.get` evaluated while the DAG file is parsed",
         doc: include_str!("../rules/DS101.md"),
+    },
+    RuleInfo {
+        rule: Rule::ConnectionLookupAtParseTime,
+        code: "DS102",
+        name: "connection-lookup-at-parse-time",
+        default_on: true,
+        summary: "An Airflow connection lookup evaluated while the DAG file is parsed",
+        doc: include_str!("../rules/DS102.md"),
+    },
+    RuleInfo {
+        rule: Rule::SecretsManagerReadAtParseTime,
+        code: "DS103",
+        name: "secrets-manager-read-at-parse-time",
+        default_on: true,
+        summary: "A direct AWS Secrets Manager read evaluated while the DAG file is parsed",
+        doc: include_str!("../rules/DS103.md"),
+    },
+    RuleInfo {
+        rule: Rule::SecretOutsideLookupPattern,
+        code: "DS201",
+        name: "secret-outside-lookup-pattern",
+        default_on: true,
+        summary: "A sensitive variable name that the backend's lookup pattern does not match",
+        doc: include_str!("../rules/DS201.md"),
+    },
+    RuleInfo {
+        rule: Rule::UnmaskedSecretName,
+        code: "DS202",
+        name: "unmasked-secret-name",
+        default_on: true,
+        summary: "A variable served from the secrets backend whose value Airflow will not mask",
+        doc: include_str!("../rules/DS202.md"),
+    },
+    RuleInfo {
+        rule: Rule::DirectSecretsManagerRead,
+        code: "DS203",
+        name: "direct-secrets-manager-read",
+        default_on: true,
+        summary: "A secret read from AWS Secrets Manager that bypasses Airflow's secrets backend",
+        doc: include_str!("../rules/DS203.md"),
+    },
+    RuleInfo {
+        rule: Rule::ConnectionOutsideLookupPattern,
+        code: "DS204",
+        name: "connection-outside-lookup-pattern",
+        default_on: false,
+        summary: "A connection id that the backend's connections lookup pattern does not match",
+        doc: include_str!("../rules/DS204.md"),
     },
 ];
 

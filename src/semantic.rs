@@ -36,8 +36,19 @@ pub enum Binding {
     Import(String),
     Function(FuncId),
     Class(ClassId),
+    /// An object whose kind matters to a rule, e.g. `hook = SecretsManagerHook(...)`.
+    Instance(InstanceKind),
     /// Any other assignment: shadows whatever the name meant before.
     Other,
+}
+
+/// Objects that rules track through assignments.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum InstanceKind {
+    /// `airflow.providers.amazon.aws.hooks.secrets_manager.SecretsManagerHook(...)`.
+    SecretsManagerHook,
+    /// A boto3 client for `secretsmanager` (also a hook's `get_conn()`).
+    SecretsManagerClient,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -200,6 +211,22 @@ impl<'a> Semantic<'a> {
         if from != Exec::TaskTime {
             self.edges.push(Edge { from, target, site });
         }
+    }
+
+    /// The scope whose binding of `name` is visible from `scope`, by the rules of [`Self::lookup`].
+    pub fn binding_scope(&self, scope: ScopeId, name: &str) -> Option<ScopeId> {
+        let mut current = Some(scope);
+        let mut first = true;
+        while let Some(id) = current {
+            let s = &self.scopes[id];
+            let visible = first || !matches!(s.kind, ScopeKind::Class(_));
+            if visible && s.bindings.contains_key(name) {
+                return Some(id);
+            }
+            first = false;
+            current = s.parent;
+        }
+        None
     }
 
     /// Resolves `name` as seen from `scope`, following Python's rules: the scope itself,
@@ -418,6 +445,22 @@ pub mod airflow {
 
     pub fn is_task_group_decorator(name: &str) -> bool {
         TASK_GROUP_DECORATORS.contains(&name)
+    }
+
+    pub const SECRETS_MANAGER_HOOK: &str =
+        "airflow.providers.amazon.aws.hooks.secrets_manager.SecretsManagerHook";
+
+    /// Connection lookups through the secrets backend: `BaseHook.get_connection` (and the
+    /// same class method on any hook), `Connection.get_connection_from_secrets`,
+    /// `airflow.sdk.Connection.get`.
+    pub fn connection_lookup(name: &str) -> bool {
+        if !name.starts_with("airflow.") {
+            return false;
+        }
+        name.ends_with(".get_connection")
+            || name.ends_with(".Connection.get_connection_from_secrets")
+            || name == "airflow.sdk.Connection.get"
+            || name == "airflow.sdk.definitions.connection.Connection.get"
     }
 
     /// `Variable.get` / `Variable.setdefault`: the method name when `name` is one.

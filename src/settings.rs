@@ -3,9 +3,16 @@
 //! and an ignore wins a tie.
 
 use crate::registry::{RULES, Rule};
+use crate::secrets::{LookupPattern, Masking};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Selector(String);
+
+impl std::fmt::Display for Selector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 impl Selector {
     pub fn parse(text: &str) -> Result<Selector, String> {
@@ -23,7 +30,7 @@ impl Selector {
 
     /// How many characters of the code this selector pins down; `None` when it does not
     /// match the rule at all.
-    fn specificity(&self, rule: Rule) -> Option<usize> {
+    pub fn specificity(&self, rule: Rule) -> Option<usize> {
         if self.0 == "ALL" {
             Some(0)
         } else if rule.code().starts_with(&self.0) {
@@ -122,17 +129,185 @@ fn best(select: &[Selector], extend_select: &[Selector], rule: Rule) -> Option<(
         .max_by_key(|(spec, allowed)| (*spec, *allowed))
 }
 
+/// Which secrets backend Airflow reads first (AIRFLOW_FACTS.md, "Secrets backend order").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// `airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend`.
+    AwsSecretsManager,
+    /// `airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend`.
+    AwsParameterStore,
+    /// Any other backend class (GCP, Azure, Vault, custom): no lookup patterns.
+    Other(String),
+}
+
+impl Backend {
+    pub const SECRETS_MANAGER: &'static str =
+        "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend";
+    pub const PARAMETER_STORE: &'static str =
+        "airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend";
+
+    pub fn from_class(class: &str) -> Backend {
+        match class.trim() {
+            Self::SECRETS_MANAGER => Backend::AwsSecretsManager,
+            Self::PARAMETER_STORE => Backend::AwsParameterStore,
+            other => Backend::Other(other.to_string()),
+        }
+    }
+
+    pub fn class(&self) -> &str {
+        match self {
+            Backend::AwsSecretsManager => Self::SECRETS_MANAGER,
+            Backend::AwsParameterStore => Self::PARAMETER_STORE,
+            Backend::Other(class) => class,
+        }
+    }
+
+    /// Whether the backend has lookup patterns, so that the name rules mean something.
+    pub fn has_lookup_patterns(&self) -> bool {
+        !matches!(self, Backend::Other(_))
+    }
+}
+
+/// What the secrets backend serves, and what Airflow masks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SecretsSettings {
+    pub backend: Backend,
+    /// `variables_lookup_pattern`; `None` when the backend serves no variables at all
+    /// (`variables_prefix` set to None).
+    pub variables: Option<LookupPattern>,
+    /// `connections_lookup_pattern`; `None` when the backend serves no connections.
+    pub connections: Option<LookupPattern>,
+    pub masking: Masking,
+}
+
+impl Default for SecretsSettings {
+    fn default() -> Self {
+        let aws = LookupPattern::new(DEFAULT_LOOKUP_PATTERN).expect("valid default pattern");
+        SecretsSettings {
+            backend: Backend::AwsSecretsManager,
+            variables: Some(aws.clone()),
+            connections: Some(aws),
+            masking: Masking::new(None, &[]),
+        }
+    }
+}
+
+/// The default `variables-lookup-pattern` / `connections-lookup-pattern`: Datacoves'
+/// documented recommendation (AIRFLOW_FACTS.md).
+pub const DEFAULT_LOOKUP_PATTERN: &str = "^aws_";
+
+/// What a parse-time lookup costs (AIRFLOW_FACTS.md, "Cost of a parse-time lookup").
+#[derive(Clone, Debug, PartialEq)]
+pub struct CostSettings {
+    /// Seconds between two parses of a file (`min_file_process_interval`).
+    pub min_file_process_interval: f64,
+    /// US dollars per 10,000 Secrets Manager API calls.
+    pub price_per_10k_calls: f64,
+}
+
+impl Default for CostSettings {
+    fn default() -> Self {
+        CostSettings {
+            min_file_process_interval: 30.0,
+            price_per_10k_calls: 0.05,
+        }
+    }
+}
+
+impl CostSettings {
+    /// Parses of one file in a 30-day month, per DAG processor.
+    pub fn parses_per_month(&self) -> f64 {
+        30.0 * 86_400.0 / self.min_file_process_interval
+    }
+
+    /// Dollars a month for `call_sites` lookups that run at every parse.
+    pub fn monthly_cost(&self, call_sites: usize) -> f64 {
+        call_sites as f64 * self.parses_per_month() * self.price_per_10k_calls / 10_000.0
+    }
+}
+
+/// `per-file-ignores`: codes ignored in files matching a glob.
+#[derive(Clone, Debug)]
+pub struct PerFileIgnore {
+    /// The glob as written, for `--show-settings`.
+    pub pattern: String,
+    /// Matches the file's absolute path (the glob is anchored at the config file's folder)
+    /// or, for a glob without `/`, its file name.
+    pub matcher: globset::GlobMatcher,
+    pub basename_only: bool,
+    pub selectors: Vec<Selector>,
+}
+
+impl PerFileIgnore {
+    pub fn new(
+        root: &std::path::Path,
+        pattern: &str,
+        selectors: Vec<Selector>,
+    ) -> Result<Self, String> {
+        let basename_only = !pattern.contains('/');
+        let full = if basename_only {
+            pattern.to_string()
+        } else {
+            root.join(pattern).to_string_lossy().into_owned()
+        };
+        let glob = globset::GlobBuilder::new(&full)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("invalid glob `{pattern}`: {e}"))?;
+        Ok(PerFileIgnore {
+            pattern: pattern.to_string(),
+            matcher: glob.compile_matcher(),
+            basename_only,
+            selectors,
+        })
+    }
+
+    pub fn applies_to(&self, absolute: &std::path::Path) -> bool {
+        if self.basename_only {
+            absolute
+                .file_name()
+                .is_some_and(|name| self.matcher.is_match(name))
+                || self.matcher.is_match(absolute)
+        } else {
+            self.matcher.is_match(absolute)
+        }
+    }
+
+    pub fn ignores(&self, rule: Rule) -> bool {
+        self.selectors.iter().any(|s| s.specificity(rule).is_some())
+    }
+}
+
 /// Everything that decides what a check reports.
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub rules: RuleSet,
+    pub secrets: SecretsSettings,
+    pub cost: CostSettings,
+    /// `extend-task-decorators`: more decorators whose function bodies run at task time,
+    /// as qualified names (`my_company.decorators.task`) or as written (`custom_task`).
+    pub extra_task_decorators: Vec<String>,
+    pub per_file_ignores: Vec<PerFileIgnore>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             rules: RuleSet::defaults(),
+            secrets: SecretsSettings::default(),
+            cost: CostSettings::default(),
+            extra_task_decorators: Vec::new(),
+            per_file_ignores: Vec::new(),
         }
+    }
+}
+
+impl Settings {
+    /// Whether diagnostics of `rule` are kept in the file at `absolute`.
+    pub fn is_ignored_in(&self, rule: Rule, absolute: &std::path::Path) -> bool {
+        self.per_file_ignores
+            .iter()
+            .any(|p| p.ignores(rule) && p.applies_to(absolute))
     }
 }
 

@@ -1,43 +1,19 @@
-//! ## What it does
-//! Flags calls to Airflow's `Variable.get` (and `Variable.setdefault`, which reads first)
-//! that run while Airflow parses the DAG file.
-//!
-//! ## Why is this bad?
-//! Airflow imports every DAG file again every 30 seconds and at every task start. Each
-//! parse-time read is one secrets-backend lookup per parse: with AWS Secrets Manager first
-//! in the search order, a paid API call per call site, around the clock.
-//!
-//! ## Example
-//! ```python
-//! from airflow.models import Variable
-//! BUCKET = Variable.get("bucket")
-//! ```
-//!
-//! ## Use instead
-//! Read it inside a `@task` body, or template it: `"{{ var.value.bucket }}"`.
+//! DS101 `variable-get-at-parse-time`: Airflow's `Variable.get` (or `Variable.setdefault`,
+//! which reads first) evaluated while Airflow parses the DAG file — one secrets-backend
+//! lookup per parse (AIRFLOW_FACTS.md, "When DAG-file code runs"). Docs: rules/DS101.md.
 
-use ruff_python_ast as ast;
+use ruff_python_ast::{self as ast, Expr};
 use ruff_text_size::Ranged;
 
-use crate::checker::{Checker, ParseTimeCandidate};
+use crate::checker::{Checker, Lookup, LookupKind, ParseTimeCandidate};
 use crate::registry::Rule;
-use crate::rules::literal_argument;
-use crate::semantic::airflow;
+use crate::rules::quoted_key;
 
-pub fn check_call(checker: &mut Checker<'_>, call: &ast::ExprCall) {
-    let Some(name) = checker.qualified_name(&call.func) else {
-        return;
-    };
-    let Some(method) = airflow::variable_read(&name) else {
-        return;
-    };
-    // Airflow 2 and 3 both name the first parameter `key`.
-    let key = literal_argument(call, 0, "key");
-    let what = match key {
-        Some(key) => format!("`Variable.{method}(\"{key}\")`"),
-        None => format!("`Variable.{method}(...)`"),
-    };
-    let template_key = key.unwrap_or("KEY");
+pub fn check(checker: &mut Checker<'_>, call: &ast::ExprCall, method: &str, key: Option<&Expr>) {
+    let key = key.map(|key| checker.key_of(key));
+    let what = format!("`Variable.{method}({})`", quoted_key(key.as_ref()));
+    let template_key = key.as_ref().and_then(|k| k.full_text());
+    let template_key = template_key.as_deref().unwrap_or("KEY");
     checker.report_if_parse_time(ParseTimeCandidate {
         rule: Rule::VariableGetAtParseTime,
         exec: checker.exec(),
@@ -48,5 +24,9 @@ pub fn check_call(checker: &mut Checker<'_>, call: &ast::ExprCall) {
         help: format!(
             "move the read into a @task body, or pass \"{{{{ var.value.{template_key} }}}}\" to a templated operator field; both are evaluated only when the task runs"
         ),
+        lookup: key.map(|key| Lookup {
+            kind: LookupKind::Variable,
+            key,
+        }),
     });
 }
