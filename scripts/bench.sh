@@ -10,6 +10,9 @@
 #        dagsafe check --quiet --exit-zero --output-format concise CORPUS
 #        ruff check --select AIR003 --preview --no-cache --isolated --exit-zero --quiet CORPUS
 #   4. print files, MB, times, the dagsafe/ruff ratio and the diagnostic counts
+#   5. score each tool's findings against the corpus labels (the `# DS101` comments
+#      that gen_corpus.py puts on parse-time lookups) with scripts/score.py:
+#        agreement with labels: dagsafe  TP=... FP=... FN=... precision=... recall=...
 #
 # Environment knobs:
 #   RUNS=5 WARMUP=1      timed / untimed runs per tool
@@ -206,3 +209,20 @@ else
 fi
 printf '%-22s best %s, median %s  (<1 means dagsafe is faster)\n' "ratio dagsafe/ruff:" \
     "$(ratio "$DS_BEST" "$RUFF_BEST")" "$(ratio "$DS_MED" "$RUFF_MED")"
+
+# ------------------------------------------------------- agreement with labels
+# score NAME OUTPUT CODE... -> one "agreement with labels: ..." line (paths in the
+# outputs are relative to this directory or absolute; score.py normalises them).
+score() {
+    local name="$1" out="$2"
+    shift 2
+    "$PYTHON" "$SCRIPT_DIR/score.py" "$CORPUS" "$out" --name "$name" --base "$PWD" --codes "$@" \
+        || echo "agreement with labels: $name  (scoring failed)"
+}
+echo
+if [ -n "$DAGSAFE" ]; then
+    score dagsafe "$WORK/dagsafe.out" DS101
+fi
+if [ ${#RUFF[@]} -gt 0 ]; then
+    score ruff "$WORK/ruff.out" AIR003 airflow-variable-get-outside-task
+fi

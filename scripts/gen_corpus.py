@@ -5,17 +5,29 @@ The corpus is meant for benchmarking ``dagsafe`` (and comparing it with
 ``ruff --select AIR003``).  Files mix Airflow 2 and Airflow 3 import styles and
 place ``Variable.get`` calls in many different contexts:
 
-* module level, class bodies, ``default_args`` dicts, operator arguments,
-  loops creating tasks, dynamically generated DAGs (all run at parse time);
-* helper functions that are called at module level (parse time);
-* ``@dag`` bodies and ``@task_group`` bodies (parse time);
+* module level, class bodies, ``default_args`` dicts, operator and DAG
+  arguments, loops creating tasks, dynamically generated DAGs, ``__init__`` of
+  operators built in the DAG, ``Variable.setdefault`` at module level (all run
+  at parse time);
+* helper functions that are called at module level or from a DAG body (parse
+  time);
+* ``@dag`` bodies and ``@task_group`` bodies, ``@task(...)`` decorator
+  arguments, ``@task`` parameter defaults and lambda defaults (parse time);
 * ``@task`` bodies, nested functions inside tasks, operator ``execute()``
-  methods, ``python_callable`` functions, lambdas and
-  ``if __name__ == "__main__":`` blocks (not run at parse time);
+  methods, ``python_callable`` functions, helpers only tasks call, lambda
+  bodies and ``if __name__ == "__main__":`` blocks (not run at parse time);
 * helper modules without any DAG import.
 
 Some files contain no ``Variable.get`` at all, some mention it only in strings
 or comments, some use a local (non-Airflow) class called ``Variable``.
+
+Labels: every line holding a ``Variable.get`` / ``Variable.setdefault`` call that
+runs while Airflow parses the file (the rules of ``rules/DS101.md``) ends with the
+trailing comment ``  # DS101``; every other line is clean.  Each call sits on a
+line of its own (a multi-line call is labelled on the line it starts on).  The
+labels follow one module at a time, as dagsafe does: a helper module's
+module-level call is labelled, a function of that module is not (nothing in its
+own file calls it).  ``scripts/score.py`` compares a tool's output with them.
 
 Usage::
 
@@ -30,6 +42,7 @@ context) is printed to stderr; ``--manifest FILE`` also writes it as JSON.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -71,6 +84,54 @@ UNICODE_NOTES = [
 ]
 
 
+# Contexts whose Variable.get runs at DAG parse time (labelled ``# DS101``).  Every
+# other context (task bodies, python_callable functions, lambda bodies, execute(),
+# __main__ blocks, helpers that nothing calls at parse time, ...) runs later or never.
+PARSE_TIME_CONTEXTS = (
+    "module",                   # module-level statement
+    "helper_called_at_module",  # body of a function called at module level
+    "helper_called_in_dag",     # body of a function called in a DAG body
+    "class_attr",               # class body
+    "operator_init",            # __init__ of an operator built in the DAG
+    "default_args",             # the module-level default_args dict
+    "dag_body",                 # `with DAG(...)` block or @dag body
+    "dag_arg",                  # DAG(...) constructor / @dag(...) decorator argument
+    "operator_arg",             # operator constructor argument
+    "loop",                     # operator argument in a module-level loop
+    "dynamic_dag",              # operator argument in a generated DAG
+    "task_group_body",          # @task_group body
+    "task_decorator_arg",       # @task(...) argument
+    "task_param_default",       # default value of a @task parameter
+    "lambda_default",           # default value of a lambda built in a DAG body
+    "setdefault_module",        # Variable.setdefault at module level
+    "helper_module_toplevel",   # module-level statement of a helper module
+)
+
+# Markers that the generator puts into a line holding a Variable call, replaced by
+# the label (or nothing) when the file is rendered; see ``render``.
+PARSE_MARK = "\x01"
+TASK_MARK = "\x02"
+LABEL = "  # DS101"
+
+
+def render(lines: list[str]) -> str:
+    """Join the generated lines into the file text, turning the markers into labels.
+
+    Every line may hold at most one marked call; a line with a parse-time call gets
+    the trailing ``# DS101`` label.
+    """
+    out: list[str] = []
+    for line in "\n".join(lines).rstrip("\n").split("\n"):
+        n_parse, n_task = line.count(PARSE_MARK), line.count(TASK_MARK)
+        if n_parse + n_task > 1:
+            raise AssertionError(f"more than one Variable call on one line: {line!r}")
+        line = line.replace(PARSE_MARK, "").replace(TASK_MARK, "")
+        if n_parse:
+            line = line.rstrip() + LABEL
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
 def snake(*parts: str) -> str:
     return "_".join(p for p in parts if p)
 
@@ -87,8 +148,13 @@ def indent(lines: list[str], n: int = 1) -> list[str]:
 class FileGen:
     """Generates one DAG file (or helper module) as a list of lines."""
 
-    def __init__(self, rng: random.Random, team: str, domain: str, stem: str, af3: bool):
+    def __init__(self, rng: random.Random, team: str, domain: str, stem: str, af3: bool,
+                 extra: random.Random | None = None):
         self.r = rng
+        # A second stream for the contexts added after the first release of the corpus,
+        # so that adding them left the rest of each file as it was.
+        self.main = rng
+        self.x = extra if extra is not None else rng
         self.team = team
         self.domain = domain
         self.stem = stem
@@ -97,6 +163,7 @@ class FileGen:
         self.names: dict[str, bool] = {}
         self.stats: Counter = Counter()
         self.log_used = False
+        self.extra_lines = 0  # lines of the later contexts inside counted sections
         self.clean = False  # when True, no Variable.get call is emitted
         # How Variable is imported / referenced in this file.
         roll = rng.random()
@@ -129,6 +196,8 @@ class FileGen:
     def need(self, *what: str) -> None:
         for w in what:
             self.needs[w] = True
+            if w == "Variable" and self.r is self.main:
+                self.needs["Variable@main"] = True
 
     def uniq(self, base: str) -> str:
         name, i = base, 2
@@ -137,6 +206,20 @@ class FileGen:
             i += 1
         self.names[name] = True
         return name
+
+    @contextlib.contextmanager
+    def extra(self):
+        """Draw from the extra random stream inside the ``with`` block."""
+        saved = self.r
+        self.r = self.x
+        try:
+            yield
+        finally:
+            self.r = saved
+
+    def xmaybe(self, p: float) -> bool:
+        """Like ``maybe``, drawn from the extra stream."""
+        return self.x.random() < p and not self.clean
 
     def maybe(self, p: float) -> bool:
         """Random choice for an optional Variable.get site (never in clean files)."""
@@ -148,22 +231,41 @@ class FileGen:
     def key(self) -> str:
         return snake(self.team, self.word(), self.r.choice(KEY_SUFFIXES))
 
+    @staticmethod
+    def mark(ctx: str) -> str:
+        return PARSE_MARK if ctx in PARSE_TIME_CONTEXTS else TASK_MARK
+
     def vget(self, ctx: str, key: str | None = None, dynamic: str | None = None) -> str:
-        """Return a ``Variable.get(...)`` expression and record its context."""
+        """Return a ``Variable.get(...)`` expression and record its context.
+
+        The expression carries a marker on its first line (see ``render``), so the
+        line the call starts on is labelled when ``ctx`` is a parse-time context.
+        """
         self.need("Variable")
         self.stats[ctx] += 1
+        m = self.mark(ctx)
         k = dynamic if dynamic is not None else json.dumps(key or self.key())
         roll = self.r.random()
         dflt = "default" if self.af3 else "default_var"
         if roll < 0.45:
-            return f"{self.V}.get({k})"
+            return f"{self.V}.get({k}){m}"
         if roll < 0.70:
-            return f'{self.V}.get({k}, {dflt}="{self.r.choice(SCHEMAS)}")'
+            return f'{self.V}.get({k}, {dflt}="{self.r.choice(SCHEMAS)}"){m}'
         if roll < 0.85:
-            return f"{self.V}.get({k}, deserialize_json=True)"
+            return f"{self.V}.get({k}, deserialize_json=True){m}"
         if roll < 0.93:
-            return f"{self.V}.get(key={k})"
-        return f"{self.V}.get(\n    {k},\n    {dflt}=None,\n)"
+            return f"{self.V}.get(key={k}){m}"
+        return f"{self.V}.get({m}\n    {k},\n    {dflt}=None,\n)"
+
+    def has_setdefault(self) -> bool:
+        """Airflow 2's ``airflow.models.Variable`` has ``setdefault``; the SDK's has not."""
+        return not self.af3 and "airflow.sdk" not in self.var_import
+
+    def vsetdefault(self, ctx: str) -> str:
+        """Return a ``Variable.setdefault(...)`` expression (reads first, so it counts)."""
+        self.need("Variable")
+        self.stats[ctx] += 1
+        return f'{self.V}.setdefault({json.dumps(self.key())}, "{self.r.choice(SCHEMAS)}"){self.mark(ctx)}'
 
     def log(self) -> str:
         self.log_used = True
@@ -373,6 +475,32 @@ class FileGen:
             f"    return {self.vget('helper_not_called')}",
         ]
 
+    def helper_called_in_dag(self) -> tuple[str, list[str]]:
+        """A helper that the DAG body calls: parse time, reached through the call."""
+        with self.extra():
+            fn = self.uniq("_resolve_" + snake(self.word(), self.r.choice(KEY_SUFFIXES)))
+            return fn, [
+                f"def {fn}():",
+                *indent(self.docstring("Resolve a setting while the DAG is built.")),
+                f"    value = {self.vget('helper_called_in_dag')}",
+                '    return value or "default"',
+            ]
+
+    def helper_called_from_task(self) -> tuple[str, list[str]]:
+        """A helper that only task code calls: not parse time."""
+        with self.extra():
+            fn = self.uniq("_fetch_" + snake(self.word(), self.r.choice(KEY_SUFFIXES)))
+            return fn, [
+                f"def {fn}():",
+                *indent(self.docstring("Only called while a task runs.")),
+                f"    return {self.vget('helper_called_from_task')}",
+            ]
+
+    def module_setdefault(self) -> list[str]:
+        with self.extra():
+            name = self.uniq(snake("default", self.word(), self.r.choice(KEY_SUFFIXES)).upper())
+            return [f"{name} = {self.vsetdefault('setdefault_module')}"]
+
     def class_attr(self) -> list[str]:
         cls = self.uniq(snake(self.word(), "Settings").title().replace("_", ""))
         return [
@@ -386,12 +514,21 @@ class FileGen:
         name = self.uniq("get_" + snake(self.word(), "value"))
         return [f"{name} = lambda: {self.vget('module_lambda')}  # noqa: E731"]
 
-    def python_callable_fn(self) -> tuple[str, list[str]]:
+    def python_callable_fn(self, task_helper: str | None = None) -> tuple[str, list[str]]:
         fn = self.uniq("_" + snake(self.r.choice(VERBS), self.word()))
         body = [
             f"def {fn}(**context):",
             *indent(self.docstring(f"Callable for the {fn.strip('_')} task.")),
             f"    secret = {self.vget('python_callable')}",
+        ]
+        if task_helper:
+            body.append(f"    fetched = {task_helper}()")
+            self.extra_lines += 1
+        if self.has_setdefault() and self.xmaybe(0.15):
+            with self.extra():
+                body.append(f"    {self.vsetdefault('setdefault_task')}")
+            self.extra_lines += 1
+        body += [
             *indent(self.fn_filler(2)),
             f'    {self.log()}.info("running for %s", context.get("ds"))',
             "    return secret is not None",
@@ -453,6 +590,10 @@ class FileGen:
         if features.get("dag_body"):
             out.append(f'threshold = {self.vget("dag_body")}')
             out.append("")
+        if features.get("dag_helper"):
+            out.append(f"resolved = {features['dag_helper']}()")
+            out.append("")
+            self.extra_lines += 2
         for fn in callables:
             self.need("PythonOperator")
             t = self.uniq(fn.strip("_") + "_task")
@@ -516,6 +657,18 @@ class FileGen:
                     ")",
                 ]
             tasks.append(t)
+        if features.get("lambda_default"):
+            self.need("PythonOperator")
+            with self.extra():
+                t = self.uniq(snake("defaulted", self.word()))
+                out += [
+                    f"{t} = PythonOperator(",
+                    f'    task_id="{t}",',
+                    f"    python_callable=lambda table={self.vget('lambda_default')}: print(table),",
+                    ")",
+                ]
+            self.extra_lines += 4
+            tasks.append(t)
         if features.get("taskflow_in_ctx"):
             self.need("task")
             fn = self.uniq(snake(self.r.choice(VERBS), self.word()))
@@ -576,8 +729,12 @@ class FileGen:
             "    catchup=False,",
             "    default_args=default_args,",
             f'    tags=["{self.team}", "{self.domain}"],',
-            ") as dag:",
         ]
+        if features.get("dag_arg"):
+            with self.extra():
+                hdr.append(f"    doc_md={self.vget('dag_arg')},")
+            self.extra_lines += 1
+        hdr.append(") as dag:")
         return hdr + indent(self.tasks_for_ctx_dag(callables, operators, features))
 
     def classic_dag(self, dag_id: str, callables, operators, features) -> list[str]:
@@ -589,10 +746,19 @@ class FileGen:
             f"    {self.schedule_kw()},",
             f"    start_date={self.start_date()},",
             "    catchup=False,",
+        ]
+        if features.get("dag_arg"):
+            with self.extra():
+                out.append(f"    doc_md={self.vget('dag_arg')},")
+            self.extra_lines += 1
+        out += [
             ")",
             "",
             'start = EmptyOperator(task_id="start", dag=dag)',
         ]
+        if features.get("dag_helper"):
+            out.append(f"resolved = {features['dag_helper']}()")
+            self.extra_lines += 1
         prev = "start"
         for fn in callables:
             self.need("PythonOperator")
@@ -627,25 +793,51 @@ class FileGen:
             "    catchup=False,",
             "    default_args=default_args,",
             f'    tags=["{self.team}", "{self.domain}", "taskflow"],',
-            ")",
-            f"def {fn}():",
         ]
+        if features.get("dag_arg"):
+            with self.extra():
+                out.append(f"    doc_md={self.vget('dag_arg')},")
+            self.extra_lines += 1
+        out += [")", f"def {fn}():"]
         body: list[str] = self.docstring(f"TaskFlow pipeline for {self.word()}.", self.r.randint(0, 3))
         if features.get("dag_body"):
             body.append(f"env = {self.vget('dag_body')}")
+        if features.get("dag_helper"):
+            body.append(f"resolved = {features['dag_helper']}()")
+            self.extra_lines += 1
         body.append("")
         calls: list[str] = []
         n_tasks = self.r.randint(2, 5)
+        # Which task (if any) gets a lookup in its decorator / in a parameter default.
+        deco_at = self.x.randrange(n_tasks) if features.get("task_decorator_arg") else -1
+        default_at = self.x.randrange(n_tasks) if features.get("task_param_default") else -1
         prev_out = None
         for i in range(n_tasks):
             tfn = self.uniq(snake(self.r.choice(VERBS), self.word()))
             deco = self.r.choice(["@task", "@task", "@task()", f"@task(retries={self.r.randint(1, 3)})", "@task.python"])
+            if i == deco_at:
+                with self.extra():
+                    deco = f"@task(pool={self.vget('task_decorator_arg')})"
             args = "data=None" if prev_out else ""
+            if i == default_at:
+                with self.extra():
+                    param = f"{self.word()}_{self.r.choice(KEY_SUFFIXES)}"
+                    sig = [f"def {tfn}(", *([f"    {args},"] if args else []),
+                           f"    {param}={self.vget('task_param_default')},", "):"]
+                self.extra_lines += len(sig) - 1 + 1  # the signature and the log line below
+            else:
+                param = ""
+                sig = [f"def {tfn}({args}):"]
             tbody: list[str] = []
             if self.maybe(0.6):
                 tbody.append(f"value = {self.vget('task_body')}")
             else:
                 tbody.append(f'value = "{self.word()}"')
+            if param:
+                tbody.append(f'{self.log()}.info("{param}=%s", {param})')
+            if features.get("task_helper") and i == 0:
+                tbody.append(f"fetched = {features['task_helper']}()")
+                self.extra_lines += 1
             if features.get("task_nested") and i == 0:
                 inner = self.uniq("_inner_" + self.word())
                 tbody += [
@@ -659,7 +851,7 @@ class FileGen:
                 tbody.append(f"picked = sorted([1, 2, 3], key=lambda x: len(str({self.vget('task_lambda')})) + x)")
             tbody += self.fn_filler(3)
             tbody.append('return {"value": value, "upstream": data}' if prev_out else 'return {"value": value}')
-            body += [deco, f"def {tfn}({args}):", *indent(self.docstring(f"Step {i + 1}: {tfn}.")), *indent(tbody), ""]
+            body += [deco, *sig, *indent(self.docstring(f"Step {i + 1}: {tfn}.")), *indent(tbody), ""]
             out_var = self.uniq(tfn + "_result")
             calls.append(f"{out_var} = {tfn}({prev_out})" if prev_out else f"{out_var} = {tfn}()")
             prev_out = out_var
@@ -764,7 +956,9 @@ class FileGen:
         if self.af3:
             sdk = [x for x in ("DAG", "BaseOperator", "TaskGroup", "dag", "task", "task_group") if x in n]
             var_line = self.var_import if "Variable" in n else None
-            if var_line == "from airflow.sdk import Variable" and sdk and self.r.random() < 0.6:
+            # (The coin comes from the stream whose contexts need Variable.)
+            coin = self.r if "Variable@main" in n else self.x
+            if var_line == "from airflow.sdk import Variable" and sdk and coin.random() < 0.6:
                 sdk.append("Variable")
                 var_line = None
             if sdk:
@@ -826,6 +1020,26 @@ class FileGen:
         }
         style = r.choices(["ctx", "decorated", "classic"], weights=[45, 40, 15])[0]
         dag_id = snake(self.team, self.stem)
+        # Contexts added later, drawn from the extra stream (see FileGen.__init__).
+        x = self.xmaybe
+        feats.update({
+            "setdefault_module": self.has_setdefault() and x(0.06),
+            "dag_helper": x(0.12),
+            "task_helper": x(0.12) and (style == "decorated" or feats["callable"]),
+            "dag_arg": x(0.06),
+            "lambda_default": style == "ctx" and x(0.08),
+            "task_decorator_arg": style == "decorated" and x(0.1),
+            "task_param_default": style == "decorated" and x(0.12),
+        })
+        extra_pre: list[list[str]] = []  # sections of the later contexts
+        if feats["dag_helper"]:
+            feats["dag_helper"], sec = self.helper_called_in_dag()
+            extra_pre.append(sec)
+        if feats["task_helper"]:
+            feats["task_helper"], sec = self.helper_called_from_task()
+            extra_pre.append(sec)
+        if feats["setdefault_module"]:
+            extra_pre.append(self.module_setdefault())
 
         pre: list[list[str]] = []  # module sections before the DAG
         if feats["module"]:
@@ -843,7 +1057,7 @@ class FileGen:
         operators: list[str] = []
         if feats["callable"] and style != "decorated":
             for _ in range(r.randint(1, 3)):
-                fn, sec = self.python_callable_fn()
+                fn, sec = self.python_callable_fn(None if callables else feats["task_helper"])
                 callables.append(fn)
                 pre.append(sec)
         if feats["custom_op"] and style != "decorated":
@@ -876,11 +1090,15 @@ class FileGen:
         target = r.randint(80, 300)
 
         def total() -> int:
-            return sum(len(s) + 2 for s in pre) + len(da) + len(dag_sec) + sum(len(s) + 2 for s in post) + 20
+            # Lines of the later contexts do not count, so that the filler stays as it was.
+            return (sum(len(s) + 2 for s in pre) + len(da) + len(dag_sec) + sum(len(s) + 2 for s in post) + 20
+                    - self.extra_lines)
 
         while total() < target:
             sec = self.filler_section()
             pre.insert(r.randint(0, len(pre)), sec)
+        for sec in extra_pre:
+            pre.insert(self.x.randint(0, len(pre)), sec)
 
         body: list[str] = []
         for sec in pre:
@@ -911,7 +1129,7 @@ class FileGen:
             body.append([
                 f"def {fn}(name: str, fallback=None):",
                 *indent(self.docstring("Return a connection setting stored as an Airflow Variable.")),
-                f'    return {self.V}.get(f"{self.team}_{{name}}", {"default" if self.af3 else "default_var"}=fallback)',
+                f'    return {self.V}.get(f"{self.team}_{{name}}", {"default" if self.af3 else "default_var"}=fallback){TASK_MARK}',
             ])
             self.need("Variable")
             self.stats["helper_module"] += 1
@@ -929,7 +1147,7 @@ class FileGen:
                 "        return cls._store.get(key, default)",
             ])
             name = self.uniq(snake(self.word(), "setting").upper())
-            body.append([f'{name} = Variable.get("{self.key()}", "{self.word()}")'])
+            body.append([f'{name} = Variable.get("{self.key()}", "{self.word()}"){TASK_MARK}'])
             self.stats["local_class_not_airflow"] += 1
         target = r.randint(40, 160)
         while sum(len(s) + 2 for s in body) < target:
@@ -991,14 +1209,15 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--files must be >= 1")
 
     rng = random.Random(args.seed)
+    extra = random.Random(args.seed * 7919 + 17)
     plan = layout(rng, args.files)
     stats: Counter = Counter()
     n_lines = n_bytes = n_helpers = n_af3 = 0
     for rel, team, domain, stem, helper in plan:
         af3 = rng.random() < 0.4
-        gen = FileGen(rng, team, domain, stem, af3)
+        gen = FileGen(rng, team, domain, stem, af3, extra)
         lines = gen.helper_module() if helper else gen.dag_file()
-        text = "\n".join(lines).rstrip("\n") + "\n"
+        text = render(lines)
         path = os.path.join(args.out, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         data = text.encode("utf-8")
