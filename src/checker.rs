@@ -462,6 +462,9 @@ impl<'a> Checker<'a> {
             } else if matches!(callee, Expr::Name(n) if n.id.as_str() == "staticmethod") {
                 is_static = true;
             }
+            if self.is_extra_task_decorator(callee) {
+                kind = FunctionKind::Task;
+            }
             // Applying a decorator calls it, here and now.
             if !matches!(expression, Expr::Call(_))
                 && let Some(target) = self.call_target(expression)
@@ -614,6 +617,23 @@ impl<'a> Checker<'a> {
             }
             _ => {}
         }
+    }
+
+    /// `extend-task-decorators`: a configured name, matched against the decorator's
+    /// qualified name or its text as written, each with any `.kind` suffix.
+    fn is_extra_task_decorator(&self, callee: &Expr) -> bool {
+        let extras = &self.settings.extra_task_decorators;
+        if extras.is_empty() {
+            return false;
+        }
+        let written = &self.source[callee.range()];
+        let qualified = self.qualified_name(callee);
+        let extends = |name: &str, base: &str| {
+            name == base || name.strip_prefix(base).is_some_and(|rest| rest.starts_with('.'))
+        };
+        extras.iter().any(|extra| {
+            extends(written, extra) || qualified.as_deref().is_some_and(|q| extends(q, extra))
+        })
     }
 
     /// `if __name__ == "__main__":` never runs when Airflow imports the file (it imports it

@@ -11,11 +11,13 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use dagsafe::airflow_config::Env;
+use dagsafe::config::{CliOverrides, ConfigError, Resolver};
 use dagsafe::discover::discover;
 use dagsafe::printer::{self, OutputFormat, Paths, PrintOptions};
 use dagsafe::registry::{RULES, Rule};
-use dagsafe::run::{RunOptions, check_files};
-use dagsafe::settings::{RuleSet, Selector, Settings};
+use dagsafe::run::{RunOptions, check_files, check_stdin};
+use dagsafe::settings::Selector;
 
 const SUCCESS: u8 = 0;
 const FOUND: u8 = 1;
@@ -43,7 +45,7 @@ enum Command {
 
 #[derive(Args)]
 struct CheckArgs {
-    /// Files or directories to check [default: .]
+    /// Files or directories to check [default: .]; `-` reads standard input.
     paths: Vec<PathBuf>,
     /// Rules to enable, replacing the defaults: codes (DS101), prefixes (DS1) or ALL.
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
@@ -66,6 +68,39 @@ struct CheckArgs {
     /// Write the output to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     output_file: Option<PathBuf>,
+    /// Print counts per rule and the monthly cost of the parse-time lookups, instead of
+    /// the diagnostics.
+    #[arg(long)]
+    statistics: bool,
+    /// Print the resolved settings for the first path, and where each came from.
+    #[arg(long)]
+    show_settings: bool,
+    /// Use this config file (dagsafe.toml, or pyproject.toml with [tool.dagsafe]) instead of
+    /// looking for one.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Ignore config files and Airflow's environment variables.
+    #[arg(long, conflicts_with = "config")]
+    isolated: bool,
+    /// The Airflow version whose masking words apply (e.g. 2.10, 3.2).
+    #[arg(long, value_name = "VERSION")]
+    airflow_version: Option<String>,
+    /// Python regex Airflow's secrets backend applies to variable names.
+    #[arg(long, value_name = "REGEX")]
+    variables_lookup_pattern: Option<String>,
+    /// Python regex Airflow's secrets backend applies to connection ids.
+    #[arg(long, value_name = "REGEX")]
+    connections_lookup_pattern: Option<String>,
+    /// An airflow.cfg to take the secrets backend settings and masking words from.
+    #[arg(long, value_name = "FILE")]
+    airflow_config: Option<PathBuf>,
+    /// Apply excludes to files named on the command line too (for pre-commit).
+    #[arg(long)]
+    force_exclude: bool,
+    /// With `-` as the path: the file name to report standard input under, and whose
+    /// settings (config, per-file-ignores) apply.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -99,19 +134,35 @@ fn parse_selectors(texts: &[String]) -> Result<Vec<Selector>, String> {
         .collect()
 }
 
-fn settings_from(args: &CheckArgs) -> Result<Settings, String> {
-    let select = args.select.as_deref().map(parse_selectors).transpose()?;
-    let extend_select = parse_selectors(&args.extend_select)?;
-    let ignore = parse_selectors(&args.ignore)?;
-    Ok(Settings {
-        rules: RuleSet::resolve(select.as_deref(), &extend_select, &ignore),
-        ..Settings::default()
+fn overrides_from(args: &CheckArgs) -> Result<CliOverrides, String> {
+    Ok(CliOverrides {
+        select: args.select.as_deref().map(parse_selectors).transpose()?,
+        extend_select: parse_selectors(&args.extend_select)?,
+        ignore: parse_selectors(&args.ignore)?,
+        airflow_version: args.airflow_version.clone(),
+        variables_lookup_pattern: args.variables_lookup_pattern.clone(),
+        connections_lookup_pattern: args.connections_lookup_pattern.clone(),
+        airflow_config: args.airflow_config.clone(),
+        config: args.config.clone(),
+        isolated: args.isolated,
     })
 }
 
+/// The environment variables that configure Airflow, taken once.
+fn airflow_env() -> Env {
+    std::env::vars()
+        .filter(|(name, _)| name.starts_with("AIRFLOW__"))
+        .collect()
+}
+
+fn config_error(error: &ConfigError) -> u8 {
+    eprint!("{}", error.render());
+    ERROR
+}
+
 fn check(args: CheckArgs) -> u8 {
-    let settings = match settings_from(&args) {
-        Ok(settings) => settings,
+    let overrides = match overrides_from(&args) {
+        Ok(overrides) => overrides,
         Err(message) => {
             error(message);
             return ERROR;
@@ -124,42 +175,95 @@ fn check(args: CheckArgs) -> u8 {
             return ERROR;
         }
     };
+    let resolver = Resolver::new(overrides, airflow_env(), cwd.clone());
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
+    let stdin = paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && paths.len() > 1 {
+        error("`-` (standard input) cannot be combined with other paths");
+        return ERROR;
+    }
+    if args.stdin_filename.is_some() && !stdin {
+        error("--stdin-filename needs `-` as the path");
+        return ERROR;
+    }
 
-    let discovered = discover(&paths);
-    let mut usage_error = false;
-    for failure in &discovered.errors {
-        error(format!("{}: {}", failure.path.display(), failure.message));
-        usage_error |= failure.missing_argument;
+    if args.show_settings {
+        let first = args.stdin_filename.as_ref().unwrap_or(&paths[0]);
+        return match resolver.for_path(first) {
+            Ok(resolved) => {
+                print!("{}", resolved.describe(first));
+                SUCCESS
+            }
+            Err(e) => config_error(&e),
+        };
     }
 
     let options = RunOptions {
-        keep_sources: args.output_format.needs_sources(),
+        keep_sources: args.output_format.needs_sources() && !args.statistics,
     };
-    let reports = check_files(&discovered.files, &settings, options);
+    let mut usage_error = false;
+    let (reports, files_checked) = if stdin {
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("-"));
+        let resolved = match resolver.for_path(&name) {
+            Ok(resolved) => resolved,
+            Err(e) => return config_error(&e),
+        };
+        let absolute = std::path::absolute(&name).unwrap_or_else(|_| name.clone());
+        if args.force_exclude && absolute.ancestors().any(|a| resolved.excludes.is_excluded(a)) {
+            (Vec::new(), 0)
+        } else {
+            (vec![check_stdin(&name, &resolved.settings, options)], 1)
+        }
+    } else {
+        // Every setting is resolved before anything is checked: a bad config stops the run.
+        let mut roots = Vec::new();
+        for path in &paths {
+            match resolver.for_path(path) {
+                Ok(resolved) => roots.push((path.clone(), resolved.excludes.clone())),
+                Err(e) => return config_error(&e),
+            }
+        }
+        let discovered = discover(&roots, args.force_exclude);
+        for failure in &discovered.errors {
+            error(format!("{}: {}", failure.path.display(), failure.message));
+            usage_error |= failure.missing_argument;
+        }
+        let mut files = Vec::with_capacity(discovered.files.len());
+        for path in discovered.files {
+            match resolver.for_path(&path) {
+                Ok(resolved) => files.push((path, resolved.settings.clone())),
+                Err(e) => return config_error(&e),
+            }
+        }
+        let count = files.len();
+        (check_files(&files, options), count)
+    };
     let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
 
     let print_options = PrintOptions {
         format: args.output_format,
         quiet: args.quiet,
-        files_checked: discovered.files.len(),
+        files_checked,
+    };
+    let paths_display = Paths::new(cwd);
+    let write_all = |out: &mut dyn Write| -> io::Result<()> {
+        if args.statistics {
+            printer::statistics::write(&reports, out)?;
+        } else {
+            printer::print(&reports, &paths_display, &print_options, out)?;
+        }
+        out.flush()
     };
     let written = match &args.output_file {
-        Some(path) => File::create(path).and_then(|file| {
-            let mut out = BufWriter::new(file);
-            printer::print(&reports, &Paths::new(cwd.clone()), &print_options, &mut out)?;
-            out.flush()
-        }),
-        None => {
-            let stdout = io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
-            printer::print(&reports, &Paths::new(cwd.clone()), &print_options, &mut out)
-                .and_then(|()| out.flush())
-        }
+        Some(path) => File::create(path).and_then(|file| write_all(&mut BufWriter::new(file))),
+        None => write_all(&mut BufWriter::new(io::stdout().lock())),
     };
     if let Err(e) = written {
         // A closed pipe (`dagsafe check | head`) is the reader's choice, not a failure.

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use ignore::WalkBuilder;
 
+use crate::config::Excludes;
+
 /// Folder names never descended into (the root of a walk is exempt: naming a folder on the
 /// command line checks it).
 pub const DEFAULT_EXCLUDES: &[&str] = &[
@@ -39,9 +41,12 @@ pub struct DiscoveryError {
     pub missing_argument: bool,
 }
 
-pub fn discover(paths: &[PathBuf]) -> Discovered {
+/// Finds the files under each root, skipping what its excludes name. A file named on the
+/// command line is checked even when excluded, unless `force_exclude` (for pre-commit,
+/// which passes every changed file by name).
+pub fn discover(roots: &[(PathBuf, Excludes)], force_exclude: bool) -> Discovered {
     let mut found = Discovered::default();
-    for path in paths {
+    for (path, excludes) in roots {
         match std::fs::metadata(path) {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 found.errors.push(DiscoveryError {
@@ -50,9 +55,14 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
                     missing_argument: true,
                 });
             }
-            Ok(meta) if meta.is_dir() => walk(path, &mut found),
+            Ok(meta) if meta.is_dir() => walk(path, excludes, &mut found),
             // A file, or something we cannot stat: checking it reports the problem as DS001.
-            _ => found.files.push(path.clone()),
+            _ => {
+                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                if !(force_exclude && absolute.ancestors().any(|a| excludes.is_excluded(a))) {
+                    found.files.push(path.clone());
+                }
+            }
         }
     }
     found.files.sort();
@@ -60,15 +70,18 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
     found
 }
 
-fn walk(root: &Path, found: &mut Discovered) {
+fn walk(root: &Path, excludes: &Excludes, found: &mut Discovered) {
+    let excludes = excludes.clone();
     let walker = WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|entry| {
-            entry.depth() == 0
-                || !(entry.file_type().is_some_and(|t| t.is_dir())
-                    && DEFAULT_EXCLUDES.contains(&entry.file_name().to_string_lossy().as_ref()))
+        .filter_entry(move |entry| {
+            entry.depth() == 0 || {
+                let path = entry.path();
+                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+                !excludes.is_excluded(&absolute)
+            }
         })
         .build();
     for entry in walker {

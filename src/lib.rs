@@ -4,7 +4,9 @@
 //! that run every time Airflow parses a file. The entry point is [`check_source`]: one
 //! source text and the settings in, diagnostics out. [`run`] checks files in parallel.
 
+pub mod airflow_config;
 pub mod checker;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod noqa;
@@ -15,11 +17,12 @@ pub mod run;
 pub mod secrets;
 pub mod semantic;
 pub mod settings;
+pub mod statistics;
 
 use ruff_python_ast::PySourceType;
 use ruff_source_file::LineIndex;
 
-use crate::checker::Checker;
+use crate::checker::{Checker, Findings, Lookup};
 use crate::diagnostic::Located;
 use crate::noqa::NoqaMap;
 use crate::registry::Rule;
@@ -28,6 +31,20 @@ use crate::settings::Settings;
 /// Checks one Python source text and returns its diagnostics with rows and columns, in
 /// source order, after `# noqa` comments are applied.
 pub fn check_source(source: &str, settings: &Settings) -> Vec<Located> {
+    check_source_with_lookups(source, settings).diagnostics
+}
+
+/// What checking one source text finds.
+#[derive(Debug, Default)]
+pub struct SourceFindings {
+    pub diagnostics: Vec<Located>,
+    /// Every secrets lookup that runs at parse time, whatever is selected or suppressed
+    /// (they cost the same): the basis of `--statistics`.
+    pub lookups: Vec<Lookup>,
+}
+
+/// Like [`check_source`], and also returns the parse-time lookups.
+pub fn check_source_with_lookups(source: &str, settings: &Settings) -> SourceFindings {
     let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
     let index = LineIndex::from_source_text(source);
     let noqa = NoqaMap::from_tokens(source, parsed.tokens(), &index);
@@ -35,7 +52,10 @@ pub fn check_source(source: &str, settings: &Settings) -> Vec<Located> {
     let first_error = parsed.errors().iter().min_by_key(|e| e.location.start());
     let mut checker = Checker::new(source, settings);
     checker.check_module(parsed.suite());
-    let mut diagnostics = checker.finish(&index).diagnostics;
+    let Findings {
+        mut diagnostics,
+        lookups,
+    } = checker.finish(&index);
     if let Some(error) = first_error {
         // The parser recovers, so the tree is complete, but past the first error it is a
         // guess: keep only what comes before it.
@@ -47,9 +67,13 @@ pub fn check_source(source: &str, settings: &Settings) -> Vec<Located> {
             ));
         }
     }
-    diagnostics
+    let diagnostics = diagnostics
         .into_iter()
         .map(|d| Located::new(d, source, &index))
         .filter(|d| !noqa.suppresses(d.rule(), d.noqa_row()))
-        .collect()
+        .collect();
+    SourceFindings {
+        diagnostics,
+        lookups,
+    }
 }

@@ -87,18 +87,31 @@ impl RuleSet {
         extend_select: &[Selector],
         ignore: &[Selector],
     ) -> RuleSet {
+        RuleSet::defaults().apply(select, extend_select, ignore)
+    }
+
+    /// Applies one layer of selection (a config file's, or the command line's) on top of
+    /// this set: a `select` replaces it, `extend-select` adds, `ignore` removes; within the
+    /// layer the more specific selector wins and an ignore wins a tie.
+    pub fn apply(
+        &self,
+        select: Option<&[Selector]>,
+        extend_select: &[Selector],
+        ignore: &[Selector],
+    ) -> RuleSet {
         let mut set = RuleSet::empty();
         for rule in Rule::all() {
-            let best_select = select
-                .map(|select| best(select, extend_select, rule))
-                .unwrap_or_else(|| {
+            let best_select = match select {
+                Some(select) => best(select, extend_select, rule),
+                None => {
                     let from_extend = best(&[], extend_select, rule);
-                    if rule.info().default_on {
+                    if self.contains(rule) {
                         from_extend.or(Some((0, true)))
                     } else {
                         from_extend
                     }
-                });
+                }
+            };
             let best_ignore = ignore.iter().filter_map(|s| s.specificity(rule)).max();
             let enabled = match (best_select, best_ignore) {
                 (None, _) => false,

@@ -5,6 +5,7 @@ mod concise;
 mod full;
 mod github;
 mod json;
+pub mod statistics;
 
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};

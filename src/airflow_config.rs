@@ -1,0 +1,380 @@
+//! Airflow's own settings, read the way Airflow reads them, so that the linter and the
+//! deployment share one source of truth (AIRFLOW_FACTS.md, "Configuration"):
+//! `airflow.cfg` (an INI file read by Python's `configparser`) and the `AIRFLOW__SECTION__KEY`
+//! environment variables, which win over the file.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use ruff_text_size::{TextRange, TextSize};
+use serde_json::Value;
+
+/// An `airflow.cfg`, parsed with `configparser`'s defaults: `key = value` or `key: value`,
+/// section and key names case-insensitive, indented lines continue a value, full-line
+/// comments start with `#` or `;` (inline comments are part of the value), `%%` is `%`.
+#[derive(Debug, Default)]
+pub struct Ini {
+    sections: HashMap<String, HashMap<String, IniValue>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IniValue {
+    pub value: String,
+    /// Where the value's line is in the file, for error messages.
+    pub range: TextRange,
+}
+
+impl Ini {
+    pub fn parse(text: &str) -> Result<Ini, (TextRange, String)> {
+        let mut ini = Ini::default();
+        let mut section: Option<String> = None;
+        let mut last_key: Option<String> = None;
+        let mut offset = 0usize;
+        for line in text.split_inclusive('\n') {
+            let start = offset;
+            offset += line.len();
+            let content = line.trim_end_matches(['\n', '\r']);
+            let range = TextRange::new(
+                TextSize::try_from(start).unwrap_or_default(),
+                TextSize::try_from(start + content.len()).unwrap_or_default(),
+            );
+            let trimmed = content.trim();
+            if trimmed.is_empty() {
+                last_key = None;
+                continue;
+            }
+            if trimmed.starts_with('#') || trimmed.starts_with(';') {
+                continue;
+            }
+            let indented = content.starts_with([' ', '\t']);
+            if indented && let (Some(section), Some(key)) = (&section, &last_key) {
+                let entry = ini
+                    .sections
+                    .get_mut(section)
+                    .and_then(|s| s.get_mut(key))
+                    .expect("continued key exists");
+                entry.value.push('\n');
+                entry.value.push_str(trimmed);
+                entry.range = TextRange::new(entry.range.start(), range.end());
+                continue;
+            }
+            if let Some(name) = trimmed.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+                let name = name.trim().to_lowercase();
+                ini.sections.entry(name.clone()).or_default();
+                section = Some(name);
+                last_key = None;
+                continue;
+            }
+            let Some(split) = trimmed.find(['=', ':']) else {
+                return Err((range, format!("expected `key = value`, found `{trimmed}`")));
+            };
+            let Some(current) = &section else {
+                return Err((range, "a setting before the first [section] header".to_string()));
+            };
+            let key = trimmed[..split].trim().to_lowercase();
+            let value = trimmed[split + 1..].trim().to_string();
+            ini.sections.entry(current.clone()).or_default().insert(
+                key.clone(),
+                IniValue { value, range },
+            );
+            last_key = Some(key);
+        }
+        for section in ini.sections.values_mut() {
+            for entry in section.values_mut() {
+                entry.value = entry.value.replace("%%", "%");
+            }
+        }
+        Ok(ini)
+    }
+
+    pub fn get(&self, section: &str, key: &str) -> Option<&IniValue> {
+        self.sections.get(section)?.get(key)
+    }
+}
+
+/// Where one of Airflow's settings came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AirflowSource {
+    File { path: PathBuf, range: TextRange },
+    Env(String),
+}
+
+impl AirflowSource {
+    pub fn describe(&self) -> String {
+        match self {
+            AirflowSource::File { path, .. } => format!("airflow config {}", path.display()),
+            AirflowSource::Env(name) => format!("environment variable {name}"),
+        }
+    }
+}
+
+/// A setting's value with where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FromAirflow<T> {
+    pub value: T,
+    pub source: AirflowSource,
+}
+
+/// What dagsafe takes from Airflow's configuration.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AirflowSettings {
+    /// `[secrets] backend`: the backend class.
+    pub backend: Option<FromAirflow<String>>,
+    /// `[secrets] backend_kwargs`, merged with the per-key variables: `None` when neither is set.
+    pub backend_kwargs: Option<FromAirflow<serde_json::Map<String, Value>>>,
+    /// `[core] sensitive_var_conn_names`, split on commas.
+    pub sensitive_var_conn_names: Option<FromAirflow<Vec<String>>>,
+    /// `[dag_processor]` (3.x) or `[scheduler]` (2.x) `min_file_process_interval`.
+    pub min_file_process_interval: Option<FromAirflow<f64>>,
+}
+
+/// A problem in Airflow's configuration, located for a clear message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AirflowConfigError {
+    pub source: AirflowSource,
+    pub message: String,
+}
+
+/// The environment variables dagsafe reads, taken once so tests can pass their own.
+pub type Env = HashMap<String, String>;
+
+impl AirflowSettings {
+    /// Whether anything was read: an `airflow.cfg` was named, or a relevant variable is set.
+    pub fn is_empty(&self) -> bool {
+        *self == AirflowSettings::default()
+    }
+
+    /// Reads `airflow.cfg` (when given) and the environment, the environment winning.
+    pub fn load(file: Option<(&Path, &str)>, env: &Env) -> Result<AirflowSettings, AirflowConfigError> {
+        let mut settings = AirflowSettings::default();
+        if let Some((path, text)) = file {
+            let ini = Ini::parse(text).map_err(|(range, message)| AirflowConfigError {
+                source: AirflowSource::File {
+                    path: path.to_path_buf(),
+                    range,
+                },
+                message,
+            })?;
+            let from_file = |entry: &IniValue| AirflowSource::File {
+                path: path.to_path_buf(),
+                range: entry.range,
+            };
+            if let Some(entry) = ini.get("secrets", "backend").filter(|e| !e.value.is_empty()) {
+                settings.backend = Some(FromAirflow {
+                    value: entry.value.clone(),
+                    source: from_file(entry),
+                });
+            }
+            if let Some(entry) = ini.get("secrets", "backend_kwargs").filter(|e| !e.value.is_empty()) {
+                let source = from_file(entry);
+                settings.backend_kwargs = Some(FromAirflow {
+                    value: parse_kwargs(&entry.value, &source)?,
+                    source,
+                });
+            }
+            if let Some(entry) = ini.get("core", "sensitive_var_conn_names") {
+                settings.sensitive_var_conn_names = Some(FromAirflow {
+                    value: split_words(&entry.value),
+                    source: from_file(entry),
+                });
+            }
+            for section in ["scheduler", "dag_processor"] {
+                if let Some(entry) = ini.get(section, "min_file_process_interval") {
+                    let source = from_file(entry);
+                    settings.min_file_process_interval = Some(FromAirflow {
+                        value: parse_interval(&entry.value, &source)?,
+                        source,
+                    });
+                }
+            }
+        }
+
+        let var = |name: &str| env.get(name).filter(|v| !v.is_empty());
+        if let Some(value) = var("AIRFLOW__SECRETS__BACKEND") {
+            settings.backend = Some(FromAirflow {
+                value: value.clone(),
+                source: AirflowSource::Env("AIRFLOW__SECRETS__BACKEND".into()),
+            });
+        }
+        if let Some(value) = var("AIRFLOW__SECRETS__BACKEND_KWARGS") {
+            let source = AirflowSource::Env("AIRFLOW__SECRETS__BACKEND_KWARGS".into());
+            settings.backend_kwargs = Some(FromAirflow {
+                value: parse_kwargs(value, &source)?,
+                source,
+            });
+        }
+        // Airflow 3.2+: one variable per keyword argument, merged over backend_kwargs.
+        let mut per_key: Vec<(&String, &String)> = env
+            .iter()
+            .filter(|(name, _)| name.starts_with("AIRFLOW__SECRETS__BACKEND_KWARG__"))
+            .collect();
+        per_key.sort();
+        for (name, value) in per_key {
+            let key = name["AIRFLOW__SECRETS__BACKEND_KWARG__".len()..].to_lowercase();
+            let source = AirflowSource::Env(name.clone());
+            let kwargs = settings.backend_kwargs.get_or_insert_with(|| FromAirflow {
+                value: Default::default(),
+                source: source.clone(),
+            });
+            kwargs.value.insert(key, Value::String(value.clone()));
+            kwargs.source = source;
+        }
+        if let Some(value) = env.get("AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES") {
+            settings.sensitive_var_conn_names = Some(FromAirflow {
+                value: split_words(value),
+                source: AirflowSource::Env("AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES".into()),
+            });
+        }
+        for name in [
+            "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL",
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL",
+        ] {
+            if let Some(value) = var(name) {
+                let source = AirflowSource::Env(name.into());
+                settings.min_file_process_interval = Some(FromAirflow {
+                    value: parse_interval(value, &source)?,
+                    source,
+                });
+            }
+        }
+        Ok(settings)
+    }
+
+    /// A lookup pattern from `backend_kwargs`: `Some(None)` when the kwargs exist but set no
+    /// pattern (every key goes to the backend), `None` when there are no kwargs at all.
+    pub fn lookup_pattern(&self, kind: &str) -> Result<Option<FromAirflow<Option<String>>>, AirflowConfigError> {
+        let Some(kwargs) = &self.backend_kwargs else {
+            return Ok(None);
+        };
+        let key = format!("{kind}_lookup_pattern");
+        let value = match kwargs.value.get(&key) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(pattern)) => Some(pattern.clone()),
+            Some(other) => {
+                return Err(AirflowConfigError {
+                    source: kwargs.source.clone(),
+                    message: format!("`{key}` in backend_kwargs must be a string or null, not {other}"),
+                });
+            }
+        };
+        Ok(Some(FromAirflow {
+            value,
+            source: kwargs.source.clone(),
+        }))
+    }
+
+    /// Whether `backend_kwargs` turns a kind off with `<kind>_prefix: null`.
+    pub fn kind_disabled(&self, kind: &str) -> bool {
+        self.backend_kwargs
+            .as_ref()
+            .is_some_and(|k| matches!(k.value.get(&format!("{kind}_prefix")), Some(Value::Null)))
+    }
+}
+
+fn parse_kwargs(text: &str, source: &AirflowSource) -> Result<serde_json::Map<String, Value>, AirflowConfigError> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(AirflowConfigError {
+            source: source.clone(),
+            message: "backend_kwargs must be a JSON object".to_string(),
+        }),
+        Err(error) => Err(AirflowConfigError {
+            source: source.clone(),
+            message: format!("backend_kwargs is not valid JSON: {error}"),
+        }),
+    }
+}
+
+fn parse_interval(text: &str, source: &AirflowSource) -> Result<f64, AirflowConfigError> {
+    match text.trim().parse::<f64>() {
+        Ok(value) if value > 0.0 && value.is_finite() => Ok(value),
+        _ => Err(AirflowConfigError {
+            source: source.clone(),
+            message: format!("min_file_process_interval must be a positive number of seconds, not `{text}`"),
+        }),
+    }
+}
+
+/// `sensitive_var_conn_names` entries: split on commas and stripped, not lowercased —
+/// exactly as Airflow does.
+fn split_words(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ini_follows_configparser() {
+        let text = "# comment\n[Secrets]\nBackend = a.b.C\nbackend_kwargs: {\"variables_lookup_pattern\":\n    \"^aws_\"}\n; other\n[core]\nsensitive_var_conn_names = cert , Credential,\n";
+        let ini = Ini::parse(text).unwrap();
+        assert_eq!(ini.get("secrets", "backend").unwrap().value, "a.b.C");
+        assert_eq!(
+            ini.get("secrets", "backend_kwargs").unwrap().value,
+            "{\"variables_lookup_pattern\":\n\"^aws_\"}"
+        );
+        let settings = AirflowSettings::load(Some((Path::new("airflow.cfg"), text)), &Env::new()).unwrap();
+        assert_eq!(
+            settings.sensitive_var_conn_names.clone().unwrap().value,
+            vec!["cert".to_string(), "Credential".to_string()]
+        );
+        assert_eq!(
+            settings.lookup_pattern("variables").unwrap().unwrap().value.as_deref(),
+            Some("^aws_")
+        );
+        assert_eq!(settings.lookup_pattern("connections").unwrap().unwrap().value, None);
+    }
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let text = "[secrets]\nbackend_kwargs = {\"variables_lookup_pattern\": \"^file_\"}\n";
+        let mut env = Env::new();
+        env.insert(
+            "AIRFLOW__SECRETS__BACKEND_KWARGS".into(),
+            "{\"variables_lookup_pattern\": \"^env_\"}".into(),
+        );
+        let settings = AirflowSettings::load(Some((Path::new("a.cfg"), text)), &env).unwrap();
+        let pattern = settings.lookup_pattern("variables").unwrap().unwrap();
+        assert_eq!(pattern.value.as_deref(), Some("^env_"));
+        assert_eq!(pattern.source, AirflowSource::Env("AIRFLOW__SECRETS__BACKEND_KWARGS".into()));
+    }
+
+    #[test]
+    fn per_key_variables_merge_over_backend_kwargs() {
+        let mut env = Env::new();
+        env.insert("AIRFLOW__SECRETS__BACKEND_KWARGS".into(), "{\"variables_lookup_pattern\": \"^a_\"}".into());
+        env.insert(
+            "AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_LOOKUP_PATTERN".into(),
+            "^b_".into(),
+        );
+        let settings = AirflowSettings::load(None, &env).unwrap();
+        assert_eq!(
+            settings.lookup_pattern("variables").unwrap().unwrap().value.as_deref(),
+            Some("^b_")
+        );
+    }
+
+    #[test]
+    fn bad_input_is_located() {
+        let error = AirflowSettings::load(
+            Some((Path::new("a.cfg"), "[secrets]\nbackend_kwargs = {nope\n")),
+            &Env::new(),
+        )
+        .unwrap_err();
+        assert!(error.message.starts_with("backend_kwargs is not valid JSON"), "{}", error.message);
+        assert_eq!(
+            error.source,
+            AirflowSource::File {
+                path: "a.cfg".into(),
+                range: TextRange::new(10.into(), 32.into())
+            }
+        );
+        let error = AirflowSettings::load(Some((Path::new("a.cfg"), "key = 1\n")), &Env::new()).unwrap_err();
+        assert_eq!(error.message, "a setting before the first [section] header");
+    }
+}

@@ -1,0 +1,651 @@
+//! Configuration: `[tool.dagsafe]` in `pyproject.toml`, or `dagsafe.toml` / `.dagsafe.toml`
+//! (which win in the same folder), from the nearest folder at or above each checked file;
+//! Airflow's own settings (`airflow-config`, `AIRFLOW__...` variables); command-line flags.
+//!
+//! Precedence: command line > dagsafe config > Airflow config and environment > defaults.
+//! A bad config is an error with its file, line and key; nothing is checked with half a config.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use ruff_text_size::{TextRange, TextSize};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::airflow_config::{AirflowConfigError, AirflowSettings, AirflowSource, Env};
+use crate::discover::DEFAULT_EXCLUDES;
+use crate::registry::Rule;
+use crate::secrets::{AirflowVersion, LookupPattern, Masking};
+use crate::settings::{
+    Backend, CostSettings, DEFAULT_LOOKUP_PATTERN, PerFileIgnore, RuleSet, SecretsSettings,
+    Selector, Settings,
+};
+
+/// The keys of `[tool.dagsafe]` / `dagsafe.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Options {
+    pub select: Option<Vec<Spanned<String>>>,
+    pub ignore: Option<Vec<Spanned<String>>>,
+    pub extend_select: Option<Vec<Spanned<String>>>,
+    pub exclude: Option<Vec<Spanned<String>>>,
+    pub extend_exclude: Option<Vec<Spanned<String>>>,
+    pub per_file_ignores: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
+    pub variables_lookup_pattern: Option<Spanned<String>>,
+    pub connections_lookup_pattern: Option<Spanned<String>>,
+    pub airflow_version: Option<Spanned<String>>,
+    pub extend_sensitive_words: Option<Vec<String>>,
+    pub extend_task_decorators: Option<Vec<String>>,
+    pub airflow_config: Option<Spanned<String>>,
+    pub min_file_process_interval: Option<Spanned<Number>>,
+    pub price_per_10k_calls: Option<Spanned<Number>>,
+}
+
+/// A TOML integer or float.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(untagged)]
+pub enum Number {
+    Integer(i64),
+    Float(f64),
+}
+
+impl Number {
+    fn value(self) -> f64 {
+        match self {
+            Number::Integer(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Pyproject {
+    tool: Option<Tool>,
+}
+
+#[derive(Deserialize)]
+struct Tool {
+    dagsafe: Option<toml::Value>,
+}
+
+/// Settings given on the command line: they win over every file.
+#[derive(Debug, Default, Clone)]
+pub struct CliOverrides {
+    pub select: Option<Vec<Selector>>,
+    pub extend_select: Vec<Selector>,
+    pub ignore: Vec<Selector>,
+    pub airflow_version: Option<String>,
+    pub variables_lookup_pattern: Option<String>,
+    pub connections_lookup_pattern: Option<String>,
+    pub airflow_config: Option<PathBuf>,
+    /// `--config FILE`: use this file instead of looking for one.
+    pub config: Option<PathBuf>,
+    /// `--isolated`: no config file, no Airflow environment.
+    pub isolated: bool,
+}
+
+/// A configuration problem, located in its file where there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub message: String,
+    /// The file, its text and the span of the offending key or value.
+    pub location: Option<(PathBuf, String, TextRange)>,
+    pub help: Option<String>,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl ConfigError {
+    fn plain(message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            message: message.into(),
+            location: None,
+            help: None,
+        }
+    }
+
+    fn at(file: &ConfigFile, span: std::ops::Range<usize>, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            message: message.into(),
+            location: Some((file.path.clone(), file.text.clone(), range(span))),
+            help: None,
+        }
+    }
+
+    /// The error as miette renders it: the message, then the file at the line and key.
+    pub fn render(&self) -> String {
+        use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+        #[derive(Debug)]
+        struct Report<'a>(&'a ConfigError, Option<NamedSource<String>>);
+        impl std::fmt::Display for Report<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "invalid configuration: {}", self.0.message)
+            }
+        }
+        impl std::error::Error for Report<'_> {}
+        impl miette::Diagnostic for Report<'_> {
+            fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+                self.1.as_ref().map(|s| s as &dyn miette::SourceCode)
+            }
+            fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+                let (_, _, range) = self.0.location.as_ref()?;
+                let span = (usize::from(range.start()), usize::from(range.len()));
+                Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+                    Some("here".to_string()),
+                    span,
+                ))))
+            }
+            fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+                self.0.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+            }
+        }
+        let source = self.location.as_ref().map(|(path, text, range)| {
+            let index = ruff_source_file::LineIndex::from_source_text(text);
+            let at = crate::diagnostic::position(&index, text, range.start());
+            NamedSource::new(format!("{}:{}:{}", path.display(), at.row, at.column), text.clone())
+        });
+        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+            .with_links(false)
+            .with_width(100)
+            .without_primary_span_start();
+        let mut out = String::new();
+        let report = Report(self, source);
+        if handler.render_report(&mut out, &report).is_err() {
+            out = format!("invalid configuration: {}\n", self.message);
+        }
+        out
+    }
+}
+
+fn range(span: std::ops::Range<usize>) -> TextRange {
+    TextRange::new(
+        TextSize::try_from(span.start).unwrap_or_default(),
+        TextSize::try_from(span.end).unwrap_or_default(),
+    )
+}
+
+/// A config file that was found and read.
+#[derive(Debug, Clone)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl ConfigFile {
+    fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    fn is_pyproject(&self) -> bool {
+        self.path.file_name().is_some_and(|n| n == "pyproject.toml")
+    }
+}
+
+/// The folder excludes in force for a walk.
+#[derive(Debug, Clone)]
+pub struct Excludes {
+    root: PathBuf,
+    names: globset::GlobSet,
+    paths: globset::GlobSet,
+}
+
+impl Excludes {
+    fn new(root: &Path, patterns: &[String]) -> Result<Excludes, String> {
+        let mut names = globset::GlobSetBuilder::new();
+        let mut paths = globset::GlobSetBuilder::new();
+        for pattern in patterns {
+            let trimmed = pattern.trim_end_matches('/');
+            if trimmed.contains('/') {
+                let full = root.join(trimmed.trim_start_matches("./"));
+                let glob = globset::GlobBuilder::new(&full.to_string_lossy())
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|e| format!("invalid exclude glob `{pattern}`: {e}"))?;
+                paths.add(glob);
+            } else {
+                let glob = globset::Glob::new(trimmed)
+                    .map_err(|e| format!("invalid exclude glob `{pattern}`: {e}"))?;
+                names.add(glob);
+            }
+        }
+        Ok(Excludes {
+            root: root.to_path_buf(),
+            names: names.build().map_err(|e| e.to_string())?,
+            paths: paths.build().map_err(|e| e.to_string())?,
+        })
+    }
+
+    pub fn defaults() -> Excludes {
+        let patterns: Vec<String> = DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect();
+        Excludes::new(Path::new("/"), &patterns).expect("valid default excludes")
+    }
+
+    /// Whether a file or folder at `absolute` is excluded, by its name or its path.
+    pub fn is_excluded(&self, absolute: &Path) -> bool {
+        absolute
+            .file_name()
+            .is_some_and(|name| self.names.is_match(name))
+            || self.paths.is_match(absolute)
+            || (absolute.starts_with(&self.root)
+                && absolute
+                    .strip_prefix(&self.root)
+                    .ok()
+                    .is_some_and(|rel| self.paths.is_match(rel)))
+    }
+}
+
+/// The settings for one folder, and where each came from.
+#[derive(Debug)]
+pub struct Resolved {
+    pub settings: Arc<Settings>,
+    pub config_file: Option<PathBuf>,
+    /// `key = value` and its origin, for `--show-settings`.
+    pub origins: Vec<(String, String, String)>,
+    pub excludes: Excludes,
+}
+
+/// Finds and resolves settings per folder, caching each folder's answer.
+pub struct Resolver {
+    cli: CliOverrides,
+    env: Env,
+    cwd: PathBuf,
+    cache: Mutex<HashMap<PathBuf, Result<Arc<Resolved>, ConfigError>>>,
+}
+
+const CONFIG_NAMES: &[&str] = &["dagsafe.toml", ".dagsafe.toml", "pyproject.toml"];
+
+impl Resolver {
+    pub fn new(cli: CliOverrides, env: Env, cwd: PathBuf) -> Resolver {
+        let env = if cli.isolated { Env::new() } else { env };
+        Resolver {
+            cli,
+            env,
+            cwd,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn absolute(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.cwd.join(path)
+        }
+    }
+
+    /// The settings for a file (from its folder) or a folder.
+    pub fn for_path(&self, path: &Path) -> Result<Arc<Resolved>, ConfigError> {
+        let absolute = self.absolute(path);
+        let dir = if absolute.is_dir() {
+            absolute
+        } else {
+            absolute.parent().map(Path::to_path_buf).unwrap_or(absolute)
+        };
+        if let Some(hit) = self.cache.lock().expect("cache lock").get(&dir) {
+            return hit.clone();
+        }
+        let result = self.find_config(&dir).and_then(|file| self.resolve(file)).map(Arc::new);
+        self.cache
+            .lock()
+            .expect("cache lock")
+            .insert(dir, result.clone());
+        result
+    }
+
+    fn find_config(&self, dir: &Path) -> Result<Option<(ConfigFile, Options)>, ConfigError> {
+        if self.cli.isolated {
+            return Ok(None);
+        }
+        if let Some(path) = &self.cli.config {
+            let path = self.absolute(path);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| ConfigError::plain(format!("cannot read config file {}: {e}", path.display())))?;
+            let file = ConfigFile { path, text };
+            let options = parse_options(&file)?.unwrap_or_default();
+            return Ok(Some((file, options)));
+        }
+        let mut current = Some(dir);
+        while let Some(folder) = current {
+            for name in CONFIG_NAMES {
+                let path = folder.join(name);
+                if !path.is_file() {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| ConfigError::plain(format!("cannot read config file {}: {e}", path.display())))?;
+                let file = ConfigFile { path, text };
+                // A pyproject.toml without [tool.dagsafe] is not ours: keep looking.
+                if let Some(options) = parse_options(&file)? {
+                    return Ok(Some((file, options)));
+                }
+            }
+            current = folder.parent();
+        }
+        Ok(None)
+    }
+
+    fn resolve(&self, found: Option<(ConfigFile, Options)>) -> Result<Resolved, ConfigError> {
+        let (file, options) = match found {
+            Some((file, options)) => (Some(file), options),
+            None => (None, Options::default()),
+        };
+        let mut origins = Vec::new();
+        let file_origin = || {
+            file.as_ref()
+                .map(|f| f.path.display().to_string())
+                .unwrap_or_default()
+        };
+
+        // Rules: the file's layer over the defaults, then the command line's layer.
+        let selectors = |list: &Option<Vec<Spanned<String>>>| -> Result<Option<Vec<Selector>>, ConfigError> {
+            let Some(list) = list else { return Ok(None) };
+            let file = file.as_ref().expect("options come from a file");
+            list.iter()
+                .map(|s| Selector::parse(s.get_ref()).map_err(|e| ConfigError::at(file, s.span(), e)))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some)
+        };
+        let file_rules = RuleSet::defaults().apply(
+            selectors(&options.select)?.as_deref(),
+            &selectors(&options.extend_select)?.unwrap_or_default(),
+            &selectors(&options.ignore)?.unwrap_or_default(),
+        );
+        let rules = file_rules.apply(
+            self.cli.select.as_deref(),
+            &self.cli.extend_select,
+            &self.cli.ignore,
+        );
+        let rules_origin = if self.cli.select.is_some()
+            || !self.cli.extend_select.is_empty()
+            || !self.cli.ignore.is_empty()
+        {
+            "command line".to_string()
+        } else if options.select.is_some() || options.extend_select.is_some() || options.ignore.is_some() {
+            file_origin()
+        } else {
+            "default".to_string()
+        };
+        let enabled: Vec<&str> = Rule::all().filter(|r| rules.contains(*r)).map(|r| r.code()).collect();
+        origins.push(("rules".into(), format!("{enabled:?}"), rules_origin));
+
+        // Airflow's own settings.
+        let airflow_config = match (&self.cli.airflow_config, &options.airflow_config, &file) {
+            (Some(path), _, _) => Some((self.absolute(path), None)),
+            (None, Some(path), Some(file)) => Some((file.dir().join(path.get_ref()), Some(path.span()))),
+            _ => None,
+        };
+        let airflow_text = match &airflow_config {
+            Some((path, span)) => Some(std::fs::read_to_string(path).map_err(|e| {
+                let message = format!("cannot read airflow-config {}: {e}", path.display());
+                match (span, &file) {
+                    (Some(span), Some(file)) => ConfigError::at(file, span.clone(), message),
+                    _ => ConfigError::plain(message),
+                }
+            })?),
+            None => None,
+        };
+        let airflow = AirflowSettings::load(
+            airflow_config
+                .as_ref()
+                .zip(airflow_text.as_deref())
+                .map(|((path, _), text)| (path.as_path(), text)),
+            &self.env,
+        )
+        .map_err(|e| airflow_error(e, airflow_text.as_deref()))?;
+
+        let backend = match &airflow.backend {
+            Some(backend) => {
+                origins.push(("backend".into(), backend.value.clone(), backend.source.describe()));
+                Backend::from_class(&backend.value)
+            }
+            None => {
+                origins.push((
+                    "backend".into(),
+                    Backend::SECRETS_MANAGER.to_string(),
+                    "default (assumed)".into(),
+                ));
+                Backend::AwsSecretsManager
+            }
+        };
+        if let Backend::Other(class) = &backend {
+            origins.push((
+                "DS201, DS202, DS204".into(),
+                "off".into(),
+                format!("backend {class} has no lookup patterns"),
+            ));
+        }
+
+        let mut pattern = |kind: &str,
+                           cli: &Option<String>,
+                           option: &Option<Spanned<String>>|
+         -> Result<Option<LookupPattern>, ConfigError> {
+            let key = format!("{kind}-lookup-pattern");
+            if airflow.kind_disabled(kind) {
+                origins.push((key, "(backend serves none)".into(), format!("{kind}_prefix is null in backend_kwargs")));
+                return Ok(None);
+            }
+            let (text, origin) = if let Some(text) = cli {
+                (Some(text.clone()), "command line".to_string())
+            } else if let Some(text) = option {
+                let file = file.as_ref().expect("options come from a file");
+                LookupPattern::new(text.get_ref())
+                    .map_err(|e| ConfigError::at(file, text.span(), e))?;
+                (Some(text.get_ref().clone()), file_origin())
+            } else if let Some(from) = airflow.lookup_pattern(kind).map_err(|e| airflow_error(e, airflow_text.as_deref()))? {
+                (from.value, from.source.describe())
+            } else {
+                (Some(DEFAULT_LOOKUP_PATTERN.to_string()), "default".to_string())
+            };
+            let compiled = match &text {
+                Some(text) => LookupPattern::new(text).map_err(|e| ConfigError {
+                    message: format!("{e} (from {origin})"),
+                    location: None,
+                    help: None,
+                })?,
+                None => LookupPattern::match_all(),
+            };
+            let shown = text.map(|t| format!("{t:?}")).unwrap_or_else(|| "none (every key goes to the backend)".into());
+            origins.push((key, shown, origin));
+            Ok(Some(compiled))
+        };
+        let variables = pattern("variables", &self.cli.variables_lookup_pattern, &options.variables_lookup_pattern)?;
+        let connections = pattern(
+            "connections",
+            &self.cli.connections_lookup_pattern,
+            &options.connections_lookup_pattern,
+        )?;
+
+        let (version, version_origin) = match (&self.cli.airflow_version, &options.airflow_version) {
+            (Some(text), _) => (
+                Some(AirflowVersion::parse(text).map_err(ConfigError::plain)?),
+                "command line".to_string(),
+            ),
+            (None, Some(text)) => {
+                let file = file.as_ref().expect("options come from a file");
+                (
+                    Some(AirflowVersion::parse(text.get_ref()).map_err(|e| ConfigError::at(file, text.span(), e))?),
+                    file_origin(),
+                )
+            }
+            (None, None) => (None, "default".to_string()),
+        };
+        origins.push((
+            "airflow-version".into(),
+            version.map_or("none (the masking words every version has)".into(), |v| v.name().to_string()),
+            version_origin,
+        ));
+        let (extra_words, words_origin) = match (&options.extend_sensitive_words, &airflow.sensitive_var_conn_names) {
+            (Some(words), _) => (words.clone(), file_origin()),
+            (None, Some(from)) => (from.value.clone(), from.source.describe()),
+            (None, None) => (Vec::new(), "default".to_string()),
+        };
+        origins.push(("extend-sensitive-words".into(), format!("{extra_words:?}"), words_origin));
+        let masking = Masking::new(version, &extra_words);
+
+        let mut cost = CostSettings::default();
+        let mut cost_origin = "default".to_string();
+        if let Some(from) = &airflow.min_file_process_interval {
+            cost.min_file_process_interval = from.value;
+            cost_origin = from.source.describe();
+        }
+        if let Some(number) = &options.min_file_process_interval {
+            let value = number.get_ref().value();
+            if !(value > 0.0 && value.is_finite()) {
+                let file = file.as_ref().expect("options come from a file");
+                return Err(ConfigError::at(file, number.span(), "min-file-process-interval must be a positive number of seconds"));
+            }
+            cost.min_file_process_interval = value;
+            cost_origin = file_origin();
+        }
+        origins.push(("min-file-process-interval".into(), cost.min_file_process_interval.to_string(), cost_origin));
+        let mut price_origin = "default".to_string();
+        if let Some(number) = &options.price_per_10k_calls {
+            let value = number.get_ref().value();
+            if !(value >= 0.0 && value.is_finite()) {
+                let file = file.as_ref().expect("options come from a file");
+                return Err(ConfigError::at(file, number.span(), "price-per-10k-calls must be a non-negative number"));
+            }
+            cost.price_per_10k_calls = value;
+            price_origin = file_origin();
+        }
+        origins.push(("price-per-10k-calls".into(), cost.price_per_10k_calls.to_string(), price_origin));
+
+        let extra_task_decorators = options.extend_task_decorators.clone().unwrap_or_default();
+        if !extra_task_decorators.is_empty() {
+            origins.push(("extend-task-decorators".into(), format!("{extra_task_decorators:?}"), file_origin()));
+        }
+
+        let mut per_file_ignores = Vec::new();
+        if let (Some(map), Some(file)) = (&options.per_file_ignores, &file) {
+            for (pattern, codes) in map {
+                let selectors = codes
+                    .get_ref()
+                    .iter()
+                    .map(|s| Selector::parse(s.get_ref()).map_err(|e| ConfigError::at(file, s.span(), e)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                per_file_ignores.push(
+                    PerFileIgnore::new(file.dir(), pattern, selectors)
+                        .map_err(|e| ConfigError::at(file, codes.span(), e))?,
+                );
+            }
+            origins.push(("per-file-ignores".into(), format!("{:?}", map.keys().collect::<Vec<_>>()), file_origin()));
+        }
+
+        let root = file.as_ref().map(|f| f.dir().to_path_buf()).unwrap_or_else(|| self.cwd.clone());
+        let mut exclude: Vec<String> = match &options.exclude {
+            Some(list) => list.iter().map(|s| s.get_ref().clone()).collect(),
+            None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
+        };
+        exclude.extend(options.extend_exclude.iter().flatten().map(|s| s.get_ref().clone()));
+        let excludes = Excludes::new(&root, &exclude).map_err(|e| match &file {
+            Some(file) => {
+                let span = options
+                    .exclude
+                    .iter()
+                    .chain(options.extend_exclude.iter())
+                    .flatten()
+                    .map(|s| s.span())
+                    .next()
+                    .unwrap_or(0..0);
+                ConfigError::at(file, span, e)
+            }
+            None => ConfigError::plain(e),
+        })?;
+        origins.push((
+            "exclude".into(),
+            format!("{exclude:?}"),
+            if options.exclude.is_some() || options.extend_exclude.is_some() {
+                file_origin()
+            } else {
+                "default".into()
+            },
+        ));
+
+        Ok(Resolved {
+            settings: Arc::new(Settings {
+                rules,
+                secrets: SecretsSettings {
+                    backend,
+                    variables,
+                    connections,
+                    masking,
+                },
+                cost,
+                extra_task_decorators,
+                per_file_ignores,
+            }),
+            config_file: file.map(|f| f.path),
+            origins,
+            excludes,
+        })
+    }
+}
+
+/// Parses dagsafe's options from a config file: `None` for a pyproject.toml without
+/// `[tool.dagsafe]`.
+fn parse_options(file: &ConfigFile) -> Result<Option<Options>, ConfigError> {
+    let located = |error: toml::de::Error| {
+        let span = error.span().unwrap_or(0..0);
+        let mut err = ConfigError::at(file, span, error.message().trim().to_string());
+        if error.message().contains("unknown field") {
+            err.help = Some("see README's Configuration section for the keys dagsafe reads".to_string());
+        }
+        err
+    };
+    if file.is_pyproject() {
+        let project: Pyproject = toml::from_str(&file.text).map_err(located)?;
+        let Some(table) = project.tool.and_then(|t| t.dagsafe) else {
+            return Ok(None);
+        };
+        // Re-read the section from the whole text so that spans point into the file.
+        #[derive(Deserialize)]
+        struct ToolOnly {
+            tool: ToolDagsafe,
+        }
+        #[derive(Deserialize)]
+        struct ToolDagsafe {
+            dagsafe: Options,
+        }
+        let _ = table;
+        let parsed: ToolOnly = toml::from_str(&file.text).map_err(located)?;
+        Ok(Some(parsed.tool.dagsafe))
+    } else {
+        toml::from_str::<Options>(&file.text).map(Some).map_err(located)
+    }
+}
+
+fn airflow_error(error: AirflowConfigError, text: Option<&str>) -> ConfigError {
+    match (&error.source, text) {
+        (AirflowSource::File { path, range }, Some(text)) => ConfigError {
+            message: error.message,
+            location: Some((path.clone(), text.to_string(), *range)),
+            help: None,
+        },
+        (source, _) => ConfigError::plain(format!("{} (in {})", error.message, source.describe())),
+    }
+}
+
+impl Resolved {
+    /// `--show-settings`: each resolved setting and where it came from.
+    pub fn describe(&self, path: &Path) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "Settings for {}", path.display());
+        let _ = writeln!(
+            out,
+            "config file: {}",
+            self.config_file
+                .as_ref()
+                .map_or("none".to_string(), |p| p.display().to_string())
+        );
+        for (key, value, origin) in &self.origins {
+            let _ = writeln!(out, "{key} = {value}  # {origin}");
+        }
+        out
+    }
+}
