@@ -3,7 +3,7 @@
 //! must produce none. So the docs cannot drift from the code.
 
 use dagsafe::check_source;
-use dagsafe::registry::RULES;
+use dagsafe::registry::{RULES, Rule};
 use dagsafe::settings::Settings;
 
 /// The fenced blocks of `lang` inside the section whose heading is `heading`.
@@ -25,8 +25,11 @@ fn blocks(doc: &str, heading: &str, lang: &str) -> Vec<String> {
     found
 }
 
-fn render(source: &str) -> String {
-    check_source(source, &Settings::default())
+/// Checks with the default rules plus the documented one (which may be off by default).
+fn render(source: &str, rule: Rule) -> String {
+    let mut settings = Settings::default();
+    settings.rules.insert(rule);
+    check_source(source, &settings)
         .iter()
         .map(|d| {
             format!(
@@ -60,7 +63,7 @@ fn bad_examples_give_exactly_the_documented_diagnostics() {
         assert_eq!(bad.len(), 1, "{}: one python example", info.code);
         assert_eq!(expected.len(), 1, "{}: one expected output", info.code);
         assert_eq!(
-            render(&bad[0]),
+            render(&bad[0], info.rule),
             expected[0],
             "{}: the example's diagnostics",
             info.code
@@ -75,7 +78,7 @@ fn good_examples_are_clean() {
         let good = blocks(info.doc, "Use instead", "python");
         assert_eq!(good.len(), 1, "{}: one 'use instead' example", info.code);
         assert_eq!(
-            render(&good[0]),
+            render(&good[0], info.rule),
             "",
             "{}: the 'use instead' example",
             info.code
