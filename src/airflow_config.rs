@@ -69,14 +69,17 @@ impl Ini {
                 return Err((range, format!("expected `key = value`, found `{trimmed}`")));
             };
             let Some(current) = &section else {
-                return Err((range, "a setting before the first [section] header".to_string()));
+                return Err((
+                    range,
+                    "a setting before the first [section] header".to_string(),
+                ));
             };
             let key = trimmed[..split].trim().to_lowercase();
             let value = trimmed[split + 1..].trim().to_string();
-            ini.sections.entry(current.clone()).or_default().insert(
-                key.clone(),
-                IniValue { value, range },
-            );
+            ini.sections
+                .entry(current.clone())
+                .or_default()
+                .insert(key.clone(), IniValue { value, range });
             last_key = Some(key);
         }
         for section in ini.sections.values_mut() {
@@ -145,7 +148,10 @@ impl AirflowSettings {
     }
 
     /// Reads `airflow.cfg` (when given) and the environment, the environment winning.
-    pub fn load(file: Option<(&Path, &str)>, env: &Env) -> Result<AirflowSettings, AirflowConfigError> {
+    pub fn load(
+        file: Option<(&Path, &str)>,
+        env: &Env,
+    ) -> Result<AirflowSettings, AirflowConfigError> {
         let mut settings = AirflowSettings::default();
         if let Some((path, text)) = file {
             let ini = Ini::parse(text).map_err(|(range, message)| AirflowConfigError {
@@ -159,13 +165,19 @@ impl AirflowSettings {
                 path: path.to_path_buf(),
                 range: entry.range,
             };
-            if let Some(entry) = ini.get("secrets", "backend").filter(|e| !e.value.is_empty()) {
+            if let Some(entry) = ini
+                .get("secrets", "backend")
+                .filter(|e| !e.value.is_empty())
+            {
                 settings.backend = Some(FromAirflow {
                     value: entry.value.clone(),
                     source: from_file(entry),
                 });
             }
-            if let Some(entry) = ini.get("secrets", "backend_kwargs").filter(|e| !e.value.is_empty()) {
+            if let Some(entry) = ini
+                .get("secrets", "backend_kwargs")
+                .filter(|e| !e.value.is_empty())
+            {
                 let source = from_file(entry);
                 settings.backend_kwargs = Some(FromAirflow {
                     value: parse_kwargs(&entry.value, &source)?,
@@ -242,7 +254,10 @@ impl AirflowSettings {
 
     /// A lookup pattern from `backend_kwargs`: `Some(None)` when the kwargs exist but set no
     /// pattern (every key goes to the backend), `None` when there are no kwargs at all.
-    pub fn lookup_pattern(&self, kind: &str) -> Result<Option<FromAirflow<Option<String>>>, AirflowConfigError> {
+    pub fn lookup_pattern(
+        &self,
+        kind: &str,
+    ) -> Result<Option<FromAirflow<Option<String>>>, AirflowConfigError> {
         let Some(kwargs) = &self.backend_kwargs else {
             return Ok(None);
         };
@@ -253,7 +268,9 @@ impl AirflowSettings {
             Some(other) => {
                 return Err(AirflowConfigError {
                     source: kwargs.source.clone(),
-                    message: format!("`{key}` in backend_kwargs must be a string or null, not {other}"),
+                    message: format!(
+                        "`{key}` in backend_kwargs must be a string or null, not {other}"
+                    ),
                 });
             }
         };
@@ -271,7 +288,10 @@ impl AirflowSettings {
     }
 }
 
-fn parse_kwargs(text: &str, source: &AirflowSource) -> Result<serde_json::Map<String, Value>, AirflowConfigError> {
+fn parse_kwargs(
+    text: &str,
+    source: &AirflowSource,
+) -> Result<serde_json::Map<String, Value>, AirflowConfigError> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(AirflowConfigError {
@@ -290,7 +310,9 @@ fn parse_interval(text: &str, source: &AirflowSource) -> Result<f64, AirflowConf
         Ok(value) if value > 0.0 && value.is_finite() => Ok(value),
         _ => Err(AirflowConfigError {
             source: source.clone(),
-            message: format!("min_file_process_interval must be a positive number of seconds, not `{text}`"),
+            message: format!(
+                "min_file_process_interval must be a positive number of seconds, not `{text}`"
+            ),
         }),
     }
 }
@@ -318,16 +340,29 @@ mod tests {
             ini.get("secrets", "backend_kwargs").unwrap().value,
             "{\"variables_lookup_pattern\":\n\"^aws_\"}"
         );
-        let settings = AirflowSettings::load(Some((Path::new("airflow.cfg"), text)), &Env::new()).unwrap();
+        let settings =
+            AirflowSettings::load(Some((Path::new("airflow.cfg"), text)), &Env::new()).unwrap();
         assert_eq!(
             settings.sensitive_var_conn_names.clone().unwrap().value,
             vec!["cert".to_string(), "Credential".to_string()]
         );
         assert_eq!(
-            settings.lookup_pattern("variables").unwrap().unwrap().value.as_deref(),
+            settings
+                .lookup_pattern("variables")
+                .unwrap()
+                .unwrap()
+                .value
+                .as_deref(),
             Some("^aws_")
         );
-        assert_eq!(settings.lookup_pattern("connections").unwrap().unwrap().value, None);
+        assert_eq!(
+            settings
+                .lookup_pattern("connections")
+                .unwrap()
+                .unwrap()
+                .value,
+            None
+        );
     }
 
     #[test]
@@ -341,20 +376,31 @@ mod tests {
         let settings = AirflowSettings::load(Some((Path::new("a.cfg"), text)), &env).unwrap();
         let pattern = settings.lookup_pattern("variables").unwrap().unwrap();
         assert_eq!(pattern.value.as_deref(), Some("^env_"));
-        assert_eq!(pattern.source, AirflowSource::Env("AIRFLOW__SECRETS__BACKEND_KWARGS".into()));
+        assert_eq!(
+            pattern.source,
+            AirflowSource::Env("AIRFLOW__SECRETS__BACKEND_KWARGS".into())
+        );
     }
 
     #[test]
     fn per_key_variables_merge_over_backend_kwargs() {
         let mut env = Env::new();
-        env.insert("AIRFLOW__SECRETS__BACKEND_KWARGS".into(), "{\"variables_lookup_pattern\": \"^a_\"}".into());
+        env.insert(
+            "AIRFLOW__SECRETS__BACKEND_KWARGS".into(),
+            "{\"variables_lookup_pattern\": \"^a_\"}".into(),
+        );
         env.insert(
             "AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_LOOKUP_PATTERN".into(),
             "^b_".into(),
         );
         let settings = AirflowSettings::load(None, &env).unwrap();
         assert_eq!(
-            settings.lookup_pattern("variables").unwrap().unwrap().value.as_deref(),
+            settings
+                .lookup_pattern("variables")
+                .unwrap()
+                .unwrap()
+                .value
+                .as_deref(),
             Some("^b_")
         );
     }
@@ -366,7 +412,13 @@ mod tests {
             &Env::new(),
         )
         .unwrap_err();
-        assert!(error.message.starts_with("backend_kwargs is not valid JSON"), "{}", error.message);
+        assert!(
+            error
+                .message
+                .starts_with("backend_kwargs is not valid JSON"),
+            "{}",
+            error.message
+        );
         assert_eq!(
             error.source,
             AirflowSource::File {
@@ -374,7 +426,8 @@ mod tests {
                 range: TextRange::new(10.into(), 32.into())
             }
         );
-        let error = AirflowSettings::load(Some((Path::new("a.cfg"), "key = 1\n")), &Env::new()).unwrap_err();
+        let error = AirflowSettings::load(Some((Path::new("a.cfg"), "key = 1\n")), &Env::new())
+            .unwrap_err();
         assert_eq!(error.message, "a setting before the first [section] header");
     }
 }

@@ -629,7 +629,10 @@ impl<'a> Checker<'a> {
         let written = &self.source[callee.range()];
         let qualified = self.qualified_name(callee);
         let extends = |name: &str, base: &str| {
-            name == base || name.strip_prefix(base).is_some_and(|rest| rest.starts_with('.'))
+            name == base
+                || name
+                    .strip_prefix(base)
+                    .is_some_and(|rest| rest.starts_with('.'))
         };
         extras.iter().any(|extra| {
             extends(written, extra) || qualified.as_deref().is_some_and(|q| extends(q, extra))

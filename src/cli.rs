@@ -38,7 +38,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check Python files (directories are searched for *.py).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Print the documentation of a rule.
     Rule(RuleArgs),
 }
@@ -116,7 +116,7 @@ struct RuleArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rule(args) => rule(args),
     };
     ExitCode::from(code)
@@ -216,7 +216,11 @@ fn check(args: CheckArgs) -> u8 {
             Err(e) => return config_error(&e),
         };
         let absolute = std::path::absolute(&name).unwrap_or_else(|_| name.clone());
-        if args.force_exclude && absolute.ancestors().any(|a| resolved.excludes.is_excluded(a)) {
+        if args.force_exclude
+            && absolute
+                .ancestors()
+                .any(|a| resolved.excludes.is_excluded(a))
+        {
             (Vec::new(), 0)
         } else {
             (vec![check_stdin(&name, &resolved.settings, options)], 1)

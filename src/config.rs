@@ -110,7 +110,11 @@ impl ConfigError {
         }
     }
 
-    fn at(file: &ConfigFile, span: std::ops::Range<usize>, message: impl Into<String>) -> ConfigError {
+    fn at(
+        file: &ConfigFile,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+    ) -> ConfigError {
         ConfigError {
             message: message.into(),
             location: Some((file.path.clone(), file.text.clone(), range(span))),
@@ -136,19 +140,24 @@ impl ConfigError {
             fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
                 let (_, _, range) = self.0.location.as_ref()?;
                 let span = (usize::from(range.start()), usize::from(range.len()));
-                Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-                    Some("here".to_string()),
-                    span,
-                ))))
+                Some(Box::new(std::iter::once(
+                    LabeledSpan::new_primary_with_span(Some("here".to_string()), span),
+                )))
             }
             fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-                self.0.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+                self.0
+                    .help
+                    .as_ref()
+                    .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
             }
         }
         let source = self.location.as_ref().map(|(path, text, range)| {
             let index = ruff_source_file::LineIndex::from_source_text(text);
             let at = crate::diagnostic::position(&index, text, range.start());
-            NamedSource::new(format!("{}:{}:{}", path.display(), at.row, at.column), text.clone())
+            NamedSource::new(
+                format!("{}:{}:{}", path.display(), at.row, at.column),
+                text.clone(),
+            )
         });
         let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
             .with_links(false)
@@ -290,7 +299,10 @@ impl Resolver {
         if let Some(hit) = self.cache.lock().expect("cache lock").get(&dir) {
             return hit.clone();
         }
-        let result = self.find_config(&dir).and_then(|file| self.resolve(file)).map(Arc::new);
+        let result = self
+            .find_config(&dir)
+            .and_then(|file| self.resolve(file))
+            .map(Arc::new);
         self.cache
             .lock()
             .expect("cache lock")
@@ -304,8 +316,9 @@ impl Resolver {
         }
         if let Some(path) = &self.cli.config {
             let path = self.absolute(path);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| ConfigError::plain(format!("cannot read config file {}: {e}", path.display())))?;
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                ConfigError::plain(format!("cannot read config file {}: {e}", path.display()))
+            })?;
             let file = ConfigFile { path, text };
             let options = parse_options(&file)?.unwrap_or_default();
             return Ok(Some((file, options)));
@@ -317,8 +330,9 @@ impl Resolver {
                 if !path.is_file() {
                     continue;
                 }
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| ConfigError::plain(format!("cannot read config file {}: {e}", path.display())))?;
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    ConfigError::plain(format!("cannot read config file {}: {e}", path.display()))
+                })?;
                 let file = ConfigFile { path, text };
                 // A pyproject.toml without [tool.dagsafe] is not ours: keep looking.
                 if let Some(options) = parse_options(&file)? {
@@ -343,14 +357,17 @@ impl Resolver {
         };
 
         // Rules: the file's layer over the defaults, then the command line's layer.
-        let selectors = |list: &Option<Vec<Spanned<String>>>| -> Result<Option<Vec<Selector>>, ConfigError> {
-            let Some(list) = list else { return Ok(None) };
-            let file = file.as_ref().expect("options come from a file");
-            list.iter()
-                .map(|s| Selector::parse(s.get_ref()).map_err(|e| ConfigError::at(file, s.span(), e)))
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some)
-        };
+        let selectors =
+            |list: &Option<Vec<Spanned<String>>>| -> Result<Option<Vec<Selector>>, ConfigError> {
+                let Some(list) = list else { return Ok(None) };
+                let file = file.as_ref().expect("options come from a file");
+                list.iter()
+                    .map(|s| {
+                        Selector::parse(s.get_ref()).map_err(|e| ConfigError::at(file, s.span(), e))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Some)
+            };
         let file_rules = RuleSet::defaults().apply(
             selectors(&options.select)?.as_deref(),
             &selectors(&options.extend_select)?.unwrap_or_default(),
@@ -366,18 +383,26 @@ impl Resolver {
             || !self.cli.ignore.is_empty()
         {
             "command line".to_string()
-        } else if options.select.is_some() || options.extend_select.is_some() || options.ignore.is_some() {
+        } else if options.select.is_some()
+            || options.extend_select.is_some()
+            || options.ignore.is_some()
+        {
             file_origin()
         } else {
             "default".to_string()
         };
-        let enabled: Vec<&str> = Rule::all().filter(|r| rules.contains(*r)).map(|r| r.code()).collect();
+        let enabled: Vec<&str> = Rule::all()
+            .filter(|r| rules.contains(*r))
+            .map(|r| r.code())
+            .collect();
         origins.push(("rules".into(), format!("{enabled:?}"), rules_origin));
 
         // Airflow's own settings.
         let airflow_config = match (&self.cli.airflow_config, &options.airflow_config, &file) {
             (Some(path), _, _) => Some((self.absolute(path), None)),
-            (None, Some(path), Some(file)) => Some((file.dir().join(path.get_ref()), Some(path.span()))),
+            (None, Some(path), Some(file)) => {
+                Some((file.dir().join(path.get_ref()), Some(path.span())))
+            }
             _ => None,
         };
         let airflow_text = match &airflow_config {
@@ -401,7 +426,11 @@ impl Resolver {
 
         let backend = match &airflow.backend {
             Some(backend) => {
-                origins.push(("backend".into(), backend.value.clone(), backend.source.describe()));
+                origins.push((
+                    "backend".into(),
+                    backend.value.clone(),
+                    backend.source.describe(),
+                ));
                 Backend::from_class(&backend.value)
             }
             None => {
@@ -427,7 +456,11 @@ impl Resolver {
          -> Result<Option<LookupPattern>, ConfigError> {
             let key = format!("{kind}-lookup-pattern");
             if airflow.kind_disabled(kind) {
-                origins.push((key, "(backend serves none)".into(), format!("{kind}_prefix is null in backend_kwargs")));
+                origins.push((
+                    key,
+                    "(backend serves none)".into(),
+                    format!("{kind}_prefix is null in backend_kwargs"),
+                ));
                 return Ok(None);
             }
             let (text, origin) = if let Some(text) = cli {
@@ -437,10 +470,16 @@ impl Resolver {
                 LookupPattern::new(text.get_ref())
                     .map_err(|e| ConfigError::at(file, text.span(), e))?;
                 (Some(text.get_ref().clone()), file_origin())
-            } else if let Some(from) = airflow.lookup_pattern(kind).map_err(|e| airflow_error(e, airflow_text.as_deref()))? {
+            } else if let Some(from) = airflow
+                .lookup_pattern(kind)
+                .map_err(|e| airflow_error(e, airflow_text.as_deref()))?
+            {
                 (from.value, from.source.describe())
             } else {
-                (Some(DEFAULT_LOOKUP_PATTERN.to_string()), "default".to_string())
+                (
+                    Some(DEFAULT_LOOKUP_PATTERN.to_string()),
+                    "default".to_string(),
+                )
             };
             let compiled = match &text {
                 Some(text) => LookupPattern::new(text).map_err(|e| ConfigError {
@@ -450,18 +489,25 @@ impl Resolver {
                 })?,
                 None => LookupPattern::match_all(),
             };
-            let shown = text.map(|t| format!("{t:?}")).unwrap_or_else(|| "none (every key goes to the backend)".into());
+            let shown = text
+                .map(|t| format!("{t:?}"))
+                .unwrap_or_else(|| "none (every key goes to the backend)".into());
             origins.push((key, shown, origin));
             Ok(Some(compiled))
         };
-        let variables = pattern("variables", &self.cli.variables_lookup_pattern, &options.variables_lookup_pattern)?;
+        let variables = pattern(
+            "variables",
+            &self.cli.variables_lookup_pattern,
+            &options.variables_lookup_pattern,
+        )?;
         let connections = pattern(
             "connections",
             &self.cli.connections_lookup_pattern,
             &options.connections_lookup_pattern,
         )?;
 
-        let (version, version_origin) = match (&self.cli.airflow_version, &options.airflow_version) {
+        let (version, version_origin) = match (&self.cli.airflow_version, &options.airflow_version)
+        {
             (Some(text), _) => (
                 Some(AirflowVersion::parse(text).map_err(ConfigError::plain)?),
                 "command line".to_string(),
@@ -469,7 +515,10 @@ impl Resolver {
             (None, Some(text)) => {
                 let file = file.as_ref().expect("options come from a file");
                 (
-                    Some(AirflowVersion::parse(text.get_ref()).map_err(|e| ConfigError::at(file, text.span(), e))?),
+                    Some(
+                        AirflowVersion::parse(text.get_ref())
+                            .map_err(|e| ConfigError::at(file, text.span(), e))?,
+                    ),
                     file_origin(),
                 )
             }
@@ -477,15 +526,24 @@ impl Resolver {
         };
         origins.push((
             "airflow-version".into(),
-            version.map_or("none (the masking words every version has)".into(), |v| v.name().to_string()),
+            version.map_or("none (the masking words every version has)".into(), |v| {
+                v.name().to_string()
+            }),
             version_origin,
         ));
-        let (extra_words, words_origin) = match (&options.extend_sensitive_words, &airflow.sensitive_var_conn_names) {
+        let (extra_words, words_origin) = match (
+            &options.extend_sensitive_words,
+            &airflow.sensitive_var_conn_names,
+        ) {
             (Some(words), _) => (words.clone(), file_origin()),
             (None, Some(from)) => (from.value.clone(), from.source.describe()),
             (None, None) => (Vec::new(), "default".to_string()),
         };
-        origins.push(("extend-sensitive-words".into(), format!("{extra_words:?}"), words_origin));
+        origins.push((
+            "extend-sensitive-words".into(),
+            format!("{extra_words:?}"),
+            words_origin,
+        ));
         let masking = Masking::new(version, &extra_words);
 
         let mut cost = CostSettings::default();
@@ -498,27 +556,47 @@ impl Resolver {
             let value = number.get_ref().value();
             if !(value > 0.0 && value.is_finite()) {
                 let file = file.as_ref().expect("options come from a file");
-                return Err(ConfigError::at(file, number.span(), "min-file-process-interval must be a positive number of seconds"));
+                return Err(ConfigError::at(
+                    file,
+                    number.span(),
+                    "min-file-process-interval must be a positive number of seconds",
+                ));
             }
             cost.min_file_process_interval = value;
             cost_origin = file_origin();
         }
-        origins.push(("min-file-process-interval".into(), cost.min_file_process_interval.to_string(), cost_origin));
+        origins.push((
+            "min-file-process-interval".into(),
+            cost.min_file_process_interval.to_string(),
+            cost_origin,
+        ));
         let mut price_origin = "default".to_string();
         if let Some(number) = &options.price_per_10k_calls {
             let value = number.get_ref().value();
             if !(value >= 0.0 && value.is_finite()) {
                 let file = file.as_ref().expect("options come from a file");
-                return Err(ConfigError::at(file, number.span(), "price-per-10k-calls must be a non-negative number"));
+                return Err(ConfigError::at(
+                    file,
+                    number.span(),
+                    "price-per-10k-calls must be a non-negative number",
+                ));
             }
             cost.price_per_10k_calls = value;
             price_origin = file_origin();
         }
-        origins.push(("price-per-10k-calls".into(), cost.price_per_10k_calls.to_string(), price_origin));
+        origins.push((
+            "price-per-10k-calls".into(),
+            cost.price_per_10k_calls.to_string(),
+            price_origin,
+        ));
 
         let extra_task_decorators = options.extend_task_decorators.clone().unwrap_or_default();
         if !extra_task_decorators.is_empty() {
-            origins.push(("extend-task-decorators".into(), format!("{extra_task_decorators:?}"), file_origin()));
+            origins.push((
+                "extend-task-decorators".into(),
+                format!("{extra_task_decorators:?}"),
+                file_origin(),
+            ));
         }
 
         let mut per_file_ignores = Vec::new();
@@ -527,22 +605,37 @@ impl Resolver {
                 let selectors = codes
                     .get_ref()
                     .iter()
-                    .map(|s| Selector::parse(s.get_ref()).map_err(|e| ConfigError::at(file, s.span(), e)))
+                    .map(|s| {
+                        Selector::parse(s.get_ref()).map_err(|e| ConfigError::at(file, s.span(), e))
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 per_file_ignores.push(
                     PerFileIgnore::new(file.dir(), pattern, selectors)
                         .map_err(|e| ConfigError::at(file, codes.span(), e))?,
                 );
             }
-            origins.push(("per-file-ignores".into(), format!("{:?}", map.keys().collect::<Vec<_>>()), file_origin()));
+            origins.push((
+                "per-file-ignores".into(),
+                format!("{:?}", map.keys().collect::<Vec<_>>()),
+                file_origin(),
+            ));
         }
 
-        let root = file.as_ref().map(|f| f.dir().to_path_buf()).unwrap_or_else(|| self.cwd.clone());
+        let root = file
+            .as_ref()
+            .map(|f| f.dir().to_path_buf())
+            .unwrap_or_else(|| self.cwd.clone());
         let mut exclude: Vec<String> = match &options.exclude {
             Some(list) => list.iter().map(|s| s.get_ref().clone()).collect(),
             None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
         };
-        exclude.extend(options.extend_exclude.iter().flatten().map(|s| s.get_ref().clone()));
+        exclude.extend(
+            options
+                .extend_exclude
+                .iter()
+                .flatten()
+                .map(|s| s.get_ref().clone()),
+        );
         let excludes = Excludes::new(&root, &exclude).map_err(|e| match &file {
             Some(file) => {
                 let span = options
@@ -594,7 +687,8 @@ fn parse_options(file: &ConfigFile) -> Result<Option<Options>, ConfigError> {
         let span = error.span().unwrap_or(0..0);
         let mut err = ConfigError::at(file, span, error.message().trim().to_string());
         if error.message().contains("unknown field") {
-            err.help = Some("see README's Configuration section for the keys dagsafe reads".to_string());
+            err.help =
+                Some("see README's Configuration section for the keys dagsafe reads".to_string());
         }
         err
     };
@@ -616,7 +710,9 @@ fn parse_options(file: &ConfigFile) -> Result<Option<Options>, ConfigError> {
         let parsed: ToolOnly = toml::from_str(&file.text).map_err(located)?;
         Ok(Some(parsed.tool.dagsafe))
     } else {
-        toml::from_str::<Options>(&file.text).map(Some).map_err(located)
+        toml::from_str::<Options>(&file.text)
+            .map(Some)
+            .map_err(located)
     }
 }
 

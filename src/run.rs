@@ -61,7 +61,13 @@ pub fn check_files(files: &[(PathBuf, Arc<Settings>)], options: RunOptions) -> V
 pub fn check_path(path: &Path, settings: &Settings, options: RunOptions) -> FileReport {
     match std::fs::read(path) {
         Ok(bytes) => check_bytes(path, bytes, settings, options),
-        Err(error) => report_single(path, settings, unparsable_file::io_error(&error), "", options),
+        Err(error) => report_single(
+            path,
+            settings,
+            unparsable_file::io_error(&error),
+            "",
+            options,
+        ),
     }
 }
 
@@ -70,29 +76,54 @@ pub fn check_stdin(path: &Path, settings: &Settings, options: RunOptions) -> Fil
     let mut bytes = Vec::new();
     match std::io::stdin().lock().read_to_end(&mut bytes) {
         Ok(_) => with_large_stacks(|| check_bytes(path, bytes, settings, options)),
-        Err(error) => report_single(path, settings, unparsable_file::io_error(&error), "", options),
+        Err(error) => report_single(
+            path,
+            settings,
+            unparsable_file::io_error(&error),
+            "",
+            options,
+        ),
     }
 }
 
-fn check_bytes(path: &Path, bytes: Vec<u8>, settings: &Settings, options: RunOptions) -> FileReport {
+fn check_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    options: RunOptions,
+) -> FileReport {
     match String::from_utf8(bytes) {
         Ok(source) => check_text(path, source, settings, options),
         Err(error) => {
             let offset = error.utf8_error().valid_up_to();
             let byte = error.as_bytes().get(offset).copied();
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-            report_single(path, settings, unparsable_file::not_utf8(offset, byte), &text, options)
+            report_single(
+                path,
+                settings,
+                unparsable_file::not_utf8(offset, byte),
+                &text,
+                options,
+            )
         }
     }
 }
 
 /// Checks a source text that is already in memory as if it were at `path`, applying the
 /// settings' `per-file-ignores` for that path.
-pub fn check_text(path: &Path, source: String, settings: &Settings, options: RunOptions) -> FileReport {
+pub fn check_text(
+    path: &Path,
+    source: String,
+    settings: &Settings,
+    options: RunOptions,
+) -> FileReport {
     let (mut diagnostics, lookups) = match catch_unwind(AssertUnwindSafe(|| {
         crate::check_source_with_lookups(&source, settings)
     })) {
-        Ok(findings) => (findings.diagnostics, LookupTally::of(&findings.lookups, settings)),
+        Ok(findings) => (
+            findings.diagnostics,
+            LookupTally::of(&findings.lookups, settings),
+        ),
         Err(panic) => {
             let message = panic
                 .downcast_ref::<&str>()
@@ -101,7 +132,10 @@ pub fn check_text(path: &Path, source: String, settings: &Settings, options: Run
                 .unwrap_or_else(|| "unknown panic".to_string());
             let diagnostic = unparsable_file::internal_error(&message);
             let index = LineIndex::from_source_text(&source);
-            (vec![Located::new(diagnostic, &source, &index)], LookupTally::default())
+            (
+                vec![Located::new(diagnostic, &source, &index)],
+                LookupTally::default(),
+            )
         }
     };
     apply_per_file_ignores(path, settings, &mut diagnostics);

@@ -39,7 +39,9 @@ impl LookupTally {
             };
             // A backend that is not AWS, or that serves none of this kind, sends nothing there.
             let reaches = match pattern {
-                Some(pattern) if secrets.backend.has_lookup_patterns() => pattern.matches(&lookup.key),
+                Some(pattern) if secrets.backend.has_lookup_patterns() => {
+                    pattern.matches(&lookup.key)
+                }
                 _ => Tri::No,
             };
             match (reaches, &lookup.kind) {

@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
+use dagsafe::airflow_config::Env;
 use dagsafe::check_source;
-use dagsafe::settings::Settings;
+use dagsafe::config::{CliOverrides, Resolver};
 use regex::Regex;
 
 static MARKER: LazyLock<Regex> =
@@ -46,7 +47,9 @@ fn check_fixture_dir(dir: &str) -> usize {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let files = python_files(&root);
     assert!(!files.is_empty(), "no fixtures under {dir}");
-    let settings = Settings::default();
+    // Each fixture folder may hold a dagsafe.toml: settings come from the real resolver,
+    // with no Airflow environment.
+    let resolver = Resolver::new(CliOverrides::default(), Env::new(), root.clone());
     let mut failures = Vec::new();
     let mut marked_total = 0;
     let mut snapshots = Vec::new();
@@ -54,6 +57,11 @@ fn check_fixture_dir(dir: &str) -> usize {
         let source = std::fs::read_to_string(path).unwrap();
         let want = expected(&source);
         marked_total += want.len();
+        let settings = resolver
+            .for_path(path)
+            .expect("fixture config")
+            .settings
+            .clone();
         let diagnostics = check_source(&source, &settings);
         let got: BTreeSet<(usize, String)> = diagnostics
             .iter()
@@ -110,6 +118,23 @@ fn check_fixture_dir(dir: &str) -> usize {
 fn ds101_fixtures_match_their_markers() {
     let marked = check_fixture_dir("fixtures/DS101");
     assert!(marked > 100, "the DS101 fixtures mark {marked} lines");
+}
+
+#[test]
+fn connection_fixtures_match_their_markers() {
+    check_fixture_dir("fixtures/DS102");
+    check_fixture_dir("fixtures/DS204");
+}
+
+#[test]
+fn secret_name_fixtures_match_their_markers() {
+    check_fixture_dir("fixtures/DS201");
+    check_fixture_dir("fixtures/DS202");
+}
+
+#[test]
+fn direct_read_fixtures_match_their_markers() {
+    check_fixture_dir("fixtures/DS203");
 }
 
 #[test]

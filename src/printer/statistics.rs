@@ -17,7 +17,11 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
         }
         tally.add(&report.lookups);
     }
-    let width = counts.values().map(|c| c.to_string().len()).max().unwrap_or(1);
+    let width = counts
+        .values()
+        .map(|c| c.to_string().len())
+        .max()
+        .unwrap_or(1);
     for (rule, count) in &counts {
         writeln!(out, "{count:>width$}  {}  {}", rule.code(), rule.name())?;
     }
@@ -55,7 +59,7 @@ fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
