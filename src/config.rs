@@ -115,8 +115,20 @@ impl ConfigError {
         span: std::ops::Range<usize>,
         message: impl Into<String>,
     ) -> ConfigError {
+        let mut message = message.into();
+        // Name the key: the text before `=` on the offending line.
+        let line_start = file.text[..span.start.min(file.text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let line = file.text[line_start..].lines().next().unwrap_or_default();
+        if let Some((key, _)) = line.split_once('=') {
+            let key = key.trim().trim_matches('"');
+            if !key.is_empty() && !key.starts_with('[') && !message.contains(&format!("`{key}`")) {
+                message = format!("`{key}`: {message}");
+            }
+        }
         ConfigError {
-            message: message.into(),
+            message,
             location: Some((file.path.clone(), file.text.clone(), range(span))),
             help: None,
         }
@@ -124,7 +136,7 @@ impl ConfigError {
 
     /// The error as miette renders it: the message, then the file at the line and key.
     pub fn render(&self) -> String {
-        use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+        use miette::{LabeledSpan, NamedSource};
         #[derive(Debug)]
         struct Report<'a>(&'a ConfigError, Option<NamedSource<String>>);
         impl std::fmt::Display for Report<'_> {
@@ -159,10 +171,7 @@ impl ConfigError {
                 text.clone(),
             )
         });
-        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-            .with_links(false)
-            .with_width(100)
-            .without_primary_span_start();
+        let handler = crate::printer::full::handler().with_wrap_lines(false);
         let mut out = String::new();
         let report = Report(self, source);
         if handler.render_report(&mut out, &report).is_err() {
@@ -281,11 +290,7 @@ impl Resolver {
     }
 
     fn absolute(&self, path: &Path) -> PathBuf {
-        if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            self.cwd.join(path)
-        }
+        crate::discover::normalize(&self.cwd.join(path))
     }
 
     /// The settings for a file (from its folder) or a folder.

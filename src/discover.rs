@@ -2,7 +2,7 @@
 //! outside a git repository) and skipping the usual virtualenv, cache and build folders;
 //! a file named on the command line is always checked, whatever its name.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use ignore::WalkBuilder;
 
@@ -99,4 +99,21 @@ fn walk(root: &Path, excludes: &Excludes, found: &mut Discovered) {
             }),
         }
     }
+}
+
+/// Removes `.` and resolves `..` lexically (no file system access: the file may be gone).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }

@@ -67,15 +67,21 @@ impl MietteDiagnostic for Rendered<'_> {
     }
 }
 
-pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::Result<()> {
-    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+/// The one miette renderer dagsafe uses (diagnostics and configuration errors): no colour,
+/// a fixed width and no hyphenation, so output is the same on every terminal and in tests.
+pub fn handler() -> GraphicalReportHandler {
+    GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
         .with_links(false)
         .with_urls(false)
         .with_width(100)
         .with_context_lines(1)
         // miette counts the header's column in bytes; the name carries ours, in characters.
         .without_primary_span_start()
-        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+}
+
+pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::Result<()> {
+    let handler = handler();
     for (report, located) in each(reports) {
         let name = paths.display(&report.path);
         let source: Arc<str> = report.source.clone().unwrap_or_else(|| Arc::from(""));

@@ -2,13 +2,13 @@
 //! in the checking. Each writes the whole output to one writer, files in path order.
 
 mod concise;
-mod full;
+pub mod full;
 mod github;
 mod json;
 pub mod statistics;
 
 use std::io::{self, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use crate::run::FileReport;
 
@@ -55,7 +55,7 @@ impl Paths {
         } else {
             self.cwd.join(path)
         };
-        normalize(&joined)
+        crate::discover::normalize(&joined)
     }
 
     pub fn display(&self, path: &Path) -> String {
@@ -63,23 +63,6 @@ impl Paths {
         let shown = absolute.strip_prefix(&self.cwd).unwrap_or(&absolute);
         shown.to_string_lossy().into_owned()
     }
-}
-
-/// Removes `.` and resolves `..` lexically (no file system access: the file may be gone).
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 pub struct PrintOptions {

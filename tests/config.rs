@@ -1,0 +1,631 @@
+//! Configuration as users write it: every source, the precedence between them, the bad
+//! cases (exit 2, a message naming the file and key, nothing checked), and `--statistics`.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use tempfile::TempDir;
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(cwd: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dagsafe"));
+    command.args(args).current_dir(cwd);
+    // Airflow settings in the test's own environment must not leak in.
+    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("AIRFLOW__")) {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().copied());
+    command.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("run dagsafe");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    Output {
+        code: output.status.code().expect("exit code"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+fn dagsafe(cwd: &Path, args: &[&str]) -> Output {
+    run(cwd, args, &[], None)
+}
+
+fn write(dir: &Path, relative: &str, text: &str) -> PathBuf {
+    let path = dir.join(relative);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, text).unwrap();
+    path
+}
+
+/// Task-time reads, so that only the name rules speak: `db_password` is a secret outside
+/// `^aws_` (DS201) and `aws_region` is served from AWS unmasked (DS202).
+const NAMES: &str = "from airflow.models import Variable\n\n\ndef run():\n    Variable.get(\"db_password\")\n    Variable.get(\"aws_region\")\n    Variable.get(\"sm_password\")\n";
+
+fn codes(out: &Output) -> Vec<String> {
+    out.stdout
+        .lines()
+        .map(|line| {
+            let mut parts = line.splitn(4, ':');
+            let path = parts.next().unwrap();
+            let row = parts.next().unwrap();
+            let code = parts.nth(1).unwrap().trim().split(' ').next().unwrap();
+            format!("{path}:{row} {code}")
+        })
+        .collect()
+}
+
+fn check(cwd: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut args = vec!["check", "-q", "--output-format", "concise"];
+    args.extend_from_slice(extra);
+    run(cwd, &args, env, None)
+}
+
+fn setting(out: &Output, key: &str) -> String {
+    out.stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("{key} = ")))
+        .unwrap_or_else(|| panic!("no `{key}` in:\n{}", out.stdout))
+        .to_string()
+}
+
+fn project() -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "dags/names.py", NAMES);
+    dir
+}
+
+#[test]
+fn defaults_without_any_config() {
+    let dir = project();
+    let out = check(dir.path(), &[], &[]);
+    assert_eq!(
+        codes(&out),
+        [
+            "dags/names.py:5 DS201",
+            "dags/names.py:6 DS202",
+            "dags/names.py:7 DS201"
+        ]
+    );
+    let out = dagsafe(dir.path(), &["check", "--show-settings", "dags"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        setting(&out, "variables-lookup-pattern"),
+        "variables-lookup-pattern = \"^aws_\"  # default"
+    );
+    assert!(
+        out.stdout
+            .starts_with("Settings for dags\nconfig file: none\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn pyproject_dagsafe_toml_and_dot_dagsafe_toml_from_the_nearest_folder() {
+    let dir = project();
+    write(
+        dir.path(),
+        "pyproject.toml",
+        "[project]\nname = \"x\"\n\n[tool.dagsafe]\nselect = [\"DS202\"]\n",
+    );
+    assert_eq!(
+        codes(&check(dir.path(), &[], &[])),
+        ["dags/names.py:6 DS202"]
+    );
+    // dagsafe.toml wins over pyproject.toml in the same folder.
+    write(dir.path(), "dagsafe.toml", "select = [\"DS201\"]\n");
+    assert_eq!(
+        codes(&check(dir.path(), &[], &[])),
+        ["dags/names.py:5 DS201", "dags/names.py:7 DS201"]
+    );
+    // A nearer folder's config wins, whole (configs are not merged); a pyproject.toml
+    // without [tool.dagsafe] is skipped.
+    write(
+        dir.path(),
+        "dags/pyproject.toml",
+        "[project]\nname = \"dags\"\n",
+    );
+    write(
+        dir.path(),
+        "dags/.dagsafe.toml",
+        "variables-lookup-pattern = \"^sm_\"\n",
+    );
+    let out = check(dir.path(), &[], &[]);
+    assert_eq!(codes(&out), ["dags/names.py:5 DS201"]);
+    let out = dagsafe(dir.path(), &["check", "--show-settings", "dags/names.py"]);
+    let config = dir
+        .path()
+        .join("dags/.dagsafe.toml")
+        .canonicalize()
+        .unwrap();
+    assert_eq!(
+        setting(&out, "variables-lookup-pattern"),
+        format!(
+            "variables-lookup-pattern = \"^sm_\"  # {}",
+            config.display()
+        )
+    );
+    // --config names the file; --isolated ignores them all.
+    write(dir.path(), "other.toml", "select = [\"DS202\"]\n");
+    assert_eq!(
+        codes(&check(dir.path(), &["--config", "other.toml"], &[])),
+        ["dags/names.py:6 DS202"]
+    );
+    assert_eq!(
+        codes(&check(dir.path(), &["--isolated"], &[])),
+        [
+            "dags/names.py:5 DS201",
+            "dags/names.py:6 DS202",
+            "dags/names.py:7 DS201"
+        ]
+    );
+}
+
+#[test]
+fn airflow_settings_come_from_airflow_cfg_and_the_environment() {
+    let dir = project();
+    let cfg = "[core]\nsensitive_var_conn_names = region\n\n[secrets]\nbackend = airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend\nbackend_kwargs = {\"variables_lookup_pattern\": \"^sm_\", \"connections_prefix\": \"airflow/connections\"}\n";
+    write(dir.path(), "airflow.cfg", cfg);
+    write(
+        dir.path(),
+        "dagsafe.toml",
+        "airflow-config = \"airflow.cfg\"\n",
+    );
+    // `^sm_` from airflow.cfg: db_password is outside it, sm_password is inside and masked;
+    // `region` is a masking word through sensitive_var_conn_names, so aws_region is a
+    // secret outside the pattern too.
+    assert_eq!(
+        codes(&check(dir.path(), &[], &[])),
+        ["dags/names.py:5 DS201", "dags/names.py:6 DS201"]
+    );
+    let out = dagsafe(dir.path(), &["check", "--show-settings", "dags"]);
+    let cfg_path = dir.path().join("airflow.cfg").canonicalize().unwrap();
+    assert_eq!(
+        setting(&out, "variables-lookup-pattern"),
+        format!(
+            "variables-lookup-pattern = \"^sm_\"  # airflow config {}",
+            cfg_path.display()
+        )
+    );
+    assert_eq!(
+        setting(&out, "extend-sensitive-words"),
+        format!(
+            "extend-sensitive-words = [\"region\"]  # airflow config {}",
+            cfg_path.display()
+        )
+    );
+
+    // The environment wins over airflow.cfg.
+    let env = [(
+        "AIRFLOW__SECRETS__BACKEND_KWARGS",
+        "{\"variables_lookup_pattern\": \"^db_\"}",
+    )];
+    let out = check(dir.path(), &[], &env);
+    assert_eq!(
+        codes(&out),
+        ["dags/names.py:6 DS201", "dags/names.py:7 DS201"]
+    );
+    let out = run(
+        dir.path(),
+        &["check", "--show-settings", "dags"],
+        &env,
+        None,
+    );
+    assert_eq!(
+        setting(&out, "variables-lookup-pattern"),
+        "variables-lookup-pattern = \"^db_\"  # environment variable AIRFLOW__SECRETS__BACKEND_KWARGS"
+    );
+
+    // dagsafe's own setting wins over Airflow's, and the command line over both.
+    write(
+        dir.path(),
+        "dagsafe.toml",
+        "airflow-config = \"airflow.cfg\"\nvariables-lookup-pattern = \"^aws_\"\n",
+    );
+    assert_eq!(
+        codes(&check(dir.path(), &[], &env)),
+        ["dags/names.py:5 DS201", "dags/names.py:7 DS201"]
+    );
+    let out = check(
+        dir.path(),
+        &["--variables-lookup-pattern", "^(db|sm)_"],
+        &env,
+    );
+    assert_eq!(codes(&out), ["dags/names.py:6 DS201"]);
+}
+
+#[test]
+fn environment_alone_configures_airflow_settings() {
+    let dir = project();
+    let env = [(
+        "AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_LOOKUP_PATTERN",
+        "^sm_",
+    )];
+    assert_eq!(
+        codes(&check(dir.path(), &[], &env)),
+        ["dags/names.py:5 DS201"]
+    );
+    let env = [("AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES", "region")];
+    assert_eq!(
+        codes(&check(dir.path(), &[], &env)),
+        ["dags/names.py:5 DS201", "dags/names.py:7 DS201"]
+    );
+    // --isolated ignores Airflow's environment too.
+    assert_eq!(codes(&check(dir.path(), &["--isolated"], &env)).len(), 3);
+}
+
+#[test]
+fn a_backend_without_a_pattern_or_another_backend_silences_the_name_rules() {
+    let dir = project();
+    // Kwargs with no pattern: every key goes to AWS, so there is nothing to compare with.
+    let env = [(
+        "AIRFLOW__SECRETS__BACKEND_KWARGS",
+        "{\"variables_prefix\": \"airflow/variables\"}",
+    )];
+    assert_eq!(codes(&check(dir.path(), &[], &env)), Vec::<String>::new());
+    let out = run(
+        dir.path(),
+        &["check", "--show-settings", "dags"],
+        &env,
+        None,
+    );
+    assert_eq!(
+        setting(&out, "variables-lookup-pattern"),
+        "variables-lookup-pattern = none (every key goes to the backend)  # environment variable AIRFLOW__SECRETS__BACKEND_KWARGS"
+    );
+    // A backend that has no lookup patterns at all.
+    let env = [(
+        "AIRFLOW__SECRETS__BACKEND",
+        "airflow.providers.hashicorp.secrets.vault.VaultBackend",
+    )];
+    assert_eq!(codes(&check(dir.path(), &[], &env)), Vec::<String>::new());
+    let out = run(
+        dir.path(),
+        &["check", "--show-settings", "dags"],
+        &env,
+        None,
+    );
+    assert_eq!(
+        setting(&out, "DS201, DS202, DS204"),
+        "DS201, DS202, DS204 = off  # backend airflow.providers.hashicorp.secrets.vault.VaultBackend has no lookup patterns"
+    );
+}
+
+#[test]
+fn command_line_selection_wins_over_the_config() {
+    let dir = project();
+    write(
+        dir.path(),
+        "dagsafe.toml",
+        "ignore = [\"DS201\"]\nairflow-version = \"3.2\"\n",
+    );
+    assert_eq!(
+        codes(&check(dir.path(), &[], &[])),
+        ["dags/names.py:6 DS202"]
+    );
+    assert_eq!(
+        codes(&check(dir.path(), &["--extend-select", "DS201"], &[])),
+        [
+            "dags/names.py:5 DS201",
+            "dags/names.py:6 DS202",
+            "dags/names.py:7 DS201"
+        ]
+    );
+    assert_eq!(
+        codes(&check(dir.path(), &["--select", "DS201"], &[])).len(),
+        2
+    );
+    let out = dagsafe(
+        dir.path(),
+        &[
+            "check",
+            "--show-settings",
+            "--airflow-version",
+            "2.11",
+            "dags",
+        ],
+    );
+    assert_eq!(
+        setting(&out, "airflow-version"),
+        "airflow-version = 2.11  # command line"
+    );
+}
+
+fn bad_config(dir: &Path, expected_stderr_start: &str, must_contain: &[&str]) {
+    let out = dagsafe(dir, &["check", "--output-format", "concise"]);
+    assert_eq!(out.code, 2, "stderr: {}", out.stderr);
+    assert_eq!(out.stdout, "", "nothing is checked with a bad config");
+    assert!(
+        out.stderr.starts_with(expected_stderr_start),
+        "stderr:\n{}",
+        out.stderr
+    );
+    for text in must_contain {
+        assert!(
+            out.stderr.contains(text),
+            "`{text}` missing from:\n{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn bad_configs_are_exit_2_with_file_line_and_key() {
+    let dir = project();
+    let root = dir.path().canonicalize().unwrap();
+    let pyproject = root.join("pyproject.toml");
+    write(
+        dir.path(),
+        "pyproject.toml",
+        "[tool.dagsafe]\nselct = [\"DS1\"]\n",
+    );
+    bad_config(
+        dir.path(),
+        "  × invalid configuration: unknown field `selct`",
+        &[&format!("{}:2:1]", pyproject.display())],
+    );
+    write(
+        dir.path(),
+        "pyproject.toml",
+        "[tool.dagsafe]\nselect = \"DS1\"\n",
+    );
+    bad_config(
+        dir.path(),
+        "  × invalid configuration: `select`: invalid type: string \"DS1\", expected a sequence",
+        &[&format!("{}:2:10]", pyproject.display())],
+    );
+    write(
+        dir.path(),
+        "pyproject.toml",
+        "[tool.dagsafe]\nselect = [\"E501\"]\n",
+    );
+    bad_config(
+        dir.path(),
+        "  × invalid configuration: `select`: unknown rule selector `E501`",
+        &[&format!("{}:2:11]", pyproject.display())],
+    );
+    write(
+        dir.path(),
+        "pyproject.toml",
+        "[tool.dagsafe]\nvariables-lookup-pattern = \"^(?!dev_)\"\n",
+    );
+    bad_config(
+        dir.path(),
+        "  × invalid configuration: `variables-lookup-pattern`: invalid lookup pattern `^(?!dev_)`",
+        &[&format!("{}:2:28]", pyproject.display()), "look-around"],
+    );
+    write(
+        dir.path(),
+        "pyproject.toml",
+        "[tool.dagsafe]\nairflow-version = \"1.10\"\n",
+    );
+    bad_config(
+        dir.path(),
+        "  × invalid configuration: `airflow-version`: unsupported airflow-version `1.10`",
+        &[&format!("{}:2:19]", pyproject.display())],
+    );
+    write(
+        dir.path(),
+        "pyproject.toml",
+        "[tool.dagsafe]\nairflow-config = \"missing.cfg\"\n",
+    );
+    bad_config(
+        dir.path(),
+        &format!(
+            "  × invalid configuration: `airflow-config`: cannot read airflow-config {}",
+            root.join("missing.cfg").display()
+        ),
+        &[&format!("{}:2:18]", pyproject.display())],
+    );
+    write(
+        dir.path(),
+        "pyproject.toml",
+        "[tool.dagsafe]\nairflow-config = \"airflow.cfg\"\n",
+    );
+    write(
+        dir.path(),
+        "airflow.cfg",
+        "[secrets]\nbackend_kwargs = {\"variables_lookup_pattern\": \n",
+    );
+    bad_config(
+        dir.path(),
+        "  × invalid configuration: backend_kwargs is not valid JSON",
+        &[
+            &format!("{}:2:1]", root.join("airflow.cfg").display()),
+            "backend_kwargs = {",
+        ],
+    );
+    write(dir.path(), "pyproject.toml", "[tool.dagsafe\n");
+    bad_config(
+        dir.path(),
+        "  × invalid configuration: ",
+        &[&format!("{}:1:", pyproject.display())],
+    );
+    // Invalid JSON in the environment names the variable.
+    fs::remove_file(dir.path().join("pyproject.toml")).unwrap();
+    let out = run(
+        dir.path(),
+        &["check"],
+        &[("AIRFLOW__SECRETS__BACKEND_KWARGS", "{nope")],
+        None,
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("backend_kwargs is not valid JSON")
+            && out.stderr.contains("AIRFLOW__SECRETS__BACKEND_KWARGS"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn per_file_ignores_excludes_and_extra_task_decorators() {
+    let dir = project();
+    let parse_time = "from airflow.models import Variable\nX = Variable.get(\"x\")\n";
+    write(dir.path(), "dags/legacy/old.py", parse_time);
+    write(dir.path(), "dags/generated/gen.py", parse_time);
+    write(dir.path(), "dags/new_test.py", parse_time);
+    write(
+        dir.path(),
+        "dags/custom.py",
+        "from airflow.models import Variable\nfrom company.airflow import lazy_task\n\n\n@lazy_task(pool=\"p\")\ndef t():\n    return Variable.get(\"x\")\n\n\n@lazy_task.bash\ndef u():\n    return Variable.get(\"y\")\n\n\nt()\nu()\n",
+    );
+    write(
+        dir.path(),
+        "dagsafe.toml",
+        "select = [\"DS101\"]\nextend-exclude = [\"generated\"]\nextend-task-decorators = [\"company.airflow.lazy_task\"]\n\n[per-file-ignores]\n\"dags/legacy/*.py\" = [\"DS101\"]\n\"*_test.py\" = [\"DS1\"]\n",
+    );
+    assert_eq!(codes(&check(dir.path(), &[], &[])), Vec::<String>::new());
+    // Without the config, all four files report.
+    assert_eq!(
+        codes(&check(
+            dir.path(),
+            &["--isolated", "--select", "DS101"],
+            &[]
+        )),
+        [
+            "dags/custom.py:7 DS101",
+            "dags/custom.py:12 DS101",
+            "dags/generated/gen.py:2 DS101",
+            "dags/legacy/old.py:2 DS101",
+            "dags/new_test.py:2 DS101"
+        ]
+    );
+    // A file named explicitly is checked although excluded, unless --force-exclude.
+    assert_eq!(
+        codes(&check(dir.path(), &["dags/generated/gen.py"], &[])),
+        ["dags/generated/gen.py:2 DS101"]
+    );
+    assert_eq!(
+        codes(&check(
+            dir.path(),
+            &["--force-exclude", "dags/generated/gen.py"],
+            &[]
+        )),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn stdin_is_checked_as_the_named_file() {
+    let dir = project();
+    write(
+        dir.path(),
+        "dagsafe.toml",
+        "[per-file-ignores]\n\"dags/legacy/*.py\" = [\"DS101\"]\n",
+    );
+    let source = "from airflow.models import Variable\nX = Variable.get(\"x\")\n";
+    let args = [
+        "check",
+        "-q",
+        "--output-format",
+        "concise",
+        "--stdin-filename",
+        "dags/new.py",
+        "-",
+    ];
+    let out = run(dir.path(), &args, &[], Some(source));
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout,
+        "dags/new.py:2:5: DS101 `Variable.get(\"x\")` runs at DAG parse time (module level): a secrets-backend lookup on every parse\n"
+    );
+    let args = [
+        "check",
+        "-q",
+        "--output-format",
+        "concise",
+        "--stdin-filename",
+        "dags/legacy/old.py",
+        "-",
+    ];
+    let out = run(dir.path(), &args, &[], Some(source));
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+    // Invalid UTF-8 on standard input is a DS001 for that name.
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            "--output-format",
+            "concise",
+            "-q",
+            "--stdin-filename",
+            "x.py",
+            "-",
+        ],
+        &[],
+        Some("a = 1\n"),
+    );
+    assert_eq!(out.code, 0);
+}
+
+/// Worked by hand: at parse time there are `aws_a` and `aws_b` (matched by `^aws_`: AWS),
+/// `db_c` (not matched: served elsewhere), one name that cannot be told, one connection
+/// `aws_conn` (AWS) and one direct Secrets Manager read (AWS). Task-time reads cost nothing
+/// at parse time and are not counted. So 4 lookups reach AWS at every parse:
+/// 4 x (30 x 86,400 / 30) = 345,600 calls a month, x $0.05 / 10,000 = $1.728.
+#[test]
+fn statistics_count_rules_and_price_the_parse_time_lookups() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "dags/cost.py",
+        "import boto3\nfrom airflow.hooks.base import BaseHook\nfrom airflow.models import Variable\n\nA = Variable.get(\"aws_a\")\nB = Variable.get(\"aws_b\")\nC = Variable.get(\"db_c\")\nD = Variable.get(NAME)  # noqa: DS101\nE = BaseHook.get_connection(\"aws_conn\")\nF = boto3.client(\"secretsmanager\").get_secret_value(SecretId=\"s\")\n\n\ndef task_time():\n    return Variable.get(\"aws_d\")\n",
+    );
+    let out = dagsafe(dir.path(), &["check", "--statistics"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout,
+        "3  DS101  variable-get-at-parse-time\n\
+         1  DS102  connection-lookup-at-parse-time\n\
+         1  DS103  secrets-manager-read-at-parse-time\n\
+         3  DS202  unmasked-secret-name\n\
+         1  DS203  direct-secrets-manager-read\n\
+         \n\
+         Parse-time lookups that reach AWS: 4 (2 variables, 1 connections, 1 direct Secrets Manager reads)\n\
+         Parse-time lookups the lookup pattern sends elsewhere (environment, metastore): 1\n\
+         Parse-time lookups with a name dagsafe cannot tell (not counted): 1\n\
+         Estimated cost: 345,600 calls a month, $1.73 a month per DAG processor (before task-start parses)\n"
+    );
+    // Parsing every 60 s at $0.10 per 10,000 calls: 4 x 43,200 = 172,800 calls, $1.728.
+    // Every 120 s at $0.05: 86,400 calls, $0.432.
+    write(
+        dir.path(),
+        "dagsafe.toml",
+        "min-file-process-interval = 120\nprice-per-10k-calls = 0.05\n",
+    );
+    let out = dagsafe(dir.path(), &["check", "--statistics"]);
+    assert!(
+        out.stdout.ends_with("Estimated cost: 86,400 calls a month, $0.43 a month per DAG processor (before task-start parses)\n"),
+        "{}",
+        out.stdout
+    );
+    // Airflow's own interval is used when dagsafe's config does not set one.
+    write(dir.path(), "dagsafe.toml", "price-per-10k-calls = 0.1\n");
+    let env = [("AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL", "60")];
+    let out = run(dir.path(), &["check", "--statistics"], &env, None);
+    assert!(
+        out.stdout.ends_with("Estimated cost: 172,800 calls a month, $1.73 a month per DAG processor (before task-start parses)\n"),
+        "{}",
+        out.stdout
+    );
+}
