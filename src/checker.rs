@@ -7,16 +7,15 @@
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
-use ruff_source_file::LineIndex;
 use ruff_text_size::{Ranged, TextRange};
 
-use crate::diagnostic::{Diagnostic, Label};
+use crate::diagnostic::Diagnostic;
 use crate::registry::Rule;
 use crate::rules;
 use crate::secrets::{Key, Part};
 use crate::semantic::{
-    self, Binding, Class, Exec, FuncId, Function, FunctionKind, InstanceKind, MODULE_SCOPE,
-    ParseTimeReason, ScopeId, ScopeKind, Semantic, Target,
+    self, Binding, Class, ClassRef, Exec, FuncId, Function, FunctionKind, InstanceKind,
+    MODULE_SCOPE, ModuleGraph, ScopeId, ScopeKind, Semantic, Target,
 };
 use crate::settings::Settings;
 
@@ -89,12 +88,16 @@ pub struct Checker<'a> {
     constants: std::collections::HashMap<&'a str, Option<Key>>,
 }
 
-/// What [`Checker::finish`] returns.
+/// What [`Checker::finish`] returns: everything that outlives the tree.
 #[derive(Debug, Default)]
-pub struct Findings {
+pub struct CheckerOutput {
+    pub graph: ModuleGraph,
+    /// Findings whose fate depends on whether their code runs at parse time.
+    pub candidates: Vec<ParseTimeCandidate>,
+    /// Findings that stand as they are.
     pub diagnostics: Vec<Diagnostic>,
-    /// Every lookup that runs at parse time, whatever rules are selected or suppressed.
-    pub lookups: Vec<Lookup>,
+    /// The module imports Airflow's `DAG` or `dag`.
+    pub is_dag_file: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -151,7 +154,7 @@ impl<'a> Checker<'a> {
                 Deferred::Function { def, id, scope } => {
                     self.scope = scope;
                     self.function = Some(id);
-                    self.exec = self.semantic.functions[id].body_exec;
+                    self.exec = self.semantic.function(id).body_exec;
                     self.site = Site::Body;
                     self.visit_body(&def.body);
                 }
@@ -173,102 +176,17 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Resolves the parse-time candidates and returns every diagnostic, in source order.
-    pub fn finish(mut self, index: &LineIndex) -> Findings {
-        let reachability = self.semantic.reachability();
-        let candidates = std::mem::take(&mut self.candidates);
-        let mut lookups = Vec::new();
-        for mut candidate in candidates {
-            if let Some(reason) = reachability.parse_time_reason(candidate.exec) {
-                lookups.extend(candidate.lookup.take());
-                if self.enabled(candidate.rule) {
-                    let diagnostic = self.parse_time_diagnostic(candidate, &reason, index);
-                    self.diagnostics.push(diagnostic);
-                }
-            }
-        }
-        self.diagnostics
-            .sort_by_key(|d| (d.range.start(), d.range.end(), d.rule));
-        Findings {
+    /// Ends the walk, keeping what outlives the tree.
+    pub fn finish(self) -> CheckerOutput {
+        let graph = self.semantic.into_graph();
+        let is_dag_file = graph.exports.values().any(|binding| {
+            matches!(binding, Binding::Import(q) if semantic::airflow::DAG_NAMES.contains(&q.as_str()))
+        });
+        CheckerOutput {
+            graph,
+            candidates: self.candidates,
             diagnostics: self.diagnostics,
-            lookups,
-        }
-    }
-
-    fn parse_time_diagnostic(
-        &self,
-        candidate: ParseTimeCandidate,
-        reason: &ParseTimeReason,
-        index: &LineIndex,
-    ) -> Diagnostic {
-        let site = match candidate.site {
-            Site::Body => "",
-            Site::Decorator => "in a decorator argument, ",
-            Site::Default => "in a parameter default, ",
-        };
-        let mut labels = Vec::new();
-        let context = match reason {
-            ParseTimeReason::ModuleLevel => match candidate.site {
-                Site::Body => "module level".to_string(),
-                Site::Decorator => "in a decorator argument".to_string(),
-                Site::Default => "in a parameter default".to_string(),
-            },
-            ParseTimeReason::Function { origin, calls } => {
-                let origin_text = origin.map(|id| {
-                    let function = &self.semantic.functions[id];
-                    let decorator = match function.kind {
-                        FunctionKind::TaskGroup => "@task_group",
-                        _ => "@dag",
-                    };
-                    (decorator, function.name)
-                });
-                match calls.last() {
-                    None => {
-                        let (decorator, name) = origin_text.unwrap_or(("@dag", "?"));
-                        format!("{site}in the body of {decorator} function `{name}`")
-                    }
-                    Some(&(_, innermost)) => {
-                        let from = match origin_text {
-                            Some((decorator, name)) => format!("{decorator} `{name}`"),
-                            None => "module level".to_string(),
-                        };
-                        let chain: Vec<String> = calls
-                            .iter()
-                            .map(|&(site, callee)| {
-                                // The callee as written: `helper`, `self.load`, `MyOperator`.
-                                let written = &self.source[site];
-                                let written = if written.len() <= 60 && !written.contains('\n') {
-                                    written.to_string()
-                                } else {
-                                    self.display_name(callee)
-                                };
-                                let row = index.line_index(site.start()).get();
-                                labels.push(Label {
-                                    range: site,
-                                    message: format!("`{written}` is called here at parse time"),
-                                });
-                                format!("`{written}()` at line {row}")
-                            })
-                            .collect();
-                        let name = self.display_name(innermost);
-                        format!(
-                            "{site}in `{name}`, reached from {from} via {}",
-                            chain.join(" -> ")
-                        )
-                    }
-                }
-            }
-        };
-        Diagnostic {
-            rule: candidate.rule,
-            message: format!(
-                "{} runs at DAG parse time ({context}): {}",
-                candidate.what, candidate.consequence
-            ),
-            help: Some(candidate.help),
-            range: candidate.range,
-            primary_label: "runs every time Airflow parses this file".to_string(),
-            labels,
+            is_dag_file,
         }
     }
 
@@ -371,15 +289,6 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// A function's name as a reader finds it: `helper`, or `Class.method` for a method.
-    fn display_name(&self, id: FuncId) -> String {
-        let function = &self.semantic.functions[id];
-        match function.class {
-            Some(class) => format!("{}.{}", self.semantic.classes[class].name, function.name),
-            None => function.name.to_string(),
-        }
-    }
-
     /// The qualified name an expression stands for through imports:
     /// `Variable.get` -> `airflow.models.Variable.get` after `from airflow.models import Variable`.
     pub fn qualified_name(&self, expr: &Expr) -> Option<String> {
@@ -398,39 +307,77 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// What calling `func` reaches among this module's functions and classes.
-    fn call_target(&self, func: &'a Expr) -> Option<Target<'a>> {
+    /// What calling `func` reaches: this module's functions and classes, methods of
+    /// objects it can follow, and names imported from other modules.
+    fn call_target(&self, func: &Expr) -> Option<Target> {
         match func {
             Expr::Name(name) => match self.semantic.lookup(self.scope, name.id.as_str())? {
                 Binding::Function(id) => Some(Target::Function(id)),
-                Binding::Class(id) => Some(Target::Class(id)),
+                Binding::Class(id) => Some(Target::Class(ClassRef::Local(id))),
+                Binding::Import(qualified) => Some(Target::External(qualified)),
                 _ => None,
             },
             Expr::Attribute(attribute) => {
-                let attr = attribute.attr.as_str();
+                let attr = attribute.attr.as_str().to_string();
+                if let Some(class) = self.receiver_class(&attribute.value) {
+                    return Some(Target::Method(class, attr));
+                }
                 match &*attribute.value {
-                    Expr::Name(receiver) => {
-                        let receiver = receiver.id.as_str();
-                        if let Some(function) = self.function.map(|id| &self.semantic.functions[id])
-                            && function.receiver == Some(receiver)
-                            && let Some(class) = function.class
-                        {
-                            return Some(Target::Method(class, attr));
-                        }
-                        match self.semantic.lookup(self.scope, receiver)? {
-                            Binding::Class(class) => Some(Target::Method(class, attr)),
-                            _ => None,
-                        }
-                    }
                     Expr::Call(call) if is_bare_super(call) => {
-                        let class = self.semantic.functions[self.function?].class?;
+                        let class = self.semantic.function(self.function?).class?;
                         Some(Target::SuperMethod(class, attr))
                     }
-                    _ => None,
+                    // `helpers.load()` after `import helpers`, `db.Client.make()`.
+                    _ => self.qualified_name(func).map(Target::External),
                 }
             }
             _ => None,
         }
+    }
+
+    /// The class whose methods `receiver.name` refers to: `self` in a method, a class, or an
+    /// object created from a class dagsafe can follow.
+    fn receiver_class(&self, receiver: &Expr) -> Option<ClassRef> {
+        let Expr::Name(name) = receiver else {
+            return None;
+        };
+        let name = name.id.as_str();
+        if let Some(function) = self.function.map(|id| self.semantic.function(id))
+            && function.receiver.as_deref() == Some(name)
+            && let Some(class) = function.class
+        {
+            return Some(ClassRef::Local(class));
+        }
+        match self.semantic.lookup(self.scope, name)? {
+            Binding::Class(class) => Some(ClassRef::Local(class)),
+            Binding::Object(class) => Some(class),
+            _ => None,
+        }
+    }
+
+    /// The class that calling `func` constructs, when dagsafe can follow it.
+    fn constructed_class(&self, func: &Expr) -> Option<ClassRef> {
+        match func {
+            Expr::Name(name) => match self.semantic.lookup(self.scope, name.id.as_str())? {
+                Binding::Class(id) => Some(ClassRef::Local(id)),
+                // Imported: a class if it resolves to one in the project (checked later).
+                Binding::Import(qualified) if !qualified.starts_with("airflow.") => {
+                    Some(ClassRef::External(qualified))
+                }
+                _ => None,
+            },
+            Expr::Attribute(_) => self
+                .qualified_name(func)
+                .filter(|q| !q.starts_with("airflow."))
+                .map(ClassRef::External),
+            _ => None,
+        }
+    }
+
+    fn add_call(&mut self, target: Target, callee: &Expr) {
+        let written = &self.source[callee.range()];
+        self.semantic
+            .add_call(self.exec, target, callee.range(), written);
     }
 
     fn with_context<F: FnOnce(&mut Self)>(&mut self, exec: Exec, site: Site, f: F) {
@@ -445,6 +392,7 @@ impl<'a> Checker<'a> {
     fn visit_function_def(&mut self, def: &'a ast::StmtFunctionDef) {
         let mut kind = FunctionKind::Plain;
         let mut is_static = false;
+        let mut is_property = false;
         for decorator in &def.decorator_list {
             let expression = &decorator.expression;
             let callee = match expression {
@@ -465,12 +413,14 @@ impl<'a> Checker<'a> {
             if self.is_extra_task_decorator(callee) {
                 kind = FunctionKind::Task;
             }
+            if matches!(callee, Expr::Name(n) if n.id.as_str() == "property") {
+                is_property = true;
+            }
             // Applying a decorator calls it, here and now.
             if !matches!(expression, Expr::Call(_))
                 && let Some(target) = self.call_target(expression)
             {
-                self.semantic
-                    .add_call(self.exec, target, expression.range());
+                self.add_call(target, expression);
             }
             self.with_context(self.exec, Site::Decorator, |this| {
                 this.visit_decorator(decorator)
@@ -497,11 +447,11 @@ impl<'a> Checker<'a> {
                 .iter()
                 .chain(&def.parameters.args)
                 .next()
-                .map(|p| p.parameter.name.as_str())
+                .map(|p| p.parameter.name.to_string())
         } else {
             None
         };
-        let id = self.semantic.functions.len();
+        let id = self.semantic.graph.functions.len();
         // Code defined inside task-time code only ever runs at task time.
         let body_exec = if self.exec == Exec::TaskTime || kind == FunctionKind::Task {
             Exec::TaskTime
@@ -509,17 +459,17 @@ impl<'a> Checker<'a> {
             Exec::Function(id)
         };
         self.semantic.add_function(Function {
-            name: def.name.as_str(),
-            name_range: def.name.range(),
+            name: def.name.to_string(),
             kind,
             class,
             receiver,
+            is_property,
             body_exec,
         });
         if let Some(class) = class {
-            self.semantic.classes[class]
+            self.semantic.graph.classes[class]
                 .methods
-                .insert(def.name.as_str(), id);
+                .insert(def.name.to_string(), id);
         }
         self.semantic
             .bind(self.scope, def.name.as_str(), Binding::Function(id));
@@ -539,29 +489,26 @@ impl<'a> Checker<'a> {
             if !matches!(decorator.expression, Expr::Call(_))
                 && let Some(target) = self.call_target(&decorator.expression)
             {
-                self.semantic
-                    .add_call(self.exec, target, decorator.expression.range());
+                self.add_call(target, &decorator.expression);
             }
             self.with_context(self.exec, Site::Decorator, |this| {
                 this.visit_decorator(decorator)
             });
         }
-        let mut local_bases = Vec::new();
+        let mut bases = Vec::new();
         if let Some(arguments) = &def.arguments {
-            for base in &arguments.args {
-                if let Expr::Name(name) = base
-                    && let Some(Binding::Class(class)) =
-                        self.semantic.lookup(self.scope, name.id.as_str())
-                {
-                    local_bases.push(class);
-                }
-            }
+            bases.extend(
+                arguments
+                    .args
+                    .iter()
+                    .filter_map(|b| self.constructed_class(b)),
+            );
             self.visit_arguments(arguments);
         }
         let class = self.semantic.add_class(Class {
-            name: def.name.as_str(),
+            name: def.name.to_string(),
             methods: Default::default(),
-            local_bases,
+            bases,
         });
         let scope = self
             .semantic
@@ -579,6 +526,13 @@ impl<'a> Checker<'a> {
             Stmt::Import(import) => {
                 for alias in &import.names {
                     let module = alias.name.as_str();
+                    // Importing a module runs its top level.
+                    self.semantic.add_call(
+                        self.exec,
+                        Target::Module(module.to_string()),
+                        alias.range(),
+                        module,
+                    );
                     match &alias.asname {
                         Some(asname) => self.semantic.bind(
                             self.scope,
@@ -599,8 +553,29 @@ impl<'a> Checker<'a> {
                 if let Some(name) = &import.module {
                     module.push_str(name.as_str());
                 }
+                let written = &self.source[import.range()];
+                self.semantic.add_call(
+                    self.exec,
+                    Target::Module(module.clone()),
+                    import.range(),
+                    written,
+                );
                 for alias in &import.names {
                     let name = alias.name.as_str();
+                    if name != "*" {
+                        // `from pkg import sub` may import the submodule `pkg.sub`.
+                        let submodule = if module.ends_with('.') {
+                            format!("{module}{name}")
+                        } else {
+                            format!("{module}.{name}")
+                        };
+                        self.semantic.add_call(
+                            self.exec,
+                            Target::Module(submodule),
+                            alias.range(),
+                            written,
+                        );
+                    }
                     if name == "*" {
                         self.semantic.add_star_import(self.scope, module.clone());
                         continue;
@@ -677,7 +652,10 @@ impl<'a> Checker<'a> {
                 .lookup(self.scope, source.id.as_str())
                 .filter(|b| *b != Binding::Other),
             Expr::Attribute(_) => self.qualified_name(value).map(Binding::Import),
-            Expr::Call(_) => self.instance_kind(value).map(Binding::Instance),
+            Expr::Call(call) => self
+                .instance_kind(value)
+                .map(Binding::Instance)
+                .or_else(|| self.constructed_class(&call.func).map(Binding::Object)),
             _ => None,
         };
         if self.scope == MODULE_SCOPE {
@@ -744,6 +722,14 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 rules::check_string(self, expr);
                 visitor::walk_expr(self, expr);
             }
+            Expr::Attribute(attribute) if attribute.ctx == ExprContext::Load => {
+                // Reading `obj.name` runs `name` when it is a `@property`.
+                if let Some(class) = self.receiver_class(&attribute.value) {
+                    let target = Target::Property(class, attribute.attr.to_string());
+                    self.add_call(target, expr);
+                }
+                visitor::walk_expr(self, expr);
+            }
             Expr::Lambda(lambda) => {
                 // Defaults are evaluated where the lambda is created; the body when called.
                 if let Some(parameters) = &lambda.parameters {
@@ -766,7 +752,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
             }
             Expr::Call(call) => {
                 if let Some(target) = self.call_target(&call.func) {
-                    self.semantic.add_call(self.exec, target, call.func.range());
+                    self.add_call(target, &call.func);
                 }
                 rules::check_call(self, call);
                 visitor::walk_expr(self, expr);

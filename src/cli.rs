@@ -6,7 +6,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -155,6 +155,31 @@ fn airflow_env() -> Env {
         .collect()
 }
 
+/// Airflow puts the DAGs, plugins and config folders on `sys.path`: by default, each checked
+/// folder and its `dags/`, `plugins/` and `include/` children; a checked file's folder.
+fn default_module_roots(path: &Path) -> Vec<PathBuf> {
+    if path.is_dir() {
+        let mut roots = vec![path.to_path_buf()];
+        for child in ["dags", "plugins", "include"] {
+            let candidate = path.join(child);
+            if candidate.is_dir() {
+                roots.push(candidate);
+            }
+        }
+        roots
+    } else {
+        path.parent()
+            .map(|p| {
+                vec![if p.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    p.to_path_buf()
+                }]
+            })
+            .unwrap_or_default()
+    }
+}
+
 fn config_error(error: &ConfigError) -> u8 {
     eprint!("{}", error.render());
     ERROR
@@ -227,14 +252,19 @@ fn check(args: CheckArgs) -> u8 {
         }
     } else {
         // Every setting is resolved before anything is checked: a bad config stops the run.
-        let mut roots = Vec::new();
+        let mut walk_roots = Vec::new();
+        let mut module_roots = Vec::new();
         for path in &paths {
             match resolver.for_path(path) {
-                Ok(resolved) => roots.push((path.clone(), resolved.excludes.clone())),
+                Ok(resolved) => {
+                    walk_roots.push((path.clone(), resolved.excludes.clone()));
+                    module_roots.extend(resolved.roots.iter().cloned());
+                    module_roots.extend(default_module_roots(path));
+                }
                 Err(e) => return config_error(&e),
             }
         }
-        let discovered = discover(&roots, args.force_exclude);
+        let discovered = discover(&walk_roots, args.force_exclude);
         for failure in &discovered.errors {
             error(format!("{}: {}", failure.path.display(), failure.message));
             usage_error |= failure.missing_argument;
@@ -247,7 +277,7 @@ fn check(args: CheckArgs) -> u8 {
             }
         }
         let count = files.len();
-        (check_files(&files, options), count)
+        (check_files(&files, &module_roots, options), count)
     };
     let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
 

@@ -41,6 +41,9 @@ pub struct Options {
     pub airflow_config: Option<Spanned<String>>,
     pub min_file_process_interval: Option<Spanned<Number>>,
     pub price_per_10k_calls: Option<Spanned<Number>>,
+    /// Folders on Airflow's `sys.path` (the DAGs, plugins and config folders), from the
+    /// config's folder: module names for following imports are taken from them.
+    pub roots: Option<Vec<String>>,
 }
 
 /// A TOML integer or float.
@@ -266,6 +269,8 @@ pub struct Resolved {
     /// `key = value` and its origin, for `--show-settings`.
     pub origins: Vec<(String, String, String)>,
     pub excludes: Excludes,
+    /// `roots`, absolute; empty when not configured.
+    pub roots: Vec<PathBuf>,
 }
 
 /// Finds and resolves settings per folder, caching each folder's answer.
@@ -665,7 +670,29 @@ impl Resolver {
             },
         ));
 
+        let roots: Vec<PathBuf> = match (&options.roots, &file) {
+            (Some(list), Some(file)) => list
+                .iter()
+                .map(|r| crate::discover::normalize(&file.dir().join(r)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        origins.push((
+            "roots".into(),
+            if roots.is_empty() {
+                "each checked folder and its dags/, plugins/, include/".to_string()
+            } else {
+                format!("{:?}", roots)
+            },
+            if roots.is_empty() {
+                "default".into()
+            } else {
+                file_origin()
+            },
+        ));
+
         Ok(Resolved {
+            roots,
             settings: Arc::new(Settings {
                 rules,
                 secrets: SecretsSettings {

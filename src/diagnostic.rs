@@ -13,6 +13,16 @@ pub struct Label {
     pub message: String,
 }
 
+/// One call on the way from parse-time code to a finding in another function or module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainStep {
+    /// The file the call is in, when it is not the diagnostic's own file.
+    pub path: Option<std::path::PathBuf>,
+    pub row: usize,
+    /// The call as written: `create_schema()`, `import common.db`.
+    pub callee: String,
+}
+
 /// One finding in one source text, located by byte offsets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -23,6 +33,9 @@ pub struct Diagnostic {
     /// The text under the primary span in the full output.
     pub primary_label: String,
     pub labels: Vec<Label>,
+    /// How parse-time code reaches the finding, outermost call first (empty when the
+    /// finding is at module level or needs no explanation).
+    pub chain: Vec<ChainStep>,
 }
 
 /// A 1-based row and a 1-based column counted in characters.

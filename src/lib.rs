@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod noqa;
 pub mod printer;
+pub mod project;
 pub mod registry;
 pub mod rules;
 pub mod run;
@@ -22,14 +23,15 @@ pub mod statistics;
 use ruff_python_ast::PySourceType;
 use ruff_source_file::LineIndex;
 
-use crate::checker::{Checker, Findings, Lookup};
+use crate::checker::{Checker, CheckerOutput, Lookup};
 use crate::diagnostic::Located;
 use crate::noqa::NoqaMap;
+use crate::project::{Project, Summary, Unit};
 use crate::registry::Rule;
 use crate::settings::Settings;
 
-/// Checks one Python source text and returns its diagnostics with rows and columns, in
-/// source order, after `# noqa` comments are applied.
+/// Checks one Python source text on its own and returns its diagnostics with rows and
+/// columns, in source order, after `# noqa` comments are applied.
 pub fn check_source(source: &str, settings: &Settings) -> Vec<Located> {
     check_source_with_lookups(source, settings).diagnostics
 }
@@ -45,6 +47,24 @@ pub struct SourceFindings {
 
 /// Like [`check_source`], and also returns the parse-time lookups.
 pub fn check_source_with_lookups(source: &str, settings: &Settings) -> SourceFindings {
+    let summary = summarize(source, settings);
+    let project = Project::new(vec![Unit {
+        display: String::new(),
+        absolute: std::path::PathBuf::new(),
+        modules: Vec::new(),
+        is_package: false,
+        summary: &summary,
+    }]);
+    let (diagnostics, lookups) = project.reachability().finalize(0, settings);
+    SourceFindings {
+        diagnostics,
+        lookups,
+    }
+}
+
+/// Phase one for one source text: parse, walk, and keep what phase two needs — no tree,
+/// no source.
+pub fn summarize(source: &str, settings: &Settings) -> Summary {
     let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
     let index = LineIndex::from_source_text(source);
     let noqa = NoqaMap::from_tokens(source, parsed.tokens(), &index);
@@ -52,14 +72,17 @@ pub fn check_source_with_lookups(source: &str, settings: &Settings) -> SourceFin
     let first_error = parsed.errors().iter().min_by_key(|e| e.location.start());
     let mut checker = Checker::new(source, settings);
     checker.check_module(parsed.suite());
-    let Findings {
+    let CheckerOutput {
+        graph,
+        mut candidates,
         mut diagnostics,
-        lookups,
-    } = checker.finish(&index);
+        is_dag_file,
+    } = checker.finish();
     if let Some(error) = first_error {
         // The parser recovers, so the tree is complete, but past the first error it is a
         // guess: keep only what comes before it.
         diagnostics.retain(|d| d.range.start() < error.location.start());
+        candidates.retain(|c| c.range.start() < error.location.start());
         if settings.rules.contains(Rule::UnparsableFile) {
             diagnostics.push(rules::unparsable_file::syntax_error(
                 &error.error.to_string(),
@@ -72,8 +95,25 @@ pub fn check_source_with_lookups(source: &str, settings: &Settings) -> SourceFin
         .map(|d| Located::new(d, source, &index))
         .filter(|d| !noqa.suppresses(d.rule(), d.noqa_row()))
         .collect();
-    SourceFindings {
+    let candidates = candidates
+        .into_iter()
+        .map(|c| {
+            let start = diagnostic::position(&index, source, c.range.start());
+            let end = diagnostic::position(&index, source, c.range.end());
+            (c, start, end)
+        })
+        .collect();
+    let edge_rows = graph
+        .edges
+        .iter()
+        .map(|e| index.line_index(e.site.start()).get())
+        .collect();
+    Summary {
+        graph,
+        is_dag_file,
+        candidates,
         diagnostics,
-        lookups,
+        edge_rows,
+        noqa,
     }
 }

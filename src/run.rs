@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use ruff_source_file::LineIndex;
 
 use crate::diagnostic::{Diagnostic, Located};
+use crate::project::{Project, Summary, Unit};
 use crate::registry::Rule;
 use crate::rules::unparsable_file;
 use crate::settings::Settings;
@@ -47,35 +48,221 @@ pub fn with_large_stacks<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     }
 }
 
-/// Checks each file with its own settings, in parallel; reports come back in input order.
-pub fn check_files(files: &[(PathBuf, Arc<Settings>)], options: RunOptions) -> Vec<FileReport> {
+/// Checks each file with its own settings, as one project: phase one summarises every file
+/// in parallel, phase two follows calls and imports across them (modules are named from
+/// `roots`, the folders Airflow puts on `sys.path`), then each file's diagnostics are
+/// finished in parallel. Reports come back in input order.
+pub fn check_files(
+    files: &[(PathBuf, Arc<Settings>)],
+    roots: &[PathBuf],
+    options: RunOptions,
+) -> Vec<FileReport> {
     with_large_stacks(|| {
-        files
+        let outcomes: Vec<Outcome> = files
             .par_iter()
-            .map(|(path, settings)| check_path(path, settings, options))
+            .map(|(path, settings)| summarize_path(path, settings, options))
+            .collect();
+        let mut summaries = Vec::with_capacity(outcomes.len());
+        let mut done = Vec::with_capacity(outcomes.len());
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Summarized { summary, source } => {
+                    summaries.push(Some((summary, source)));
+                    done.push(None);
+                }
+                Outcome::Done(report) => {
+                    summaries.push(None);
+                    done.push(Some(report));
+                }
+            }
+        }
+        let roots: Vec<PathBuf> = roots.iter().map(|r| absolute(r)).collect();
+        let mut units = Vec::new();
+        let mut unit_of_file = vec![None; files.len()];
+        for (index, entry) in summaries.iter().enumerate() {
+            if let Some((summary, _)) = entry {
+                let path = &files[index].0;
+                let absolute = absolute(path);
+                unit_of_file[index] = Some(units.len());
+                units.push(Unit {
+                    display: crate::discover::normalize(path)
+                        .to_string_lossy()
+                        .into_owned(),
+                    modules: module_names(&absolute, &roots),
+                    is_package: absolute.file_stem().is_some_and(|s| s == "__init__"),
+                    absolute,
+                    summary,
+                });
+            }
+        }
+        let project = Project::new(units);
+        let reachability = project.reachability();
+        done.into_par_iter()
+            .enumerate()
+            .map(|(index, report)| {
+                let (path, settings) = &files[index];
+                match report {
+                    Some(report) => report,
+                    None => {
+                        let source = summaries[index].as_ref().and_then(|(_, s)| s.clone());
+                        let unit = unit_of_file[index].expect("summarized files are units");
+                        let finished = catch_unwind(AssertUnwindSafe(|| {
+                            reachability.finalize(unit, settings)
+                        }));
+                        let (mut diagnostics, lookups) = match finished {
+                            Ok((diagnostics, lookups)) => {
+                                (diagnostics, LookupTally::of(&lookups, settings))
+                            }
+                            Err(panic) => (
+                                vec![panic_diagnostic(panic, source.as_deref().unwrap_or(""))],
+                                LookupTally::default(),
+                            ),
+                        };
+                        apply_per_file_ignores(path, settings, &mut diagnostics);
+                        FileReport {
+                            path: path.clone(),
+                            diagnostics,
+                            source,
+                            lookups,
+                        }
+                    }
+                }
+            })
             .collect()
     })
 }
 
-/// Reads and checks one file. Never panics: a failure becomes a DS001 diagnostic.
-pub fn check_path(path: &Path, settings: &Settings, options: RunOptions) -> FileReport {
-    match std::fs::read(path) {
-        Ok(bytes) => check_bytes(path, bytes, settings, options),
-        Err(error) => report_single(
-            path,
-            settings,
-            unparsable_file::io_error(&error),
-            "",
-            options,
-        ),
+/// Phase one for a file: either a summary waiting for phase two, or, when the file cannot
+/// be read or checked, its finished report.
+enum Outcome {
+    Summarized {
+        summary: Summary,
+        source: Option<Arc<str>>,
+    },
+    Done(FileReport),
+}
+
+fn summarize_path(path: &Path, settings: &Settings, options: RunOptions) -> Outcome {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            return Outcome::Done(report_single(
+                path,
+                settings,
+                unparsable_file::io_error(&error),
+                "",
+                options,
+            ));
+        }
+    };
+    let source = match String::from_utf8(bytes) {
+        Ok(source) => source,
+        Err(error) => {
+            let offset = error.utf8_error().valid_up_to();
+            let byte = error.as_bytes().get(offset).copied();
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            let diagnostic = unparsable_file::not_utf8(offset, byte);
+            return Outcome::Done(report_single(path, settings, diagnostic, &text, options));
+        }
+    };
+    match catch_unwind(AssertUnwindSafe(|| crate::summarize(&source, settings))) {
+        Ok(summary) => Outcome::Summarized {
+            summary,
+            source: options.keep_sources.then(|| Arc::from(source)),
+        },
+        Err(panic) => {
+            let mut diagnostics = vec![panic_diagnostic(panic, &source)];
+            apply_per_file_ignores(path, settings, &mut diagnostics);
+            Outcome::Done(FileReport {
+                path: path.to_path_buf(),
+                diagnostics,
+                source: options.keep_sources.then(|| Arc::from(source)),
+                lookups: LookupTally::default(),
+            })
+        }
     }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    crate::discover::normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// The dotted names a file is importable as: one per root it is under, when every folder
+/// on the way is a valid Python identifier.
+pub fn module_names(file: &Path, roots: &[PathBuf]) -> Vec<String> {
+    let mut names = Vec::new();
+    for root in roots {
+        let Ok(relative) = file.strip_prefix(root) else {
+            continue;
+        };
+        let mut parts: Vec<String> = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let Some(last) = parts.pop() else {
+            continue;
+        };
+        let Some(stem) = last.strip_suffix(".py") else {
+            continue;
+        };
+        if stem != "__init__" {
+            parts.push(stem.to_string());
+        }
+        let valid = !parts.is_empty()
+            && parts.iter().all(|p| {
+                p.chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_')
+                    && p.chars().all(|c| c.is_alphanumeric() || c == '_')
+            });
+        if valid {
+            let name = parts.join(".");
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+fn panic_diagnostic(panic: Box<dyn std::any::Any + Send>, source: &str) -> Located {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    let diagnostic = unparsable_file::internal_error(&message);
+    let index = LineIndex::from_source_text(source);
+    Located::new(diagnostic, source, &index)
+}
+
+/// Reads and checks one file on its own. Never panics: a failure becomes a DS001 diagnostic.
+pub fn check_path(path: &Path, settings: &Settings, options: RunOptions) -> FileReport {
+    let files = [(path.to_path_buf(), Arc::new(settings.clone()))];
+    check_files(&files, &[], options)
+        .pop()
+        .expect("one report per file")
 }
 
 /// Reads standard input and checks it as if it were the file at `path`.
 pub fn check_stdin(path: &Path, settings: &Settings, options: RunOptions) -> FileReport {
     let mut bytes = Vec::new();
     match std::io::stdin().lock().read_to_end(&mut bytes) {
-        Ok(_) => with_large_stacks(|| check_bytes(path, bytes, settings, options)),
+        Ok(_) => with_large_stacks(|| match String::from_utf8(bytes) {
+            Ok(source) => check_text(path, source, settings, options),
+            Err(error) => {
+                let offset = error.utf8_error().valid_up_to();
+                let byte = error.as_bytes().get(offset).copied();
+                let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+                report_single(
+                    path,
+                    settings,
+                    unparsable_file::not_utf8(offset, byte),
+                    &text,
+                    options,
+                )
+            }
+        }),
         Err(error) => report_single(
             path,
             settings,
@@ -83,29 +270,6 @@ pub fn check_stdin(path: &Path, settings: &Settings, options: RunOptions) -> Fil
             "",
             options,
         ),
-    }
-}
-
-fn check_bytes(
-    path: &Path,
-    bytes: Vec<u8>,
-    settings: &Settings,
-    options: RunOptions,
-) -> FileReport {
-    match String::from_utf8(bytes) {
-        Ok(source) => check_text(path, source, settings, options),
-        Err(error) => {
-            let offset = error.utf8_error().valid_up_to();
-            let byte = error.as_bytes().get(offset).copied();
-            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-            report_single(
-                path,
-                settings,
-                unparsable_file::not_utf8(offset, byte),
-                &text,
-                options,
-            )
-        }
     }
 }
 
@@ -124,19 +288,10 @@ pub fn check_text(
             findings.diagnostics,
             LookupTally::of(&findings.lookups, settings),
         ),
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            let diagnostic = unparsable_file::internal_error(&message);
-            let index = LineIndex::from_source_text(&source);
-            (
-                vec![Located::new(diagnostic, &source, &index)],
-                LookupTally::default(),
-            )
-        }
+        Err(panic) => (
+            vec![panic_diagnostic(panic, &source)],
+            LookupTally::default(),
+        ),
     };
     apply_per_file_ignores(path, settings, &mut diagnostics);
     FileReport {

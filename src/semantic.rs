@@ -9,7 +9,11 @@
 //!   code that never runs during the import;
 //! - [`Exec::Function`]: the body of a plain function (or a `@dag` / `@task_group` body),
 //!   which runs at parse time exactly when parse-time code calls it, or, for `@dag` and
-//!   `@task_group`, always. [`Semantic::reachability`] settles that after the walk.
+//!   `@task_group`, always.
+//!
+//! The scopes live only while a module is walked; what outlives the tree is the
+//! [`ModuleGraph`]: functions, classes, calls (also into other modules) and the module's
+//! top-level names. `project` settles reachability over the graphs of all checked files.
 
 use std::collections::HashMap;
 
@@ -30,6 +34,14 @@ pub enum Exec {
     Function(FuncId),
 }
 
+/// A class, defined here or imported.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ClassRef {
+    Local(ClassId),
+    /// The qualified name it was imported as (possibly relative: `.hooks.MyHook`).
+    External(String),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Binding {
     /// An import, or an alias of something imported: the qualified name it stands for.
@@ -38,6 +50,8 @@ pub enum Binding {
     Class(ClassId),
     /// An object whose kind matters to a rule, e.g. `hook = SecretsManagerHook(...)`.
     Instance(InstanceKind),
+    /// An object of a class dagsafe can follow: `client = ApiClient()`.
+    Object(ClassRef),
     /// Any other assignment: shadows whatever the name meant before.
     Other,
 }
@@ -81,77 +95,115 @@ pub enum FunctionKind {
     TaskGroup,
 }
 
-#[derive(Debug)]
-pub struct Function<'a> {
-    pub name: &'a str,
-    pub name_range: TextRange,
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub name: String,
     pub kind: FunctionKind,
     /// The class this function is a method of.
     pub class: Option<ClassId>,
     /// The name of the first parameter of a method (`self` / `cls`), for `self.method()` calls.
-    pub receiver: Option<&'a str>,
+    pub receiver: Option<String>,
+    /// Decorated with `@property`: an attribute read runs it.
+    pub is_property: bool,
     /// The context its body runs in: `Exec::Function(id)`, or `Exec::TaskTime` for tasks and
     /// for functions defined inside task-time code.
     pub body_exec: Exec,
 }
 
-#[derive(Debug)]
-pub struct Class<'a> {
-    pub name: &'a str,
-    pub methods: HashMap<&'a str, FuncId>,
-    /// Base classes defined in this module.
-    pub local_bases: Vec<ClassId>,
+impl Function {
+    /// A `@dag` or `@task_group` body, which runs at parse time on its own.
+    pub fn is_root(&self, id: FuncId) -> bool {
+        matches!(self.kind, FunctionKind::Dag | FunctionKind::TaskGroup)
+            && self.body_exec == Exec::Function(id)
+    }
 }
 
-/// What a call reaches in this module.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target<'a> {
+#[derive(Debug, Clone)]
+pub struct Class {
+    pub name: String,
+    pub methods: HashMap<String, FuncId>,
+    /// Base classes, defined here or imported.
+    pub bases: Vec<ClassRef>,
+}
+
+/// What a call (or an import, or an attribute read) reaches.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
     Function(FuncId),
     /// Calling a class runs its constructor methods.
-    Class(ClassId),
-    /// `self.name()`, `Class.name()`: the method as found on the class or its local bases.
-    Method(ClassId, &'a str),
-    /// `super().name()`: the method as found on the local bases.
-    SuperMethod(ClassId, &'a str),
+    Class(ClassRef),
+    /// `self.name()`, `Class.name()`, `obj.name()`: the method as found on the class or its bases.
+    Method(ClassRef, String),
+    /// `super().name()`: the method as found on the bases.
+    SuperMethod(ClassId, String),
+    /// `obj.name` read on an object: runs `name` when it is a `@property`.
+    Property(ClassRef, String),
+    /// A name imported from another module, called: `create_schema()`, `v.load()`.
+    External(String),
+    /// `import m` / `from m import x`: the module's top level runs.
+    Module(String),
 }
 
+/// One call (or import) from code running in `from`.
 #[derive(Clone, Debug)]
-struct Edge<'a> {
-    from: Exec,
-    target: Target<'a>,
-    site: TextRange,
+pub struct Edge {
+    pub from: Exec,
+    pub target: Target,
+    /// The callee as written, for labels: `helper`, `self.load`, `MyOperator`.
+    pub site: TextRange,
+    pub written: String,
 }
 
-/// How a function came to run at parse time.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Via {
-    /// `@dag` / `@task_group` body: runs at parse time on its own.
-    Root,
-    /// Called from `from` (parse-time code) at `site`.
-    Call { from: Exec, site: TextRange },
+/// What a module's walk leaves behind, once its tree is dropped.
+#[derive(Debug, Default, Clone)]
+pub struct ModuleGraph {
+    pub functions: Vec<Function>,
+    pub classes: Vec<Class>,
+    pub edges: Vec<Edge>,
+    /// The module's top-level names as they are at the end of the module.
+    pub exports: HashMap<String, Binding>,
+    /// `from M import *` at module level.
+    pub star_imports: Vec<String>,
 }
 
-/// Why some code runs at parse time.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ParseTimeReason {
-    /// Module level (including class bodies, decorators and parameter defaults).
-    ModuleLevel,
-    /// Inside a `@dag` or `@task_group` body, or a function reached from parse time.
-    /// `origin` is the `@dag` / `@task_group` function the chain starts in, if any;
-    /// `calls` lists the call sites from the outermost to the innermost, each with the
-    /// function it calls.
-    Function {
-        origin: Option<FuncId>,
-        calls: Vec<(TextRange, FuncId)>,
-    },
+impl ModuleGraph {
+    /// The method `name` of class `class`, looked up through its bases defined in this
+    /// module (depth-first, as Python's MRO does for single inheritance); an imported base
+    /// on the way is returned for the caller to follow.
+    pub fn find_method(&self, class: ClassId, name: &str) -> MethodLookup {
+        let mut stack = vec![ClassRef::Local(class)];
+        let mut seen = Vec::new();
+        while let Some(current) = stack.pop() {
+            match current {
+                ClassRef::Local(id) => {
+                    if seen.contains(&id) {
+                        continue;
+                    }
+                    seen.push(id);
+                    if let Some(&method) = self.classes[id].methods.get(name) {
+                        return MethodLookup::Found(method);
+                    }
+                    stack.extend(self.classes[id].bases.iter().rev().cloned());
+                }
+                ClassRef::External(qualified) => return MethodLookup::Inherited(qualified),
+            }
+        }
+        MethodLookup::Missing
+    }
 }
 
-#[derive(Debug)]
+/// Where a method lookup ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MethodLookup {
+    Found(FuncId),
+    /// Not here, but on a base class imported under this qualified name.
+    Inherited(String),
+    Missing,
+}
+
 pub struct Semantic<'a> {
     pub scopes: Vec<Scope<'a>>,
-    pub functions: Vec<Function<'a>>,
-    pub classes: Vec<Class<'a>>,
-    edges: Vec<Edge<'a>>,
+    pub graph: ModuleGraph,
 }
 
 pub const MODULE_SCOPE: ScopeId = 0;
@@ -171,9 +223,7 @@ impl<'a> Semantic<'a> {
                 bindings: HashMap::new(),
                 star_imports: Vec::new(),
             }],
-            functions: Vec::new(),
-            classes: Vec::new(),
-            edges: Vec::new(),
+            graph: ModuleGraph::default(),
         }
     }
 
@@ -195,21 +245,36 @@ impl<'a> Semantic<'a> {
         self.scopes[scope].star_imports.push(module);
     }
 
-    pub fn add_function(&mut self, function: Function<'a>) -> FuncId {
-        self.functions.push(function);
-        self.functions.len() - 1
+    pub fn function(&self, id: FuncId) -> &Function {
+        &self.graph.functions[id]
     }
 
-    pub fn add_class(&mut self, class: Class<'a>) -> ClassId {
-        self.classes.push(class);
-        self.classes.len() - 1
+    pub fn add_function(&mut self, function: Function) -> FuncId {
+        self.graph.functions.push(function);
+        self.graph.functions.len() - 1
+    }
+
+    pub fn add_class(&mut self, class: Class) -> ClassId {
+        self.graph.classes.push(class);
+        self.graph.classes.len() - 1
     }
 
     /// Records a call from `from` to `target`. Calls from task-time code never make
     /// anything run at parse time, so they are not kept.
-    pub fn add_call(&mut self, from: Exec, target: Target<'a>, site: TextRange) {
+    pub fn add_call(&mut self, from: Exec, target: Target, site: TextRange, written: &str) {
         if from != Exec::TaskTime {
-            self.edges.push(Edge { from, target, site });
+            // Long or multi-line callees are shown by name instead (see `project`).
+            let written = if written.len() <= 60 && !written.contains('\n') {
+                written.to_string()
+            } else {
+                String::new()
+            };
+            self.graph.edges.push(Edge {
+                from,
+                target,
+                site,
+                written,
+            });
         }
     }
 
@@ -254,131 +319,16 @@ impl<'a> Semantic<'a> {
         None
     }
 
-    /// The method `name` of class `class`, looked up through its bases defined in this
-    /// module (depth-first, as Python's MRO does for single inheritance).
-    pub fn find_method(&self, class: ClassId, name: &str) -> Option<FuncId> {
-        let mut stack = vec![class];
-        let mut seen = Vec::new();
-        while let Some(id) = stack.pop() {
-            if seen.contains(&id) {
-                continue;
-            }
-            seen.push(id);
-            if let Some(&method) = self.classes[id].methods.get(name) {
-                return Some(method);
-            }
-            stack.extend(self.classes[id].local_bases.iter().rev());
-        }
-        None
-    }
-
-    fn resolve_target(&self, target: &Target<'a>, out: &mut Vec<FuncId>) {
-        match *target {
-            Target::Function(id) => out.push(id),
-            // Constructing an object runs `__new__` and `__init__` (and a dataclass's
-            // `__post_init__`) right away.
-            Target::Class(class) => {
-                for name in ["__new__", "__init__", "__post_init__"] {
-                    out.extend(self.find_method(class, name));
-                }
-            }
-            Target::Method(class, name) => out.extend(self.find_method(class, name)),
-            Target::SuperMethod(class, name) => {
-                for &base in &self.classes[class].local_bases {
-                    if let Some(id) = self.find_method(base, name) {
-                        out.push(id);
-                        break;
-                    }
-                }
-            }
-        }
-    }
-
-    /// Which function bodies run at parse time, and how each was reached: a breadth-first
-    /// walk from the parse-time roots (module level, `@dag` and `@task_group` bodies), so
-    /// the recorded chain is a shortest one.
-    pub fn reachability(&self) -> Reachability {
-        let mut adjacency: HashMap<Exec, Vec<usize>> = HashMap::new();
-        for (index, edge) in self.edges.iter().enumerate() {
-            adjacency.entry(edge.from).or_default().push(index);
-        }
-        let mut via: Vec<Option<Via>> = vec![None; self.functions.len()];
-        let mut queue = std::collections::VecDeque::new();
-        queue.push_back(Exec::ParseTime);
-        for (id, function) in self.functions.iter().enumerate() {
-            let is_root = matches!(function.kind, FunctionKind::Dag | FunctionKind::TaskGroup);
-            if is_root && function.body_exec == Exec::Function(id) {
-                via[id] = Some(Via::Root);
-                queue.push_back(Exec::Function(id));
-            }
-        }
-        let mut targets = Vec::new();
-        while let Some(exec) = queue.pop_front() {
-            let Some(edges) = adjacency.get(&exec) else {
-                continue;
-            };
-            for &index in edges {
-                let edge = &self.edges[index];
-                targets.clear();
-                self.resolve_target(&edge.target, &mut targets);
-                for &id in &targets {
-                    // A task's body does not run when the task function is called.
-                    if via[id].is_none() && self.functions[id].body_exec == Exec::Function(id) {
-                        via[id] = Some(Via::Call {
-                            from: exec,
-                            site: edge.site,
-                        });
-                        queue.push_back(Exec::Function(id));
-                    }
-                }
-            }
-        }
-        Reachability { via }
-    }
-}
-
-/// The result of [`Semantic::reachability`].
-#[derive(Debug)]
-pub struct Reachability {
-    via: Vec<Option<Via>>,
-}
-
-impl Reachability {
-    /// Why code running in `exec` runs at parse time, or `None` when it does not.
-    pub fn parse_time_reason(&self, exec: Exec) -> Option<ParseTimeReason> {
-        let mut current = match exec {
-            Exec::ParseTime => return Some(ParseTimeReason::ModuleLevel),
-            Exec::TaskTime => return None,
-            Exec::Function(id) => id,
-        };
-        let mut calls = Vec::new();
-        // Each step moves to the caller found earlier in the breadth-first walk, so the
-        // chain ends; the bound guards against a bug turning that into a hang.
-        for _ in 0..=self.via.len() {
-            match self.via[current]? {
-                Via::Root => {
-                    calls.reverse();
-                    return Some(ParseTimeReason::Function {
-                        origin: Some(current),
-                        calls,
-                    });
-                }
-                Via::Call { from, site } => {
-                    calls.push((site, current));
-                    match from {
-                        Exec::Function(caller) => current = caller,
-                        _ => {
-                            calls.reverse();
-                            return Some(ParseTimeReason::Function {
-                                origin: None,
-                                calls,
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        None
+    /// Ends the walk: the graph, with the module's final top-level names.
+    pub fn into_graph(mut self) -> ModuleGraph {
+        let module = &self.scopes[MODULE_SCOPE];
+        self.graph.exports = module
+            .bindings
+            .iter()
+            .map(|(name, binding)| (name.to_string(), binding.clone()))
+            .collect();
+        self.graph.star_imports = module.star_imports.clone();
+        self.graph
     }
 }
 
@@ -446,6 +396,20 @@ pub mod airflow {
     pub fn is_task_group_decorator(name: &str) -> bool {
         TASK_GROUP_DECORATORS.contains(&name)
     }
+
+    /// What makes a file a DAG file when it is imported: Airflow's `DAG` class or `dag`
+    /// decorator (and the 2.x/3.x spellings of both).
+    pub const DAG_NAMES: &[&str] = &[
+        "airflow.DAG",
+        "airflow.models.DAG",
+        "airflow.models.dag.DAG",
+        "airflow.sdk.DAG",
+        "airflow.sdk.definitions.dag.DAG",
+        "airflow.decorators.dag",
+        "airflow.models.dag.dag",
+        "airflow.sdk.dag",
+        "airflow.sdk.definitions.dag.dag",
+    ];
 
     pub const SECRETS_MANAGER_HOOK: &str =
         "airflow.providers.amazon.aws.hooks.secrets_manager.SecretsManagerHook";

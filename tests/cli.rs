@@ -44,7 +44,7 @@ fn write(dir: &Path, relative: &str, text: &[u8]) -> PathBuf {
 }
 
 const BUCKET: &str = "`Variable.get(\"bucket\")` runs at DAG parse time (module level): a secrets-backend lookup on every parse";
-const TABLE: &str = "`Variable.get(\"table\")` runs at DAG parse time (in `load_table`, reached from @dag `export` via `load_table()` at line 14): a secrets-backend lookup on every parse";
+const TABLE: &str = "`Variable.get(\"table\")` runs at DAG parse time (in `load_table`, reached at parse time from @dag `export` via line 14 `load_table()`): a secrets-backend lookup on every parse";
 
 #[test]
 fn concise_output_and_exit_code_one() {
@@ -110,7 +110,7 @@ fn json_lines_output() {
         format!(
             concat!(
                 "{{\"cell\":null,\"code\":\"DS101\",\"end_location\":{{\"column\":63,\"row\":4}},\"filename\":\"{root}/dags/bad_dag.py\",\"fix\":null,\"location\":{{\"column\":41,\"row\":4}},\"message\":\"{bucket}\",\"name\":\"variable-get-at-parse-time\",\"noqa_row\":4,\"severity\":\"warning\",\"url\":\"{url}\"}}\n",
-                "{{\"cell\":null,\"code\":\"DS101\",\"end_location\":{{\"column\":33,\"row\":8}},\"filename\":\"{root}/dags/bad_dag.py\",\"fix\":null,\"location\":{{\"column\":12,\"row\":8}},\"message\":\"{table}\",\"name\":\"variable-get-at-parse-time\",\"noqa_row\":8,\"severity\":\"warning\",\"url\":\"{url}\"}}\n",
+                "{{\"cell\":null,\"chain\":[{{\"filename\":\"{root}/dags/bad_dag.py\",\"row\":14,\"callee\":\"load_table()\"}}],\"code\":\"DS101\",\"end_location\":{{\"column\":33,\"row\":8}},\"filename\":\"{root}/dags/bad_dag.py\",\"fix\":null,\"location\":{{\"column\":12,\"row\":8}},\"message\":\"{table}\",\"name\":\"variable-get-at-parse-time\",\"noqa_row\":8,\"severity\":\"warning\",\"url\":\"{url}\"}}\n",
             ),
             root = root,
             bucket = bucket,
@@ -411,6 +411,6 @@ fn noqa_suppresses_on_the_command_line_too() {
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stdout,
-        "d.py:3:5: DS101 `Variable.get(\"b\")` runs at DAG parse time (module level): a secrets-backend lookup on every parse\n"
+        "d.py:3:5: DS101 `Variable.get(\"b\")` runs at DAG parse time (module level; runs whenever a DAG file imports this module): a secrets-backend lookup on every parse\n"
     );
 }

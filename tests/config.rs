@@ -547,7 +547,7 @@ fn stdin_is_checked_as_the_named_file() {
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stdout,
-        "dags/new.py:2:5: DS101 `Variable.get(\"x\")` runs at DAG parse time (module level): a secrets-backend lookup on every parse\n"
+        "dags/new.py:2:5: DS101 `Variable.get(\"x\")` runs at DAG parse time (module level; runs whenever a DAG file imports this module): a secrets-backend lookup on every parse\n"
     );
     let args = [
         "check",

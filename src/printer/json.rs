@@ -25,9 +25,20 @@ impl From<Position> for JsonLocation {
     }
 }
 
+/// One call on the way from parse-time code to the finding (dagsafe's extra field).
+#[derive(Serialize)]
+struct JsonStep {
+    filename: String,
+    row: usize,
+    callee: String,
+}
+
 #[derive(Serialize)]
 struct JsonDiagnostic {
     cell: Option<usize>,
+    /// How parse-time code reaches the finding, outermost call first; absent when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    chain: Vec<JsonStep>,
     code: &'static str,
     end_location: JsonLocation,
     filename: String,
@@ -41,11 +52,26 @@ struct JsonDiagnostic {
 }
 
 fn to_json(report: &FileReport, d: &Located, paths: &Paths) -> JsonDiagnostic {
+    let filename = paths.absolute(&report.path).to_string_lossy().into_owned();
     JsonDiagnostic {
         cell: None,
+        chain: d
+            .diagnostic
+            .chain
+            .iter()
+            .map(|step| JsonStep {
+                filename: step
+                    .path
+                    .as_ref()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| filename.clone()),
+                row: step.row,
+                callee: step.callee.clone(),
+            })
+            .collect(),
         code: d.rule().code(),
         end_location: d.end.into(),
-        filename: paths.absolute(&report.path).to_string_lossy().into_owned(),
+        filename,
         fix: None,
         location: d.start.into(),
         message: d.diagnostic.message.clone(),

@@ -48,5 +48,6 @@ pub fn check(checker: &mut Checker<'_>, call: &ast::ExprCall, read: &str) {
         range: call.range(),
         primary_label: "read outside the secrets backend".to_string(),
         labels: Vec::new(),
+        chain: Vec::new(),
     });
 }

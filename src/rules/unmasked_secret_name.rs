@@ -47,5 +47,6 @@ pub fn check(checker: &mut Checker<'_>, key: &Key, range: TextRange) {
         range,
         primary_label: "value shown in logs and rendered templates".to_string(),
         labels: Vec::new(),
+        chain: Vec::new(),
     });
 }

@@ -17,6 +17,7 @@ pub fn syntax_error(message: &str, range: TextRange) -> Diagnostic {
         range,
         primary_label: "syntax error".to_string(),
         labels: Vec::new(),
+        chain: Vec::new(),
     }
 }
 
@@ -34,6 +35,7 @@ pub fn not_utf8(offset: usize, byte: Option<u8>) -> Diagnostic {
         range: TextRange::empty(at),
         primary_label: "first invalid byte".to_string(),
         labels: Vec::new(),
+        chain: Vec::new(),
     }
 }
 
@@ -45,6 +47,7 @@ pub fn io_error(error: &std::io::Error) -> Diagnostic {
         range: TextRange::default(),
         primary_label: "unreadable".to_string(),
         labels: Vec::new(),
+        chain: Vec::new(),
     }
 }
 
@@ -58,5 +61,6 @@ pub fn internal_error(message: &str) -> Diagnostic {
         range: TextRange::default(),
         primary_label: "here".to_string(),
         labels: Vec::new(),
+        chain: Vec::new(),
     }
 }

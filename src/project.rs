@@ -1,0 +1,501 @@
+//! Whole-program reachability: which code runs at parse time, across modules.
+//!
+//! Phase one (parallel, per file) walks each module once and keeps a [`Summary`]: its
+//! [`ModuleGraph`] (functions, classes, calls, imports, top-level names), the findings that
+//! wait for a verdict, positions, `# noqa` comments — and drops the tree and the source.
+//! Phase two ([`Project::reachability`]) is a breadth-first walk over the graphs of all
+//! files: from the module level of every DAG file and every `@dag` / `@task_group` body first,
+//! then from the module level of the other modules (their top level runs whenever a DAG file
+//! imports them). Calls are followed into other modules through imports, so a `Variable.get`
+//! in `common/db.py` is reported with the chain from the DAG file that reaches it.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+
+use crate::checker::{Lookup, ParseTimeCandidate, Site};
+use crate::diagnostic::{ChainStep, Diagnostic, Label, Located, Position};
+use crate::noqa::NoqaMap;
+use crate::semantic::{
+    ClassId, ClassRef, Exec, FuncId, FunctionKind, MethodLookup, ModuleGraph, Target,
+};
+use crate::settings::Settings;
+
+/// What one file leaves for phase two.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub graph: ModuleGraph,
+    /// Imports Airflow's `DAG` or `dag`.
+    pub is_dag_file: bool,
+    /// Findings that stand if their code runs at parse time, with their positions.
+    pub candidates: Vec<(ParseTimeCandidate, Position, Position)>,
+    /// Findings that stand as they are, located, `# noqa` already applied.
+    pub diagnostics: Vec<Located>,
+    /// The row of each edge's site (parallel to `graph.edges`), for chains.
+    pub edge_rows: Vec<usize>,
+    pub noqa: NoqaMap,
+}
+
+/// A file in the project.
+pub struct Unit<'a> {
+    /// How the path reads in messages of other files: `dags/sales.py`.
+    pub display: String,
+    /// The absolute path, for machine-readable chains.
+    pub absolute: PathBuf,
+    /// The dotted module names the file is importable as, one per root it is under.
+    pub modules: Vec<String>,
+    /// `__init__.py`: its module is a package.
+    pub is_package: bool,
+    pub summary: &'a Summary,
+}
+
+type Node = (usize, Exec);
+
+#[derive(Copy, Clone, Debug)]
+enum Via {
+    Root,
+    Call { from: Node, edge: usize },
+}
+
+pub struct Project<'a> {
+    units: Vec<Unit<'a>>,
+    modules: HashMap<String, usize>,
+}
+
+/// What a qualified name is, in the project.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Symbol {
+    Module(usize),
+    Function(usize, FuncId),
+    Class(usize, ClassId),
+    Method(usize, ClassId, String),
+}
+
+const MAX_DEPTH: usize = 16;
+
+impl<'a> Project<'a> {
+    pub fn new(units: Vec<Unit<'a>>) -> Project<'a> {
+        let mut modules = HashMap::new();
+        for (index, unit) in units.iter().enumerate() {
+            for module in &unit.modules {
+                modules.entry(module.clone()).or_insert(index);
+            }
+        }
+        Project { units, modules }
+    }
+
+    fn graph(&self, file: usize) -> &ModuleGraph {
+        &self.units[file].summary.graph
+    }
+
+    /// `..shared.y` as seen from `file` -> `pkg.shared.y`.
+    fn absolute_name(&self, file: usize, name: &str) -> Option<String> {
+        let dots = name.len() - name.trim_start_matches('.').len();
+        if dots == 0 {
+            return Some(name.to_string());
+        }
+        let unit = &self.units[file];
+        let module = unit.modules.first()?;
+        let mut package: Vec<&str> = module.split('.').collect();
+        if !unit.is_package {
+            package.pop();
+        }
+        for _ in 1..dots {
+            package.pop()?;
+        }
+        let rest = &name[dots..];
+        let mut out = package.join(".");
+        if !rest.is_empty() {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(rest);
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
+    fn resolve(&self, file: usize, name: &str, depth: usize) -> Option<Symbol> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let name = self.absolute_name(file, name)?;
+        if let Some(&module) = self.modules.get(&name) {
+            return Some(Symbol::Module(module));
+        }
+        // The longest prefix that is a module; the rest are names inside it.
+        let mut split = name.len();
+        while let Some(dot) = name[..split].rfind('.') {
+            split = dot;
+            let Some(&module) = self.modules.get(&name[..split]) else {
+                continue;
+            };
+            let rest: Vec<&str> = name[split + 1..].split('.').collect();
+            return self.resolve_in(module, &rest, depth + 1);
+        }
+        None
+    }
+
+    fn resolve_in(&self, module: usize, path: &[&str], depth: usize) -> Option<Symbol> {
+        let graph = self.graph(module);
+        let (first, rest) = path.split_first()?;
+        use crate::semantic::Binding;
+        match graph.exports.get(*first) {
+            Some(Binding::Function(id)) if rest.is_empty() => Some(Symbol::Function(module, *id)),
+            Some(Binding::Class(id)) => match rest {
+                [] => Some(Symbol::Class(module, *id)),
+                [method] => Some(Symbol::Method(module, *id, method.to_string())),
+                _ => None,
+            },
+            Some(Binding::Import(qualified)) => {
+                let mut full = qualified.clone();
+                for part in rest {
+                    full.push('.');
+                    full.push_str(part);
+                }
+                self.resolve(module, &full, depth + 1)
+            }
+            Some(_) => None,
+            None => graph.star_imports.iter().find_map(|star| {
+                self.resolve(module, &format!("{star}.{}", path.join(".")), depth + 1)
+            }),
+        }
+    }
+
+    fn class_of(&self, file: usize, class: &ClassRef, depth: usize) -> Option<(usize, ClassId)> {
+        match class {
+            ClassRef::Local(id) => Some((file, *id)),
+            ClassRef::External(name) => match self.resolve(file, name, depth)? {
+                Symbol::Class(module, id) => Some((module, id)),
+                _ => None,
+            },
+        }
+    }
+
+    fn method(&self, file: usize, class: &ClassRef, name: &str, depth: usize) -> Option<Node> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let (module, id) = self.class_of(file, class, depth + 1)?;
+        match self.graph(module).find_method(id, name) {
+            MethodLookup::Found(function) => Some((module, Exec::Function(function))),
+            MethodLookup::Inherited(base) => {
+                self.method(module, &ClassRef::External(base), name, depth + 1)
+            }
+            MethodLookup::Missing => None,
+        }
+    }
+
+    fn constructors(&self, file: usize, class: &ClassRef, out: &mut Vec<Node>) {
+        // Constructing an object runs `__new__` and `__init__` (and a dataclass's
+        // `__post_init__`) right away.
+        for name in ["__new__", "__init__", "__post_init__"] {
+            out.extend(self.method(file, class, name, 0));
+        }
+    }
+
+    /// The nodes an edge's target reaches.
+    fn targets(&self, file: usize, target: &Target, out: &mut Vec<Node>) {
+        match target {
+            Target::Function(id) => out.push((file, Exec::Function(*id))),
+            Target::Class(class) => self.constructors(file, class, out),
+            Target::Method(class, name) => out.extend(self.method(file, class, name, 0)),
+            Target::SuperMethod(class, name) => {
+                let bases = self.graph(file).classes[*class].bases.clone();
+                if let Some(node) = bases.iter().find_map(|b| self.method(file, b, name, 0)) {
+                    out.push(node);
+                }
+            }
+            Target::Property(class, name) => {
+                if let Some((module, Exec::Function(id))) = self.method(file, class, name, 0)
+                    && self.graph(module).functions[id].is_property
+                {
+                    out.push((module, Exec::Function(id)));
+                }
+            }
+            Target::External(name) => match self.resolve(file, name, 0) {
+                Some(Symbol::Function(module, id)) => out.push((module, Exec::Function(id))),
+                Some(Symbol::Class(module, id)) => {
+                    self.constructors(module, &ClassRef::Local(id), out)
+                }
+                Some(Symbol::Method(module, id, method)) => {
+                    out.extend(self.method(module, &ClassRef::Local(id), &method, 0))
+                }
+                // Calling a module is not a thing; importing one is `Target::Module`.
+                Some(Symbol::Module(_)) | None => {}
+            },
+            Target::Module(name) => {
+                if let Some(Symbol::Module(module)) = self.resolve(file, name, 0) {
+                    out.push((module, Exec::ParseTime));
+                }
+            }
+        }
+    }
+
+    /// Whether code in `node` runs only when something reaches it: a task body never does.
+    fn is_enterable(&self, (file, exec): Node) -> bool {
+        match exec {
+            Exec::ParseTime => true,
+            Exec::TaskTime => false,
+            Exec::Function(id) => self.graph(file).functions[id].body_exec == Exec::Function(id),
+        }
+    }
+
+    /// Breadth-first from the DAG files, then from every other module, so that chains
+    /// start in a DAG file whenever one reaches the code, and are shortest.
+    pub fn reachability(&self) -> Reachability<'_> {
+        let mut adjacency: Vec<HashMap<Exec, Vec<usize>>> = Vec::with_capacity(self.units.len());
+        for unit in &self.units {
+            let mut by_exec: HashMap<Exec, Vec<usize>> = HashMap::new();
+            for (index, edge) in unit.summary.graph.edges.iter().enumerate() {
+                by_exec.entry(edge.from).or_default().push(index);
+            }
+            adjacency.push(by_exec);
+        }
+        let mut via: HashMap<Node, Via> = HashMap::new();
+        let mut queue = VecDeque::new();
+        let mut targets = Vec::new();
+        for dag_files_first in [true, false] {
+            for (file, unit) in self.units.iter().enumerate() {
+                if unit.summary.is_dag_file != dag_files_first {
+                    continue;
+                }
+                let mut roots = vec![(file, Exec::ParseTime)];
+                roots.extend(
+                    unit.summary
+                        .graph
+                        .functions
+                        .iter()
+                        .enumerate()
+                        .filter(|(id, f)| f.is_root(*id))
+                        .map(|(id, _)| (file, Exec::Function(id))),
+                );
+                for root in roots {
+                    if let std::collections::hash_map::Entry::Vacant(entry) = via.entry(root) {
+                        entry.insert(Via::Root);
+                        queue.push_back(root);
+                    }
+                }
+            }
+            while let Some(node) = queue.pop_front() {
+                let Some(edges) = adjacency[node.0].get(&node.1) else {
+                    continue;
+                };
+                for &index in edges {
+                    let edge = &self.graph(node.0).edges[index];
+                    targets.clear();
+                    self.targets(node.0, &edge.target, &mut targets);
+                    for &next in &targets {
+                        if self.is_enterable(next) && !via.contains_key(&next) {
+                            via.insert(
+                                next,
+                                Via::Call {
+                                    from: node,
+                                    edge: index,
+                                },
+                            );
+                            queue.push_back(next);
+                        }
+                    }
+                }
+            }
+        }
+        Reachability { project: self, via }
+    }
+
+    pub fn units(&self) -> &[Unit<'a>] {
+        &self.units
+    }
+}
+
+pub struct Reachability<'p> {
+    project: &'p Project<'p>,
+    via: HashMap<Node, Via>,
+}
+
+/// One call on the way from a root to some code.
+struct Hop {
+    file: usize,
+    edge: usize,
+    /// The node the call reaches.
+    to: Node,
+}
+
+impl Reachability<'_> {
+    /// The root and the calls from it to `node`, or `None` when `node` is not reached.
+    fn chain(&self, node: Node) -> Option<(Node, Vec<Hop>)> {
+        let mut hops = Vec::new();
+        let mut current = node;
+        for _ in 0..=self.via.len() {
+            match *self.via.get(&current)? {
+                Via::Root => {
+                    hops.reverse();
+                    return Some((current, hops));
+                }
+                Via::Call { from, edge } => {
+                    hops.push(Hop {
+                        file: from.0,
+                        edge,
+                        to: current,
+                    });
+                    current = from;
+                }
+            }
+        }
+        None
+    }
+
+    fn function_name(&self, (file, exec): Node) -> String {
+        let graph = self.project.graph(file);
+        match exec {
+            Exec::Function(id) => {
+                let function = &graph.functions[id];
+                match function.class {
+                    Some(class) => format!("{}.{}", graph.classes[class].name, function.name),
+                    None => function.name.clone(),
+                }
+            }
+            _ => self.project.units[file].display.clone(),
+        }
+    }
+
+    /// The diagnostics of file `file`: its own, and its candidates whose code runs at parse
+    /// time, with the reason in the message. Also the parse-time lookups, for statistics.
+    pub fn finalize(&self, file: usize, settings: &Settings) -> (Vec<Located>, Vec<Lookup>) {
+        let unit = &self.project.units[file];
+        let summary = unit.summary;
+        let mut diagnostics = summary.diagnostics.clone();
+        let mut lookups = Vec::new();
+        for (candidate, start, end) in &summary.candidates {
+            let Some((root, hops)) = self.chain((file, candidate.exec)) else {
+                continue;
+            };
+            lookups.extend(candidate.lookup.clone());
+            if !settings.rules.contains(candidate.rule) {
+                continue;
+            }
+            let diagnostic = self.describe(file, candidate, root, &hops);
+            if !summary.noqa.suppresses(candidate.rule, start.row) {
+                diagnostics.push(Located {
+                    diagnostic,
+                    start: *start,
+                    end: *end,
+                });
+            }
+        }
+        diagnostics.sort_by_key(|d| (d.start, d.end, d.rule()));
+        (diagnostics, lookups)
+    }
+
+    fn describe(
+        &self,
+        file: usize,
+        candidate: &ParseTimeCandidate,
+        root: Node,
+        hops: &[Hop],
+    ) -> Diagnostic {
+        let units = &self.project.units;
+        let site = match candidate.site {
+            Site::Body => "",
+            Site::Decorator => "in a decorator argument, ",
+            Site::Default => "in a parameter default, ",
+        };
+        let mut labels = Vec::new();
+        let mut chain = Vec::new();
+        let steps: Vec<String> = hops
+            .iter()
+            .map(|hop| {
+                let edge = &self.project.graph(hop.file).edges[hop.edge];
+                let row = units[hop.file].summary.edge_rows[hop.edge];
+                let written = match (&edge.target, edge.written.is_empty()) {
+                    (Target::Module(module), _) => format!("import {module}"),
+                    (_, false) => format!("{}()", edge.written),
+                    (_, true) => format!("{}()", self.function_name(hop.to)),
+                };
+                chain.push(ChainStep {
+                    path: (hop.file != file).then(|| units[hop.file].absolute.clone()),
+                    row,
+                    callee: written.clone(),
+                });
+                if hop.file == file {
+                    labels.push(Label {
+                        range: edge.site,
+                        message: format!("`{written}` runs here at parse time"),
+                    });
+                    format!("line {row} `{written}`")
+                } else {
+                    format!("{}:{row} `{written}`", units[hop.file].display)
+                }
+            })
+            .collect();
+        let in_other_file = |node: Node| {
+            if node.0 == file {
+                String::new()
+            } else {
+                format!(" in {}", units[node.0].display)
+            }
+        };
+        let origin = match root.1 {
+            Exec::Function(id) => {
+                let function = &self.project.graph(root.0).functions[id];
+                let decorator = match function.kind {
+                    FunctionKind::TaskGroup => "@task_group",
+                    _ => "@dag",
+                };
+                format!(
+                    "from {decorator} `{}`{} via ",
+                    function.name,
+                    in_other_file(root)
+                )
+            }
+            _ if root.0 == file => "from module level via ".to_string(),
+            _ => "from ".to_string(),
+        };
+        let context = match (candidate.exec, hops.is_empty(), root.1) {
+            (Exec::ParseTime, true, _) => {
+                let place = match candidate.site {
+                    Site::Body => "module level",
+                    Site::Decorator => "in a decorator argument",
+                    Site::Default => "in a parameter default",
+                };
+                if units[file].summary.is_dag_file {
+                    place.to_string()
+                } else {
+                    format!("{place}; runs whenever a DAG file imports this module")
+                }
+            }
+            (Exec::ParseTime, false, _) => {
+                format!(
+                    "{site}module level, reached at parse time {origin}{}",
+                    steps.join(" -> ")
+                )
+            }
+            (_, true, Exec::Function(id)) => {
+                let function = &self.project.graph(root.0).functions[id];
+                let decorator = match function.kind {
+                    FunctionKind::TaskGroup => "@task_group",
+                    _ => "@dag",
+                };
+                format!(
+                    "{site}in the body of {decorator} function `{}`",
+                    function.name
+                )
+            }
+            _ => format!(
+                "{site}in `{}`, reached at parse time {origin}{}",
+                self.function_name((file, candidate.exec)),
+                steps.join(" -> ")
+            ),
+        };
+        Diagnostic {
+            rule: candidate.rule,
+            message: format!(
+                "{} runs at DAG parse time ({context}): {}",
+                candidate.what, candidate.consequence
+            ),
+            help: Some(candidate.help.clone()),
+            range: candidate.range,
+            primary_label: "runs every time Airflow parses this file".to_string(),
+            labels,
+            chain,
+        }
+    }
+}
