@@ -796,3 +796,196 @@ fn config_changes_are_picked_up_from_watched_files_and_saves() {
     assert_eq!(code, 0);
     assert_eq!(methods(&rest), ["window/logMessage"]);
 }
+
+/// Neovim's version as (major, minor), or why it cannot be used.
+fn neovim() -> Result<(u32, u32), String> {
+    let output = std::process::Command::new("nvim")
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("cannot run nvim: {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let version = text
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix("NVIM v"))
+        .ok_or_else(|| format!("unexpected `nvim --version`: {text}"))?;
+    let mut parts = version.split(['.', '-']).map(|p| p.parse::<u32>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(major), Some(minor)) => Ok((major, minor)),
+        _ => Err(format!("unexpected `nvim --version`: {text}")),
+    }
+}
+
+#[test]
+fn neovim_shows_fixes_and_updates_diagnostics() {
+    // The script needs `vim.diagnostic` and `vim.lsp.start_client` (Neovim 0.7; Debian 12
+    // has 0.7.2). `.ci/run` installs it.
+    match neovim() {
+        Ok(version) if version >= (0, 7) => {}
+        Ok((major, minor)) => {
+            eprintln!("skipped: Neovim {major}.{minor} is older than 0.7");
+            return;
+        }
+        Err(reason) => {
+            eprintln!("skipped: {reason}");
+            return;
+        }
+    }
+    let dir = TempDir::new().unwrap();
+    let text = "from airflow.models import Variable\n\nX = {\"é\": 1, \"k\": Variable.get(\"x\")}\nY = {\"😀\": Variable.get(\"y\")}  # noqa: DS201\n";
+    let file = write(dir.path(), "dag.py", text);
+    let out = dir.path().join("out.json");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nvim/dagsafe_lsp.lua");
+    let mut child = std::process::Command::new("nvim")
+        .args(["--headless", "--clean", "-u", "NONE", "-i", "NONE", "-n"])
+        .arg("-c")
+        .arg(format!("luafile {}", script.display()))
+        .env("DAGSAFE_BIN", env!("CARGO_BIN_EXE_dagsafe"))
+        .env("DAGSAFE_FILE", &file)
+        .env("DAGSAFE_OUT", &out)
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start nvim");
+    // The script gives up on its own after 20 s a step; this only guards against a hang.
+    let deadline = std::time::Instant::now() + Duration::from_secs(180);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("nvim did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    let result: Value = serde_json::from_str(&fs::read_to_string(&out).unwrap_or_else(|e| {
+        panic!(
+            "no result from nvim ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    }))
+    .unwrap();
+    assert_eq!(result.get("error"), None, "{result:#}");
+
+    let help = DS101_HELP.replace("NAME", "x");
+    let diagnostic = |name: &str, lnum: u32, col: u32, end_col: u32| {
+        json!({
+            "code": "DS101",
+            "lnum": lnum,
+            "col": col,
+            "end_lnum": lnum,
+            "end_col": end_col,
+            "severity": 2,
+            "source": "dagsafe",
+            "message": format!(
+                "`Variable.get(\"{name}\")` runs at DAG parse time (module level): a secrets-backend lookup on every parse\n{}",
+                help.replace("var.value.x", &format!("var.value.{name}"))
+            ),
+        })
+    };
+    let first = "from airflow.models import Variable";
+    // Neovim keeps byte columns: `Variable` starts at byte 19 after `é` (2 bytes), at
+    // byte 13 after `😀` (4 bytes). Had the server sent characters or bytes where UTF-16
+    // was agreed (or the other way round), these would be off.
+    let x = diagnostic("x", 2, 19, 36);
+    let y = diagnostic("y", 3, 13, 30);
+    let z = diagnostic("z", 4, 5, 22);
+    let x_fixed = "X = {\"é\": 1, \"k\": Variable.get(\"x\")}  # noqa: DS101";
+    let y_fixed = "Y = {\"😀\": Variable.get(\"y\")}  # noqa: DS201, DS101";
+    let z_line = "Z = [Variable.get(\"z\")]";
+    assert_eq!(
+        result["steps"],
+        json!([
+            {
+                "name": "open",
+                "diagnostics": [x, y],
+                "lines": [first, "", "X = {\"é\": 1, \"k\": Variable.get(\"x\")}", "Y = {\"😀\": Variable.get(\"y\")}  # noqa: DS201"],
+            },
+            {"name": "actions on line 2", "titles": ["Disable DS101 for this line"]},
+            {
+                "name": "fixed line 2",
+                "diagnostics": [y],
+                "lines": [first, "", x_fixed, "Y = {\"😀\": Variable.get(\"y\")}  # noqa: DS201"],
+            },
+            {"name": "actions on line 3", "titles": ["Disable DS101 for this line"]},
+            {"name": "fixed line 3", "diagnostics": [], "lines": [first, "", x_fixed, y_fixed]},
+            {"name": "edited", "diagnostics": [z], "lines": [first, "", x_fixed, y_fixed, z_line]},
+            {"name": "saved", "diagnostics": [z], "lines": [first, "", x_fixed, y_fixed, z_line]},
+        ]),
+        "{result:#}"
+    );
+    // Neovim sent `shutdown`, then `exit`.
+    assert_eq!(result["exit_code"], 0);
+    // What was saved is what the buffer showed.
+    assert_eq!(
+        fs::read_to_string(&file).unwrap(),
+        format!("{first}\n\n{x_fixed}\n{y_fixed}\n{z_line}\n")
+    );
+}
+
+#[test]
+fn excluded_files_get_no_diagnostics() {
+    let dir = TempDir::new().unwrap();
+    let text = "from airflow.models import Variable\nA = Variable.get(\"a\")\n";
+    // The project itself lives in a folder named like a default exclude (`build`): only
+    // the folders below its root count.
+    let root = dir.path().join("build/project");
+    write(&root, "dagsafe.toml", "extend-exclude = [\"generated\"]\n");
+    let checked = write(&root, "dags/a.py", text);
+    let library = write(&root, ".venv/lib/site-packages/airflow/lib.py", text);
+    let generated = write(&root, "dags/generated/g.py", text);
+    let (mut client, _) = Client::initialized(json!({}), &root);
+    let uri = client.open(&checked, text);
+    assert_eq!(codes(&client.published(&uri)["diagnostics"]), ["DS101"]);
+    for path in [library, generated] {
+        let uri = client.open(&path, text);
+        assert_eq!(client.published(&uri)["diagnostics"], json!([]), "{uri}");
+    }
+    client.shut_down();
+}
+
+#[test]
+fn a_pulling_client_is_asked_to_pull_again_after_a_config_change() {
+    let dir = TempDir::new().unwrap();
+    let text = "from airflow.models import Variable\nA = Variable.get(\"a\")\n";
+    let path = write(dir.path(), "dag.py", text);
+    let (mut client, _) = Client::initialized(
+        json!({
+            "textDocument": {"diagnostic": {}},
+            "workspace": {"diagnostic": {"refreshSupport": true}},
+        }),
+        dir.path(),
+    );
+    let uri = client.open(&path, text);
+    let pull = |client: &mut Client| {
+        let report = client
+            .request(
+                "textDocument/diagnostic",
+                json!({"textDocument": {"uri": uri}}),
+            )
+            .unwrap();
+        codes(&report["items"])
+    };
+    assert_eq!(pull(&mut client), ["DS101"]);
+    let config = write(
+        dir.path(),
+        "pyproject.toml",
+        "[tool.dagsafe]\nignore = [\"DS1\"]\n",
+    );
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&config), "type": 1}]}),
+    );
+    let refresh = client.server_request("workspace/diagnostic/refresh");
+    assert_eq!(refresh.params, Value::Null);
+    client
+        .connection
+        .sender
+        .send(Response::new_ok(refresh.id, ()).into())
+        .unwrap();
+    assert_eq!(pull(&mut client), Vec::<String>::new());
+    let (code, rest) = client.shut_down();
+    assert_eq!(code, 0);
+    assert_eq!(methods(&rest), Vec::<String>::new());
+}

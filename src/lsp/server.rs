@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -35,7 +35,7 @@ use lsp_types::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::config::{CliOverrides, Resolver};
+use crate::config::{CliOverrides, Resolved, Resolver};
 use crate::diagnostic::Located;
 use crate::lsp::code_actions;
 use crate::lsp::diagnostics;
@@ -498,39 +498,38 @@ impl<'a> Server<'a> {
             return Some(checked.clone());
         }
         let path = document.path.clone();
-        let located = match self.settings_for(path.as_ref()) {
-            Some(settings) => {
-                let document = &self.documents[uri];
-                match catch_unwind(AssertUnwindSafe(|| {
-                    crate::check_source(&document.text, &settings)
-                })) {
-                    Ok(mut located) => {
-                        if let Some(path) = &path {
-                            located.retain(|d| !settings.is_ignored_in(d.rule(), path));
-                        }
-                        located
-                    }
+        let located = match self.resolved_for(path.as_ref()) {
+            // The error is shown; nothing is checked with half a config.
+            None => Vec::new(),
+            Some(resolved)
+                if path
+                    .as_deref()
+                    .is_some_and(|path| is_excluded(&resolved, path, &self.root)) =>
+            {
+                Vec::new()
+            }
+            Some(resolved) => {
+                let text = &self.documents[uri].text;
+                match lint(text, &resolved.settings, path.as_deref()) {
+                    Ok(located) => located,
                     Err(panic) => {
-                        let message = panic_message(&*panic);
                         self.log(
                             MessageType::ERROR,
                             format!(
-                                "dagsafe: internal error while checking {} (a dagsafe bug, please report it): {message}",
+                                "dagsafe: internal error while checking {} (a dagsafe bug, please report it): {panic}",
                                 uri.as_str()
                             ),
                         );
                         // As `dagsafe check` does: the file says something went wrong.
-                        let index = ruff_source_file::LineIndex::from_source_text(&document.text);
+                        let index = ruff_source_file::LineIndex::from_source_text(text);
                         vec![Located::new(
-                            unparsable_file::internal_error(&message),
-                            &document.text,
+                            unparsable_file::internal_error(&panic),
+                            text,
                             &index,
                         )]
                     }
                 }
             }
-            // The error is shown; nothing is checked with half a config.
-            None => Vec::new(),
         };
         let document = self.documents.get_mut(uri)?;
         let index = LineIndex::new(&document.text);
@@ -550,9 +549,9 @@ impl<'a> Server<'a> {
 
     /// The settings for a file (or, without one, for the workspace root); `None` after
     /// showing the user why the config cannot be used.
-    fn settings_for(&mut self, path: Option<&PathBuf>) -> Option<Arc<Settings>> {
+    fn resolved_for(&mut self, path: Option<&PathBuf>) -> Option<Arc<Resolved>> {
         match self.resolver.for_path(path.unwrap_or(&self.root)) {
-            Ok(resolved) => Some(resolved.settings.clone()),
+            Ok(resolved) => Some(resolved),
             Err(error) => {
                 let text = workspace::describe_config_error(&error);
                 if self.shown_errors.insert(text.clone()) {
@@ -634,7 +633,34 @@ impl<'a> Server<'a> {
     }
 }
 
-fn new_resolver(root: &std::path::Path) -> Resolver {
+/// Checks one text with its file's settings, `per-file-ignores` included; a panic comes
+/// back as its message.
+fn lint(text: &str, settings: &Settings, path: Option<&Path>) -> Result<Vec<Located>, String> {
+    let mut located = catch_unwind(AssertUnwindSafe(|| crate::check_source(text, settings)))
+        .map_err(|panic| panic_message(&*panic))?;
+    if let Some(path) = path {
+        located.retain(|d| !settings.is_ignored_in(d.rule(), path));
+    }
+    Ok(located)
+}
+
+/// Whether the config's excludes (by default `.venv`, `site-packages`, `build`, ...) cover
+/// a file: a library's source opened through "go to definition" is not the user's DAG.
+/// Only the folders below the config file's (or, without one, the workspace's) are
+/// looked at, so that a project that itself lives in a `build/` folder is still checked.
+fn is_excluded(resolved: &Resolved, path: &Path, root: &Path) -> bool {
+    let base = resolved
+        .config_file
+        .as_deref()
+        .and_then(Path::parent)
+        .filter(|base| path.starts_with(base))
+        .or(Some(root).filter(|root| path.starts_with(root)));
+    path.ancestors()
+        .take_while(|folder| Some(*folder) != base)
+        .any(|folder| resolved.excludes.is_excluded(folder))
+}
+
+fn new_resolver(root: &Path) -> Resolver {
     Resolver::new(
         CliOverrides::default(),
         workspace::airflow_env(),
