@@ -41,6 +41,8 @@ enum Command {
     Check(Box<CheckArgs>),
     /// Print the documentation of a rule.
     Rule(RuleArgs),
+    /// Run the language server: the Language Server Protocol over standard input and output.
+    Server,
 }
 
 #[derive(Args)]
@@ -118,6 +120,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check(*args),
         Command::Rule(args) => rule(args),
+        Command::Server => return dagsafe::lsp::run(),
     };
     ExitCode::from(code)
 }

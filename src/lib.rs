@@ -9,6 +9,7 @@ pub mod checker;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod lsp;
 pub mod noqa;
 pub mod printer;
 pub mod project;

@@ -10,9 +10,10 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
+use ruff_python_ast::PySourceType;
 use ruff_python_ast::token::{TokenKind, Tokens};
-use ruff_source_file::LineIndex;
-use ruff_text_size::Ranged;
+use ruff_source_file::{LineIndex, OneIndexed};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::registry::Rule;
 
@@ -98,5 +99,167 @@ impl NoqaMap {
     pub fn suppresses(&self, rule: Rule, row: usize) -> bool {
         self.file.as_ref().is_some_and(|d| d.covers(rule))
             || self.lines.get(&row).is_some_and(|d| d.covers(rule))
+    }
+}
+
+/// A replacement of a byte range of a source text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub range: TextRange,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn apply(&self, source: &str) -> String {
+        let mut out = source.to_string();
+        out.replace_range(std::ops::Range::<usize>::from(self.range), &self.content);
+        out
+    }
+}
+
+/// The edit that makes line `row` (1-based) suppress `rule`: appends `  # noqa: CODE` to the
+/// line (after its comment, if it has one), or adds the code to the line's `# noqa: X`.
+///
+/// `None` when no edit is needed (a blanket `# noqa`, the code already listed) or none is
+/// possible: the line ends inside a multi-line string or with a `\` continuation, or its
+/// comment is a file-wide `# dagsafe: noqa`, which a line directive cannot join. The result
+/// is checked by reading the edited text's directives back.
+pub fn suppression_edit(source: &str, row: usize, rule: Rule) -> Option<Edit> {
+    let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
+    let index = LineIndex::from_source_text(source);
+    let line = OneIndexed::new(row)?;
+    if row > index.line_count() {
+        return None;
+    }
+    let start = index.line_start(line, source);
+    let mut end = index.line_end(line, source);
+    let text = &source[TextRange::new(start, end)];
+    end -= TextSize::of(&text[text.trim_end_matches(['\n', '\r']).len()..]);
+    let code = rule.code();
+
+    let comment = parsed
+        .tokens()
+        .iter()
+        .find(|t| t.kind() == TokenKind::Comment && t.start() >= start && t.start() < end);
+    let edit = match comment {
+        Some(comment) => {
+            let text = &source[comment.range()];
+            if FILE_NOQA.is_match(text) {
+                return None;
+            }
+            match LINE_NOQA.captures(text) {
+                Some(found) => {
+                    let codes = found.name("codes")?;
+                    if Directive::from_codes(Some(codes)).covers(rule) {
+                        return None;
+                    }
+                    let at = comment.start() + TextSize::try_from(codes.end()).ok()?;
+                    Edit {
+                        range: TextRange::empty(at),
+                        content: format!(", {code}"),
+                    }
+                }
+                None => {
+                    let kept = TextSize::of(text.trim_end());
+                    Edit {
+                        range: TextRange::new(comment.start() + kept, comment.end()),
+                        content: format!("  # noqa: {code}"),
+                    }
+                }
+            }
+        }
+        None => {
+            // A token that runs on past the line end (a triple-quoted string) would swallow
+            // the comment.
+            if parsed
+                .tokens()
+                .iter()
+                .any(|t| t.start() < end && t.end() > end)
+            {
+                return None;
+            }
+            let code_part = source[TextRange::new(start, end)].trim_end();
+            if code_part.ends_with('\\') {
+                return None;
+            }
+            Edit {
+                range: TextRange::new(start + TextSize::of(code_part), end),
+                content: format!("  # noqa: {code}"),
+            }
+        }
+    };
+
+    let edited = edit.apply(source);
+    let parsed = ruff_python_parser::parse_unchecked_source(&edited, PySourceType::Python);
+    let index = LineIndex::from_source_text(&edited);
+    NoqaMap::from_tokens(&edited, parsed.tokens(), &index)
+        .suppresses(rule, row)
+        .then_some(edit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edited(source: &str, row: usize) -> Option<String> {
+        suppression_edit(source, row, Rule::VariableGetAtParseTime).map(|e| e.apply(source))
+    }
+
+    #[test]
+    fn appends_a_directive_to_a_line_without_one() {
+        assert_eq!(
+            edited("a = 1\nx = Variable.get(\"a\")   \r\ny = 2\n", 2).as_deref(),
+            Some("a = 1\nx = Variable.get(\"a\")  # noqa: DS101\r\ny = 2\n")
+        );
+        assert_eq!(
+            edited("x = Variable.get(\"a\")", 1).as_deref(),
+            Some("x = Variable.get(\"a\")  # noqa: DS101")
+        );
+    }
+
+    #[test]
+    fn appends_after_an_ordinary_comment() {
+        assert_eq!(
+            edited("x = Variable.get(\"a\")  # the table \n", 1).as_deref(),
+            Some("x = Variable.get(\"a\")  # the table  # noqa: DS101\n")
+        );
+    }
+
+    #[test]
+    fn extends_a_directive_with_codes() {
+        assert_eq!(
+            edited("x = Variable.get(\"a\")  # noqa: DS201 because\n", 1).as_deref(),
+            Some("x = Variable.get(\"a\")  # noqa: DS201, DS101 because\n")
+        );
+        assert_eq!(
+            edited("x = Variable.get(\"a\")  #noqa:E501,DS201\n", 1).as_deref(),
+            Some("x = Variable.get(\"a\")  #noqa:E501,DS201, DS101\n")
+        );
+    }
+
+    #[test]
+    fn nothing_to_do_or_nothing_possible() {
+        // Already suppressed.
+        assert_eq!(edited("x = Variable.get(\"a\")  # noqa\n", 1), None);
+        assert_eq!(edited("x = Variable.get(\"a\")  # NOQA: ds101\n", 1), None);
+        // The line ends inside a string, or continues on the next one.
+        assert_eq!(edited("x = Variable.get(\"\"\"a\nb\"\"\")\n", 1), None);
+        assert_eq!(edited("x = Variable.get(\"a\") + \\\n    1\n", 1), None);
+        // A file directive on the line cannot take a line code.
+        assert_eq!(
+            edited("x = Variable.get(\"a\")  # dagsafe: noqa: DS201\n", 1),
+            None
+        );
+        // No such line.
+        assert_eq!(edited("x = 1\n", 0), None);
+        assert_eq!(edited("x = 1\n", 5), None);
+    }
+
+    #[test]
+    fn a_line_inside_brackets_takes_a_comment() {
+        assert_eq!(
+            edited("x = f(\n    Variable.get(\"a\"),\n)\n", 2).as_deref(),
+            Some("x = f(\n    Variable.get(\"a\"),  # noqa: DS101\n)\n")
+        );
     }
 }

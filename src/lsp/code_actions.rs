@@ -1,0 +1,80 @@
+//! Quick fixes: "Disable DS101 for this line", which adds the code to the line's `# noqa`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::RangeInclusive;
+
+use lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, TextEdit, Uri, WorkspaceEdit,
+};
+
+use crate::diagnostic::Located;
+use crate::lsp::position::{Encoding, LineIndex};
+use crate::noqa;
+use crate::registry::Rule;
+
+/// Whether a client that asked only for `kinds` wants quick fixes: a kind covers itself and
+/// the kinds below it (`""` covers all).
+pub fn wants_quick_fixes(kinds: Option<&[CodeActionKind]>) -> bool {
+    let Some(kinds) = kinds else { return true };
+    let quickfix = CodeActionKind::QUICKFIX;
+    let quickfix = quickfix.as_str();
+    kinds.iter().any(|kind| {
+        let kind = kind.as_str();
+        kind.is_empty() || quickfix == kind || quickfix.starts_with(&format!("{kind}."))
+    })
+}
+
+/// One action per rule and row among the diagnostics that start on `rows` (1-based), in
+/// row order. A syntax error gets none: suppressing it would hide a file Airflow cannot
+/// import.
+pub fn suppressions(
+    uri: &Uri,
+    text: &str,
+    encoding: Encoding,
+    checked: &[(Located, Diagnostic)],
+    rows: RangeInclusive<usize>,
+) -> Vec<CodeActionOrCommand> {
+    let wanted: BTreeSet<(usize, Rule)> = checked
+        .iter()
+        .map(|(located, _)| (located.noqa_row(), located.rule()))
+        .filter(|(row, rule)| rows.contains(row) && *rule != Rule::UnparsableFile)
+        .collect();
+    let index = LineIndex::new(text);
+    wanted
+        .into_iter()
+        .filter_map(|(row, rule)| {
+            let edit = noqa::suppression_edit(text, row, rule)?;
+            let fixed: Vec<Diagnostic> = checked
+                .iter()
+                .filter(|(located, _)| located.noqa_row() == row && located.rule() == rule)
+                .map(|(_, diagnostic)| diagnostic.clone())
+                .collect();
+            let text_edit = TextEdit::new(index.range(text, edit.range, encoding), edit.content);
+            Some(CodeActionOrCommand::CodeAction(CodeAction {
+                title: format!("Disable {} for this line", rule.code()),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: Some(fixed),
+                edit: Some(WorkspaceEdit {
+                    changes: Some(HashMap::from([(uri.clone(), vec![text_edit])])),
+                    ..WorkspaceEdit::default()
+                }),
+                ..CodeAction::default()
+            }))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quick_fixes_are_wanted_unless_excluded() {
+        assert!(wants_quick_fixes(None));
+        assert!(wants_quick_fixes(Some(&[CodeActionKind::QUICKFIX])));
+        assert!(wants_quick_fixes(Some(&[CodeActionKind::EMPTY])));
+        assert!(!wants_quick_fixes(Some(&[CodeActionKind::SOURCE])));
+        assert!(!wants_quick_fixes(Some(&[CodeActionKind::new("quick")])));
+        assert!(!wants_quick_fixes(Some(&[])));
+    }
+}
