@@ -96,6 +96,9 @@ struct CheckArgs {
     /// An airflow.cfg to take the secrets backend settings and masking words from.
     #[arg(long, value_name = "FILE")]
     airflow_config: Option<PathBuf>,
+    /// Check each file on its own, without following calls and imports into other modules.
+    #[arg(long)]
+    per_file: bool,
     /// Apply excludes to files named on the command line too (for pre-commit).
     #[arg(long)]
     force_exclude: bool,
@@ -280,6 +283,9 @@ fn check(args: CheckArgs) -> u8 {
             }
         }
         let count = files.len();
+        if args.per_file {
+            module_roots.clear();
+        }
         (check_files(&files, &module_roots, options), count)
     };
     let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();

@@ -426,13 +426,6 @@ impl Reachability<'_> {
                 }
             })
             .collect();
-        let in_other_file = |node: Node| {
-            if node.0 == file {
-                String::new()
-            } else {
-                format!(" in {}", units[node.0].display)
-            }
-        };
         let origin = match root.1 {
             Exec::Function(id) => {
                 let function = &self.project.graph(root.0).functions[id];
@@ -440,11 +433,8 @@ impl Reachability<'_> {
                     FunctionKind::TaskGroup => "@task_group",
                     _ => "@dag",
                 };
-                format!(
-                    "from {decorator} `{}`{} via ",
-                    function.name,
-                    in_other_file(root)
-                )
+                // In another file, the first step names that file.
+                format!("from {decorator} `{}` via ", function.name)
             }
             _ if root.0 == file => "from module level via ".to_string(),
             _ => "from ".to_string(),

@@ -414,3 +414,67 @@ fn noqa_suppresses_on_the_command_line_too() {
         "d.py:3:5: DS101 `Variable.get(\"b\")` runs at DAG parse time (module level; runs whenever a DAG file imports this module): a secrets-backend lookup on every parse\n"
     );
 }
+
+#[test]
+fn project_checks_follow_imports_and_json_carries_the_chain() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/project");
+    let out = dagsafe(&root, &["check", "--output-format", "json-lines"]);
+    assert_eq!(out.code, 1);
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 8);
+    let end = lines
+        .iter()
+        .find(|d| {
+            d["filename"]
+                .as_str()
+                .unwrap()
+                .ends_with("dags/common/shared.py")
+        })
+        .unwrap();
+    let chain: Vec<(String, u64, String)> = end["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| {
+            let file = step["filename"].as_str().unwrap();
+            let file = file
+                .strip_prefix(&format!("{}/", root.display()))
+                .unwrap()
+                .to_string();
+            (
+                file,
+                step["row"].as_u64().unwrap(),
+                step["callee"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            ("dags/marketing.py".to_string(), 7, "start()".to_string()),
+            (
+                "dags/common/etl/chain_a.py".to_string(),
+                6,
+                "middle()".to_string()
+            ),
+            (
+                "dags/common/etl/chain_b.py".to_string(),
+                6,
+                "end()".to_string()
+            ),
+        ]
+    );
+    // Each file on its own: only the helper's own module-level read is left.
+    let out = dagsafe(
+        &root,
+        &["check", "--per-file", "--output-format", "concise", "-q"],
+    );
+    assert_eq!(
+        out.stdout,
+        "dags/common/db.py:4:14: DS101 `Variable.get(\"engine_url\")` runs at DAG parse time (module level; runs whenever a DAG file imports this module): a secrets-backend lookup on every parse\n"
+    );
+}

@@ -141,3 +141,79 @@ fn direct_read_fixtures_match_their_markers() {
 fn example_dags_match_their_markers() {
     check_fixture_dir("fixtures/examples");
 }
+
+/// A project folder checked as one program: calls and imports are followed across modules
+/// (`roots` as the CLI computes them by default), and the chains are pinned by a snapshot.
+#[test]
+fn project_fixture_follows_calls_across_modules() {
+    use std::sync::Arc;
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/project");
+    let files: Vec<PathBuf> = python_files(&root);
+    let settings = Arc::new(dagsafe::settings::Settings::default());
+    let inputs: Vec<(PathBuf, Arc<dagsafe::settings::Settings>)> = files
+        .iter()
+        .map(|f| (f.clone(), settings.clone()))
+        .collect();
+    let roots = [root.clone(), root.join("dags"), root.join("include")];
+    let reports = dagsafe::run::check_files(&inputs, &roots, Default::default());
+    let mut failures = Vec::new();
+    let mut rendered = String::new();
+    for report in &reports {
+        let relative = report
+            .path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let source = std::fs::read_to_string(&report.path).unwrap();
+        let want = expected(&source);
+        let got: BTreeSet<(usize, String)> = report
+            .diagnostics
+            .iter()
+            .map(|d| (d.start.row, d.rule().code().to_string()))
+            .collect();
+        for missing in want.difference(&got) {
+            failures.push(format!(
+                "{relative}:{}: expected {} but got none",
+                missing.0, missing.1
+            ));
+        }
+        for extra in got.difference(&want) {
+            failures.push(format!("{relative}:{}: unexpected {}", extra.0, extra.1));
+        }
+        for d in &report.diagnostics {
+            let message = d
+                .diagnostic
+                .message
+                .replace(&format!("{}/", root.display()), "");
+            rendered.push_str(&format!(
+                "{relative}:{}:{} {} {message}\n",
+                d.start.row,
+                d.start.column,
+                d.rule().code()
+            ));
+            for step in &d.diagnostic.chain {
+                let path = step
+                    .path
+                    .as_ref()
+                    .map(|p| {
+                        p.strip_prefix(&root)
+                            .unwrap()
+                            .to_string_lossy()
+                            .into_owned()
+                    })
+                    .unwrap_or_else(|| "(same file)".to_string());
+                rendered.push_str(&format!("    chain: {path}:{} {}\n", step.row, step.callee));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "project mismatches:\n{}",
+        failures.join("\n")
+    );
+    insta::with_settings!({ snapshot_path => "snapshots/fixtures", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("project", rendered);
+    });
+}
