@@ -279,6 +279,8 @@ pub struct Resolver {
     env: Env,
     cwd: PathBuf,
     cache: Mutex<HashMap<PathBuf, Result<Arc<Resolved>, ConfigError>>>,
+    /// Folders that share a config file share its resolved settings (compiled once).
+    by_config: Mutex<HashMap<Option<PathBuf>, Arc<Resolved>>>,
 }
 
 const CONFIG_NAMES: &[&str] = &["dagsafe.toml", ".dagsafe.toml", "pyproject.toml"];
@@ -291,6 +293,7 @@ impl Resolver {
             env,
             cwd,
             cache: Mutex::new(HashMap::new()),
+            by_config: Mutex::new(HashMap::new()),
         }
     }
 
@@ -309,10 +312,18 @@ impl Resolver {
         if let Some(hit) = self.cache.lock().expect("cache lock").get(&dir) {
             return hit.clone();
         }
-        let result = self
-            .find_config(&dir)
-            .and_then(|file| self.resolve(file))
-            .map(Arc::new);
+        let result = self.find_config(&dir).and_then(|found| {
+            let key = found.as_ref().map(|(file, _)| file.path.clone());
+            if let Some(shared) = self.by_config.lock().expect("cache lock").get(&key) {
+                return Ok(shared.clone());
+            }
+            let resolved = Arc::new(self.resolve(found)?);
+            self.by_config
+                .lock()
+                .expect("cache lock")
+                .insert(key, resolved.clone());
+            Ok(resolved)
+        });
         self.cache
             .lock()
             .expect("cache lock")

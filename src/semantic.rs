@@ -262,9 +262,20 @@ impl<'a> Semantic<'a> {
     /// Records a call from `from` to `target`. Calls from task-time code never make
     /// anything run at parse time, so they are not kept.
     pub fn add_call(&mut self, from: Exec, target: Target, site: TextRange, written: &str) {
-        if from != Exec::TaskTime {
+        // Airflow itself is never part of the checked tree: its names cannot lead back into
+        // it, so calls and imports into it are not kept (most calls in a DAG file are these).
+        let into_airflow = match &target {
+            Target::External(name) | Target::Module(name) => {
+                name == "airflow" || name.starts_with("airflow.")
+            }
+            _ => false,
+        };
+        if from != Exec::TaskTime && !into_airflow {
             // Long or multi-line callees are shown by name instead (see `project`).
-            let written = if written.len() <= 60 && !written.contains('\n') {
+            let written = if !matches!(target, Target::Module(_))
+                && written.len() <= 60
+                && !written.contains('\n')
+            {
                 written.to_string()
             } else {
                 String::new()
@@ -322,9 +333,16 @@ impl<'a> Semantic<'a> {
     /// Ends the walk: the graph, with the module's final top-level names.
     pub fn into_graph(mut self) -> ModuleGraph {
         let module = &self.scopes[MODULE_SCOPE];
+        // Only what another module can reach through an import is kept.
         self.graph.exports = module
             .bindings
             .iter()
+            .filter(|(_, binding)| {
+                matches!(
+                    binding,
+                    Binding::Import(_) | Binding::Function(_) | Binding::Class(_)
+                )
+            })
             .map(|(name, binding)| (name.to_string(), binding.clone()))
             .collect();
         self.graph.star_imports = module.star_imports.clone();
