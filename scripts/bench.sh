@@ -13,6 +13,13 @@
 #   5. score each tool's findings against the corpus labels (the `# DS101` comments
 #      that gen_corpus.py puts on parse-time lookups) with scripts/score.py:
 #        agreement with labels: dagsafe  TP=... FP=... FN=... precision=... recall=...
+#   6. the cost of the project-wide pass: generate a second corpus of the same size and
+#      seed with `gen_corpus.py --imports` (DAG files import helper modules and call their
+#      functions; labels follow calls across modules), time
+#        dagsafe check --quiet --exit-zero --output-format concise CORPUS             (project-wide)
+#        dagsafe check --quiet --exit-zero --output-format concise --per-file CORPUS  (each file alone)
+#      print the ratio project/per-file, and score both against that corpus's labels
+#      (--per-file misses the helper functions reached from other files, by design)
 #
 # Environment knobs:
 #   RUNS=5 WARMUP=1      timed / untimed runs per tool
@@ -23,6 +30,7 @@
 #   NO_PIP_INSTALL=1     never pip-install ruff when it is missing
 #   DAGSAFE_BIN=PATH     use this binary instead of <target dir>/release/dagsafe
 #   SKIP_BUILD=1         do not run cargo build (use an already built binary)
+#   SKIP_IMPORTS=1       skip step 6 (the --imports corpus, project-wide vs --per-file)
 #   KEEP_CORPUS=1        keep the temp dir (its path is printed)
 set -euo pipefail
 
@@ -60,6 +68,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 CORPUS="$WORK/corpus"
+CORPUS_IMPORTS="$WORK/corpus_imports"
 
 # ---------------------------------------------------------------- timer setup
 if [ "$BENCH_TIMER" = "auto" ]; then
@@ -211,13 +220,16 @@ printf '%-22s best %s, median %s  (<1 means dagsafe is faster)\n' "ratio dagsafe
     "$(ratio "$DS_BEST" "$RUFF_BEST")" "$(ratio "$DS_MED" "$RUFF_MED")"
 
 # ------------------------------------------------------- agreement with labels
-# score NAME OUTPUT CODE... -> one "agreement with labels: ..." line (paths in the
-# outputs are relative to this directory or absolute; score.py normalises them).
-score() {
-    local name="$1" out="$2"
-    shift 2
-    "$PYTHON" "$SCRIPT_DIR/score.py" "$CORPUS" "$out" --name "$name" --base "$PWD" --codes "$@" \
+# score_in CORPUS NAME OUTPUT CODE... -> one "agreement with labels: ..." line (paths in
+# the outputs are relative to this directory or absolute; score.py normalises them).
+score_in() {
+    local corpus="$1" name="$2" out="$3"
+    shift 3
+    "$PYTHON" "$SCRIPT_DIR/score.py" "$corpus" "$out" --name "$name" --base "$PWD" --codes "$@" \
         || echo "agreement with labels: $name  (scoring failed)"
+}
+score() {
+    score_in "$CORPUS" "$@"
 }
 echo
 if [ -n "$DAGSAFE" ]; then
@@ -226,3 +238,75 @@ fi
 if [ ${#RUFF[@]} -gt 0 ]; then
     score ruff "$WORK/ruff.out" AIR003 airflow-variable-get-outside-task
 fi
+
+# ----------------------------------------- project-wide pass vs --per-file
+if [ -z "$DAGSAFE" ]; then
+    exit 0
+fi
+if [ "${SKIP_IMPORTS:-0}" = "1" ]; then
+    info "SKIP_IMPORTS=1: skipping the --imports corpus"
+    exit 0
+fi
+info "generating --imports corpus: $N_FILES files, seed $SEED -> $CORPUS_IMPORTS"
+"$PYTHON" "$SCRIPT_DIR/gen_corpus.py" --seed "$SEED" --files "$N_FILES" --imports --out "$CORPUS_IMPORTS" --quiet \
+    || die "corpus generation (--imports) failed"
+# --imports adds package __init__.py files on top of the N_FILES modules.
+N_FOUND="$(find "$CORPUS_IMPORTS" -type f -name '*.py' ! -name '__init__.py' | wc -l | tr -d ' ')"
+[ "$N_FOUND" -eq "$N_FILES" ] || die "expected $N_FILES generated modules (--imports), found $N_FOUND"
+N_INIT="$(find "$CORPUS_IMPORTS" -type f -name '__init__.py' | wc -l | tr -d ' ')"
+SIZES="$(find "$CORPUS_IMPORTS" -type f -name '*.py' -exec cat {} + | wc -l -c)"
+read -r LINES_I BYTES_I <<<"$SIZES"
+MB_I="$(awk -v b="$BYTES_I" 'BEGIN { printf "%.2f", b / 1000000 }')"
+
+# count_on NAME EXTRA_ARGS... -> the output in $WORK/NAME.out; prints its DS101 count
+count_on() {
+    local name="$1"
+    shift
+    info "dagsafe${*:+ $*}: counting diagnostics (--imports corpus)"
+    if ! "$DAGSAFE" check --exit-zero --output-format concise "$@" "$CORPUS_IMPORTS" \
+            >"$WORK/$name.out" 2>"$WORK/$name.err"; then
+        sed -n '1,20p' "$WORK/$name.err" | sed 's/^/  | /' >&2
+        die "'$DAGSAFE check --exit-zero --output-format concise${*:+ $*} CORPUS' exited non-zero"
+    fi
+    grep -c ': DS101 ' "$WORK/$name.out" || true
+}
+PW_COUNT="$(count_on dagsafe_project)"
+PF_COUNT="$(count_on dagsafe_per_file --per-file)"
+
+# The two runs differ by a few percent at most, less than the drift of a shared machine
+# between two blocks of runs: time them interleaved (A B, then B A, ...) instead, after
+# WARMUP untimed rounds.  Prints "A_BEST A_MEDIAN B_BEST B_MEDIAN".
+info "dagsafe vs dagsafe --per-file: timing, interleaved ($WARMUP warm-up + $RUNS rounds)"
+T="$("$PYTHON" - "$RUNS" "$WARMUP" "$DAGSAFE" "$CORPUS_IMPORTS" <<'PY'
+import statistics, subprocess, sys, time
+runs, warmup, exe, corpus = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+base = [exe, "check", "--quiet", "--exit-zero", "--output-format", "concise"]
+cmds = {"project": base + [corpus], "per_file": base + ["--per-file", corpus]}
+times = {name: [] for name in cmds}
+for i in range(warmup + runs):
+    for name in (("project", "per_file") if i % 2 == 0 else ("per_file", "project")):
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmds[name], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - t0
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stderr.decode(errors="replace")[-2000:])
+            sys.exit(f"{' '.join(cmds[name])} exited with {proc.returncode}")
+        if i >= warmup:
+            times[name].append(elapsed)
+print(" ".join(f"{min(times[n]):.4f} {statistics.median(times[n]):.4f}" for n in ("project", "per_file")))
+PY
+)" || die "could not time dagsafe on the --imports corpus"
+read -r PW_BEST PW_MED PF_BEST PF_MED <<<"$T" || die "could not read the --imports timings"
+
+echo
+echo "== project-wide pass (--imports corpus) =="
+printf '%-22s %s files + %s package __init__.py, %s MB, %s lines (seed %s)\n' "corpus:" "$N_FILES" "$N_INIT" "$MB_I" "$LINES_I" "$SEED"
+printf '%-22s %s timed rounds after %s warm-up, interleaved, timer: python, %s CPU(s)\n' "runs:" "$RUNS" "$WARMUP" "$(nproc 2>/dev/null || echo '?')"
+printf '%-22s %10s %10s %12s\n' "" "best (s)" "median (s)" "diagnostics"
+printf '%-22s %10s %10s %12s\n' "dagsafe (project)" "$PW_BEST" "$PW_MED" "$PW_COUNT"
+printf '%-22s %10s %10s %12s\n' "dagsafe --per-file" "$PF_BEST" "$PF_MED" "$PF_COUNT"
+printf '%-22s best %s, median %s  (the cost of following calls across modules)\n' "ratio project/per-file:" \
+    "$(ratio "$PW_BEST" "$PF_BEST")" "$(ratio "$PW_MED" "$PF_MED")"
+echo
+score_in "$CORPUS_IMPORTS" dagsafe "$WORK/dagsafe_project.out" DS101
+score_in "$CORPUS_IMPORTS" "dagsafe --per-file" "$WORK/dagsafe_per_file.out" DS101

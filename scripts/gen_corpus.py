@@ -24,14 +24,40 @@ or comments, some use a local (non-Airflow) class called ``Variable``.
 Labels: every line holding a ``Variable.get`` / ``Variable.setdefault`` call that
 runs while Airflow parses the file (the rules of ``rules/DS101.md``) ends with the
 trailing comment ``  # DS101``; every other line is clean.  Each call sits on a
-line of its own (a multi-line call is labelled on the line it starts on).  The
-labels follow one module at a time, as dagsafe does: a helper module's
-module-level call is labelled, a function of that module is not (nothing in its
-own file calls it).  ``scripts/score.py`` compares a tool's output with them.
+line of its own (a multi-line call is labelled on the line it starts on).  By
+default no file imports another, so the labels are the same whether a tool checks
+one module at a time or the whole tree: a helper module's module-level call is
+labelled, a function of that module is not (nothing calls it).
+``scripts/score.py`` compares a tool's output with them.
+
+With ``--imports`` (off by default; without it the corpus is byte-identical to the
+one of earlier versions for the same seed), the files form one program, as on
+Airflow's ``sys.path`` (``dags/`` and ``plugins/``, and the project root for
+``include/``): DAG files import the helper modules (``team_00.common.x``,
+``team_00.utils.x``, ``include.team_00.x``) with ``from m import f``,
+``from m import f as g``, ``import m as alias``, ``from package import m``,
+``import m``, or from a package ``__init__.py`` that re-exports ``f``, and call
+their functions
+
+* at module level, in a ``with DAG`` block / ``@dag`` body, in a ``params=``
+  argument of the DAG (parse time), or
+* in a ``@task`` body, a ``python_callable`` (function or lambda) or an
+  ``if __name__ == "__main__":`` block (task time, or never);
+
+each helper module gets 2-5 functions that read Variables, some of which call
+functions of other helper modules (chains of up to three modules, relative
+imports ``from .m import f`` / ``from . import m`` inside the ``common/`` and
+``utils/`` packages, which get an ``__init__.py``), some only ever called from
+task code, some never called; a few helper modules call a function at module
+level.  The generator builds this call graph first (without import cycles),
+computes which helper functions parse-time code of any file reaches, and labels
+their ``Variable.get`` lines -- except where ``Variable`` is the module's own
+class.  ``--files`` counts the modules; the ``__init__.py`` files come on top.
 
 Usage::
 
     python3 scripts/gen_corpus.py --seed 42 --files 2000 --out /tmp/corpus
+    python3 scripts/gen_corpus.py --seed 42 --files 2000 --imports --out /tmp/project
 
 The output is fully determined by ``--seed`` and ``--files`` (the generator only
 uses ``random.Random(seed)`` and never iterates over sets or hashes).
@@ -105,6 +131,7 @@ PARSE_TIME_CONTEXTS = (
     "lambda_default",           # default value of a lambda built in a DAG body
     "setdefault_module",        # Variable.setdefault at module level
     "helper_module_toplevel",   # module-level statement of a helper module
+    "imported_helper_reached",  # --imports: helper-module function parse-time code reaches
 )
 
 # Markers that the generator puts into a line holding a Variable call, replaced by
@@ -149,7 +176,7 @@ class FileGen:
     """Generates one DAG file (or helper module) as a list of lines."""
 
     def __init__(self, rng: random.Random, team: str, domain: str, stem: str, af3: bool,
-                 extra: random.Random | None = None):
+                 extra: random.Random | None = None, imports: FileImports | None = None):
         self.r = rng
         # A second stream for the contexts added after the first release of the corpus,
         # so that adding them left the rest of each file as it was.
@@ -165,6 +192,12 @@ class FileGen:
         self.log_used = False
         self.extra_lines = 0  # lines of the later contexts inside counted sections
         self.clean = False  # when True, no Variable.get call is emitted
+        # With --imports: what this file defines for, imports from and calls in the
+        # generated helper modules (decided for the whole corpus by ImportPlan), drawn
+        # from a third stream so that the rest of the file stays as without --imports.
+        self.imp = imports
+        if imports is not None:
+            self.names.update(imports.names.bound)
         # How Variable is imported / referenced in this file.
         roll = rng.random()
         if af3:
@@ -212,6 +245,16 @@ class FileGen:
         """Draw from the extra random stream inside the ``with`` block."""
         saved = self.r
         self.r = self.x
+        try:
+            yield
+        finally:
+            self.r = saved
+
+    @contextlib.contextmanager
+    def imports_stream(self):
+        """Draw from the --imports stream inside the ``with`` block."""
+        saved = self.r
+        self.r = self.imp.rng
         try:
             yield
         finally:
@@ -594,6 +637,8 @@ class FileGen:
             out.append(f"resolved = {features['dag_helper']}()")
             out.append("")
             self.extra_lines += 2
+        if features.get("imp_dag"):
+            out += features["imp_dag"] + [""]
         for fn in callables:
             self.need("PythonOperator")
             t = self.uniq(fn.strip("_") + "_task")
@@ -734,6 +779,7 @@ class FileGen:
             with self.extra():
                 hdr.append(f"    doc_md={self.vget('dag_arg')},")
             self.extra_lines += 1
+        hdr += features.get("imp_params") or []
         hdr.append(") as dag:")
         return hdr + indent(self.tasks_for_ctx_dag(callables, operators, features))
 
@@ -751,6 +797,7 @@ class FileGen:
             with self.extra():
                 out.append(f"    doc_md={self.vget('dag_arg')},")
             self.extra_lines += 1
+        out += features.get("imp_params") or []
         out += [
             ")",
             "",
@@ -759,6 +806,8 @@ class FileGen:
         if features.get("dag_helper"):
             out.append(f"resolved = {features['dag_helper']}()")
             self.extra_lines += 1
+        if features.get("imp_dag"):
+            out += features["imp_dag"]
         prev = "start"
         for fn in callables:
             self.need("PythonOperator")
@@ -798,6 +847,7 @@ class FileGen:
             with self.extra():
                 out.append(f"    doc_md={self.vget('dag_arg')},")
             self.extra_lines += 1
+        out += features.get("imp_params") or []
         out += [")", f"def {fn}():"]
         body: list[str] = self.docstring(f"TaskFlow pipeline for {self.word()}.", self.r.randint(0, 3))
         if features.get("dag_body"):
@@ -805,6 +855,8 @@ class FileGen:
         if features.get("dag_helper"):
             body.append(f"resolved = {features['dag_helper']}()")
             self.extra_lines += 1
+        if features.get("imp_dag"):
+            body += features["imp_dag"]
         body.append("")
         calls: list[str] = []
         n_tasks = self.r.randint(2, 5)
@@ -1040,6 +1092,12 @@ class FileGen:
             extra_pre.append(sec)
         if feats["setdefault_module"]:
             extra_pre.append(self.module_setdefault())
+        imp_pre: list[list[str]] = []
+        imp_post: list[list[str]] = []
+        if self.imp is not None:
+            imp_pre, feats["imp_dag"], feats["imp_params"], imp_post = self.imported_uses(style)
+            self.extra_lines += len(feats["imp_dag"]) + len(feats["imp_params"])
+            self.extra_lines += 1 if style == "ctx" and feats["imp_dag"] else 0
 
         pre: list[list[str]] = []  # module sections before the DAG
         if feats["module"]:
@@ -1099,6 +1157,9 @@ class FileGen:
             pre.insert(r.randint(0, len(pre)), sec)
         for sec in extra_pre:
             pre.insert(self.x.randint(0, len(pre)), sec)
+        for sec in imp_pre:
+            pre.insert(self.imp.rng.randint(0, len(pre)), sec)
+        post += imp_post
 
         body: list[str] = []
         for sec in pre:
@@ -1112,6 +1173,8 @@ class FileGen:
         if r.random() < 0.12:
             head = head + ["from __future__ import annotations", ""]
         lines = head + imports + [""]
+        if self.imp is not None and self.imp.names.order:
+            lines += self.imp.names.lines() + [""]
         if self.log_used:
             lines += ["log = logging.getLogger(__name__)", ""]
         lines += [""] + body
@@ -1161,13 +1224,431 @@ class FileGen:
                     *indent(self.fn_filler(3)),
                     "    return value",
                 ])
+        tail: list[str] = []
+        if self.imp is not None:
+            sections, tail = self.imported_helper_sections(local_class=kind == "local_variable")
+            for sec in sections:
+                body.insert(self.imp.rng.randint(0, len(body)), sec)
         imports = self.render_imports()
         lines += imports + [""] if imports else []
+        if self.imp is not None and self.imp.names.order:
+            lines += self.imp.names.lines() + [""]
         if self.log_used:
             lines += ["log = logging.getLogger(__name__)", ""]
         for sec in body:
             lines += ["", ""] + sec
+        if tail:
+            # Module-level calls come last: the functions they call are defined by then.
+            lines += ["", ""] + tail
         return lines
+
+    # ------------------------------------------------------------- --imports
+    def imported_helper_sections(self, local_class: bool) -> tuple[list[list[str]], list[str]]:
+        """The functions ImportPlan gave this helper module, and its module-level calls."""
+        mod = self.imp.module
+        with self.imports_stream():
+            sections = [self.imported_helper_fn(fn, local_class) for fn in mod.fns]
+            tail = []
+            for call in mod.module_calls:
+                name = self.uniq(snake("shared", self.word(), self.r.choice(KEY_SUFFIXES)).upper())
+                tail.append(f"{name} = {call}")
+        return sections, tail
+
+    def imported_helper_fn(self, fn: HelperFn, local_class: bool) -> list[str]:
+        """One function of a helper module: maybe calls other helpers, then reads Variables.
+
+        Its lookups are labelled when parse-time code of some file reaches the function
+        (``fn.reachable``, computed by ImportPlan) -- unless ``Variable`` is the module's own
+        class, which is not Airflow's.
+        """
+        out = [f"def {fn.name}(fallback=None):",
+               *indent(self.docstring(f"Look up the {fn.topic} setting of {self.team}."))]
+        upstream = []
+        for i, call in enumerate(fn.call_exprs):
+            var = "upstream" if i == 0 else f"upstream_{i + 1}"
+            upstream.append(var)
+            out.append(f"    {var} = {call}")
+        for i in range(fn.n_gets):
+            var = "value" if i == 0 else f"value_{i + 1}"
+            if local_class:
+                self.stats["local_class_not_airflow"] += 1
+                out.append(f'    {var} = Variable.get("{self.key()}", "{self.word()}"){TASK_MARK}')
+            else:
+                ctx = "imported_helper_reached" if fn.reachable else "imported_helper_not_reached"
+                key = snake(self.team, fn.topic) if i == 0 else None
+                out.append(f"    {var} = {self.vget(ctx, key)}".replace("\n", "\n    "))
+            if i == 0:
+                out += ["    if value is None:", "        return fallback"]
+        if fn.n_gets > 1:
+            out.append(f"    {self.log()}.debug(\"second setting: %s\", value_2)")
+        out.append(f"    return value or {upstream[0]}" if upstream else "    return value")
+        return out
+
+    def imported_uses(self, style: str) -> tuple[list[list[str]], list[str], list[str], list[list[str]]]:
+        """The calls of this DAG file into the generated helper modules (see USE_CONTEXTS).
+
+        Returns module-level sections (placed before the DAG), DAG-body lines, lines of a
+        ``params={...}`` argument of the DAG, and sections placed after the DAG.
+        """
+        pre: list[list[str]] = []
+        body: list[str] = []
+        params: list[str] = []
+        post: list[list[str]] = []
+        dag_kw = ", dag=dag" if style == "classic" else ""
+        with self.imports_stream():
+            for use in self.imp.uses:
+                call, base = use.call, use.fn.name.split("_", 1)[1]
+                ctx = "callable" if use.ctx == "task" and style == "classic" else use.ctx
+                if ctx == "module":
+                    name = self.uniq(base.upper())
+                    roll = self.r.random()
+                    if roll < 0.6:
+                        pre.append([f"{name} = {call}"])
+                    elif roll < 0.8:
+                        pre.append(["try:", f"    {name} = {call}", "except Exception:", f"    {name} = None"])
+                    else:
+                        pre.append([f"{name} = {{", f'    "team": "{self.team}",', f'    "value": {call},', "}"])
+                elif ctx == "dag_body":
+                    if self.r.random() < 0.7:
+                        body.append(f"{self.uniq(base)} = {call}")
+                    else:
+                        self.need("EmptyOperator")
+                        t = self.uniq(snake("check", base))
+                        body.append(f'{t} = EmptyOperator(task_id="{t}", doc_md=str({call}){dag_kw})')
+                elif ctx == "dag_arg":
+                    params.append(f'        "{base}": {call},')
+                elif ctx == "main":
+                    post.append(['if __name__ == "__main__":', f'    print("{base}:", {call})'])
+                elif ctx == "task":
+                    self.need("task")
+                    t = self.uniq(snake("use", base))
+                    body += [
+                        "",
+                        "@task",
+                        f"def {t}():",
+                        *indent(self.docstring("Runs only when the task runs.")),
+                        f"    value = {call}",
+                        f'    {self.log()}.info("{base}=%s", value)',
+                        "    return value",
+                        "",
+                        f"{t}()",
+                    ]
+                else:
+                    self.need("PythonOperator")
+                    t = self.uniq(snake("run", base))
+                    if self.r.random() < 0.25:
+                        body.append(f'{t} = PythonOperator(task_id="{t}", python_callable=lambda: {call}{dag_kw})')
+                    else:
+                        fn = self.uniq("_" + t)
+                        pre.append([
+                            f"def {fn}(**context):",
+                            *indent(self.docstring(f"Callable for the {t} task.")),
+                            f"    return {call}",
+                        ])
+                        body.append(f'{t} = PythonOperator(task_id="{t}", python_callable={fn}{dag_kw})')
+        if params:
+            params = ["    params={", *params, "    },"]
+        return pre, body, params, post
+
+
+# ---------------------------------------------------------------- --imports
+# With --imports, DAG files import the helper modules and call their functions, and the
+# helper modules call each other (chains of up to three modules).  The generator decides
+# the whole call graph first (ImportPlan, from its own random stream), computes which
+# helper functions parse-time code reaches, and then writes the files with those labels.
+
+HELPER_FN_PREFIXES = ["lookup", "read", "resolve", "fetch", "current"]
+# Where DAG files call helper functions.  "module" (module level), "dag_body" (a @dag
+# body, a `with DAG` block) and "dag_arg" (an argument of DAG(...) / @dag(...)) run at
+# parse time; "task" (a @task body), "callable" (a python_callable function or lambda)
+# and "main" (an `if __name__ == "__main__":` block) do not.
+USE_CONTEXTS = ["module", "dag_body", "dag_arg", "task", "callable", "main"]
+USE_WEIGHTS = [24, 26, 6, 20, 18, 6]
+PARSE_TIME_USES = ("module", "dag_body", "dag_arg")
+
+
+class HelperFn:
+    """A generated function of a helper module that reads Variables."""
+
+    def __init__(self, module: HelperMod, name: str, topic: str, n_gets: int, role: str):
+        self.module = module
+        self.name = name
+        self.topic = topic
+        self.n_gets = n_gets
+        # "any": DAG files call it in any context; "task": DAG files call it only from task
+        # code (other helpers may still call it); "spare": never called from anywhere.
+        self.role = role
+        self.spare = role == "spare"
+        self.calls: list[HelperFn] = []  # functions of other helper modules it calls
+        self.call_exprs: list[str] = []  # how it writes those calls
+        self.reachable = False  # parse-time code of some file reaches it
+
+
+class HelperMod:
+    """A helper module of the layout, as other files import it."""
+
+    def __init__(self, index: int, rel: str, team: str, level: int):
+        self.index = index
+        self.rel = rel
+        self.team = team
+        self.level = level  # functions only call functions of modules with a higher level
+        parts = rel[:-3].split("/")
+        self.stem = parts[-1]
+        # dags/ and plugins/ are on sys.path (team_00.common.x, team_00.utils.x); include/
+        # is imported from the project root (include.team_00.x).
+        self.dotted = ".".join(parts[1:] if parts[0] in ("dags", "plugins") else parts)
+        self.package = self.dotted.rsplit(".", 1)[0]
+        self.folder = os.path.dirname(rel)
+        # common/ and utils/ folders get an __init__.py: regular packages, where the
+        # modules import each other with relative imports.
+        self.regular = parts[0] in ("dags", "plugins")
+        self.fns: list[HelperFn] = []
+        self.module_calls: list[str] = []  # module-level calls, written at the end
+        self.names: ImportSet | None = None
+
+
+class ImportSet:
+    """The imports one file makes of the helper modules, and how it writes calls."""
+
+    def __init__(self, rng: random.Random, package: str | None = None):
+        self.r = rng
+        self.package = package  # the importing module's regular package, for relative imports
+        self.bound: dict[str, bool] = {}  # module-level names the imports and functions bind
+        # source key (a module index, or "pkg:" + package for re-exports) -> (style, name, source)
+        self.how: dict[int | str, tuple[str, str, str]] = {}
+        self.fn_names: dict[tuple[int | str, str], str] = {}  # (source key, function) -> bound name
+        self.order: list[int | str] = []
+
+    def bind(self, name: str) -> str:
+        base, i = name, 2
+        while name in self.bound:
+            name = f"{base}_{i}"
+            i += 1
+        self.bound[name] = True
+        return name
+
+    def call(self, fn: HelperFn, reexport: bool = False) -> str:
+        """The expression calling ``fn`` from the importing file (adding the import).
+
+        With ``reexport``, the function is imported from its package, whose
+        ``__init__.py`` re-exports it.
+        """
+        mod = fn.module
+        key: int | str = f"pkg:{mod.package}" if reexport else mod.index
+        if key not in self.how:
+            relative = self.package is not None and mod.regular and mod.package == self.package
+            if reexport:
+                style, source = "from", mod.package
+            elif relative:
+                style = self.r.choices(["rel_from", "rel_from_as", "rel_module"], weights=[50, 20, 30])[0]
+                source = f".{mod.stem}"
+            else:
+                style = self.r.choices(["from", "from_as", "module_as", "from_package", "plain"],
+                                       weights=[35, 15, 25, 12, 13])[0]
+                source = mod.dotted
+            name = ""
+            if style in ("rel_module", "from_package"):
+                if mod.stem in self.bound:
+                    style = "rel_from_as" if relative else "module_as"
+                else:
+                    name = self.bind(mod.stem)
+                    source = "." if relative else mod.package
+            if style == "module_as":
+                name = self.bind(f"{mod.stem}_lib")
+            if style == "plain":
+                name = mod.dotted
+                self.bound[mod.dotted.split(".")[0]] = True
+            self.how[key] = (style, name, source)
+            self.order.append(key)
+        style, name, _ = self.how[key]
+        if name:
+            return f"{name}.{fn.name}()"
+        if (key, fn.name) not in self.fn_names:
+            wanted = "get_" + fn.name.split("_", 1)[1] if style.endswith("_as") else fn.name
+            self.fn_names[key, fn.name] = self.bind(wanted)
+        return f"{self.fn_names[key, fn.name]}()"
+
+    def lines(self) -> list[str]:
+        out = []
+        for key in self.order:
+            style, name, source = self.how[key]
+            if style == "plain":
+                out.append(f"import {name}")
+            elif style == "module_as":
+                out.append(f"import {source} as {name}")
+            elif style in ("from_package", "rel_module"):
+                out.append(f"from {source} import {name}")
+            else:
+                names = [fn if bound == fn else f"{fn} as {bound}"
+                         for (k, fn), bound in self.fn_names.items() if k == key]
+                line = f"from {source} import {', '.join(names)}"
+                if len(line) > 100:
+                    out += [f"from {source} import (", *(f"    {n}," for n in names), ")"]
+                else:
+                    out.append(line)
+        return out
+
+
+class Use:
+    """A call of a helper function from a DAG file, in one of USE_CONTEXTS."""
+
+    def __init__(self, fn: HelperFn, ctx: str, call: str):
+        self.fn = fn
+        self.ctx = ctx
+        self.call = call
+
+
+class FileImports:
+    """What FileGen needs to know about one file's part in the --imports call graph."""
+
+    def __init__(self, rng: random.Random, names: ImportSet, module: HelperMod | None = None,
+                 uses: list[Use] | None = None):
+        self.rng = rng
+        self.names = names
+        self.module = module
+        self.uses = uses or []
+
+
+class ImportPlan:
+    """The helper functions, who calls them where, and which of them run at parse time."""
+
+    def __init__(self, rng: random.Random, plan: list[tuple[str, str, str, str, bool]]):
+        r = self.r = rng
+        self.mods: dict[int, HelperMod] = {}
+        self.uses: dict[int, list[Use]] = {}
+        self.dag_names: dict[int, ImportSet] = {}
+        self.reexports: dict[str, list[HelperFn]] = {}  # package folder -> its __init__'s imports
+        # 1. Each helper module gets a level and 2-4 functions reading Variables.
+        for index, (rel, team, _domain, _stem, helper) in enumerate(plan):
+            if not helper:
+                continue
+            mod = HelperMod(index, rel, team, r.choices([0, 1, 2], weights=[40, 35, 25])[0])
+            mod.names = ImportSet(r, mod.package if mod.regular else None)
+            for _ in range(r.randint(2, 5)):
+                topic = snake(r.choice(WORDS), r.choice(KEY_SUFFIXES))
+                name = mod.names.bind(snake(r.choice(HELPER_FN_PREFIXES), topic))
+                n_gets = 2 if r.random() < 0.2 else 1
+                role = r.choices(["any", "task", "spare"], weights=[55, 33, 12])[0]
+                mod.fns.append(HelperFn(mod, name, topic, n_gets, role))
+            self.mods[index] = mod
+        mods = list(self.mods.values())
+        callable_fns = [fn for mod in mods for fn in mod.fns if not fn.spare]
+        # Some packages re-export functions of their modules in __init__.py.  Only of the
+        # modules with the top level, which import no other helper: importing any module
+        # of a package runs its __init__.py first, and that must not close an import cycle.
+        for folder in self.packages():
+            if r.random() < 0.5:
+                continue
+            names: dict[str, HelperFn] = {}
+            for fn in callable_fns:
+                if (fn.module.folder == folder and fn.module.level == 2 and fn.name not in names
+                        and r.random() < 0.5):
+                    names[fn.name] = fn
+            if names:
+                self.reexports[folder] = list(names.values())
+        reexported = {id(fn) for fns in self.reexports.values() for fn in fns}
+        # 2. Chains: a function calls functions of modules with a higher level (no import
+        #    cycles), preferring the same folder (relative imports) or the same team.
+        for mod in mods:
+            for fn in mod.fns:
+                for _ in range(2 if r.random() < 0.15 else 1):
+                    if r.random() < 0.5:
+                        continue
+                    higher = [g for g in callable_fns if g.module.level > mod.level and g not in fn.calls]
+                    callee = self.pick(higher, mod)
+                    if callee is not None:
+                        fn.calls.append(callee)
+                        fn.call_exprs.append(mod.names.call(callee))
+        # 3. DAG files call helper functions in the USE_CONTEXTS.
+        imported: dict[int, bool] = {}
+        for index, (_rel, team, _domain, _stem, helper) in enumerate(plan):
+            if helper or not callable_fns:
+                continue
+            names = ImportSet(r)
+            uses = []
+            for _ in range(r.choices([0, 1, 2, 3, 4], weights=[15, 30, 25, 18, 12])[0]):
+                fn = self.pick(callable_fns, team=team)
+                ctx = r.choices(USE_CONTEXTS, weights=USE_WEIGHTS)[0]
+                if fn.role == "task" and ctx in PARSE_TIME_USES:
+                    ctx = r.choice([c for c in USE_CONTEXTS if c not in PARSE_TIME_USES])
+                reexport = id(fn) in reexported and r.random() < 0.5
+                uses.append(Use(fn, ctx, names.call(fn, reexport)))
+                imported[fn.module.index] = True
+            self.uses[index] = uses
+            self.dag_names[index] = names
+        # 4. Some helper modules that DAG files import call a function at module level
+        #    (parse time too: the module level runs whenever the module is imported).
+        for mod in mods:
+            if mod.index not in imported or r.random() >= 0.3:
+                continue
+            own = [fn for fn in mod.fns if fn.role == "any"]
+            higher = [g for g in callable_fns if g.module.level > mod.level and g.role == "any"]
+            if own and (not higher or r.random() < 0.4):
+                fn = r.choice(own)
+                mod.module_calls.append(f"{fn.name}()")
+            else:
+                fn = self.pick(higher, mod)
+                if fn is None:
+                    continue
+                mod.module_calls.append(mod.names.call(fn))
+            fn.reachable = True
+        # 5. Reachability: from the parse-time uses through the chains.
+        queue = [fn for fns in (self.uses[i] for i in self.uses) for fn in
+                 (u.fn for u in fns if u.ctx in PARSE_TIME_USES)]
+        queue += [fn for mod in mods for fn in mod.fns if fn.reachable]
+        while queue:
+            fn = queue.pop()
+            fn.reachable = True
+            queue += [g for g in fn.calls if not g.reachable]
+
+    def pick(self, fns: list[HelperFn], near: HelperMod | None = None, team: str | None = None) -> HelperFn | None:
+        """A random function of ``fns``, often from ``near``'s folder or from ``team``."""
+        if not fns:
+            return None
+        if near is not None:
+            same_folder = [g for g in fns if g.module.folder == near.folder]
+            if same_folder and self.r.random() < 0.5:
+                return self.r.choice(same_folder)
+            team = near.team
+        same_team = [g for g in fns if g.module.team == team]
+        if same_team and self.r.random() < 0.6:
+            return self.r.choice(same_team)
+        return self.r.choice(fns)
+
+    def for_file(self, index: int) -> FileImports:
+        if index in self.mods:
+            mod = self.mods[index]
+            return FileImports(self.r, mod.names, module=mod)
+        return FileImports(self.r, self.dag_names.get(index) or ImportSet(self.r), uses=self.uses.get(index))
+
+    def packages(self) -> list[str]:
+        """The folders that get an ``__init__.py`` (regular packages), sorted."""
+        return sorted({mod.folder for mod in self.mods.values() if mod.regular})
+
+    def package_init(self, folder: str) -> str:
+        """The text of ``folder``'s ``__init__.py``: a docstring and its re-exports."""
+        lines = [f'"""Helpers shared by the DAGs of {folder.split("/")[1]}."""']
+        by_module: dict[str, list[str]] = {}
+        for fn in self.reexports.get(folder, []):
+            by_module.setdefault(fn.module.stem, []).append(fn.name)
+        if by_module:
+            lines.append("")
+            lines += [f"from .{stem} import {', '.join(names)}" for stem, names in by_module.items()]
+        return "\n".join(lines) + "\n"
+
+    def summary(self) -> dict:
+        fns = [fn for mod in self.mods.values() for fn in mod.fns]
+        uses = Counter(u.ctx for us in self.uses.values() for u in us)
+        return {
+            "helper_functions": len(fns),
+            "helper_functions_reached_at_parse_time": sum(fn.reachable for fn in fns),
+            "helper_functions_never_called": sum(fn.spare for fn in fns),
+            "helper_calls_between_modules": sum(len(fn.calls) for fn in fns),
+            "helper_module_level_calls": sum(len(m.module_calls) for m in self.mods.values()),
+            "dag_calls_by_context": dict(sorted(uses.items())),
+            "packages": len(self.packages()),
+            "package_reexports": sum(len(fns) for fns in self.reexports.values()),
+        }
 
 
 def layout(rng: random.Random, n_files: int) -> list[tuple[str, str, str, str, bool]]:
@@ -1204,6 +1685,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True, help="output directory (created if missing)")
     ap.add_argument("--manifest", help="also write a JSON summary to this file")
     ap.add_argument("--quiet", action="store_true", help="do not print the summary")
+    ap.add_argument("--imports", action="store_true",
+                    help="DAG files import the helper modules and call their functions; helper "
+                         "modules call each other and get package __init__.py files (labels "
+                         "follow the whole program)")
     args = ap.parse_args(argv)
     if args.files < 1:
         ap.error("--files must be >= 1")
@@ -1211,11 +1696,14 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     extra = random.Random(args.seed * 7919 + 17)
     plan = layout(rng, args.files)
+    # A third stream for --imports, so that the main and extra streams draw as without it.
+    imports = ImportPlan(random.Random(args.seed * 104729 + 31), plan) if args.imports else None
     stats: Counter = Counter()
     n_lines = n_bytes = n_helpers = n_af3 = 0
-    for rel, team, domain, stem, helper in plan:
+    for index, (rel, team, domain, stem, helper) in enumerate(plan):
         af3 = rng.random() < 0.4
-        gen = FileGen(rng, team, domain, stem, af3, extra)
+        gen = FileGen(rng, team, domain, stem, af3, extra,
+                      imports.for_file(index) if imports is not None else None)
         lines = gen.helper_module() if helper else gen.dag_file()
         text = render(lines)
         path = os.path.join(args.out, rel)
@@ -1229,6 +1717,16 @@ def main(argv: list[str] | None = None) -> int:
         n_helpers += helper
         n_af3 += af3 and not helper
 
+    n_packages = 0
+    if imports is not None:
+        for folder in imports.packages():
+            text = imports.package_init(folder)
+            with open(os.path.join(args.out, folder, "__init__.py"), "w", encoding="utf-8") as fh:
+                fh.write(text)
+            n_packages += 1
+            n_lines += 1
+            n_bytes += len(text.encode("utf-8"))
+
     summary = {
         "seed": args.seed,
         "files": args.files,
@@ -1239,16 +1737,22 @@ def main(argv: list[str] | None = None) -> int:
         "bytes": n_bytes,
         "variable_get_by_context": dict(sorted(stats.items())),
     }
+    if imports is not None:
+        summary["imports"] = imports.summary()
     if args.manifest:
         with open(args.manifest, "w", encoding="utf-8") as fh:
             json.dump(summary, fh, indent=2, sort_keys=True)
             fh.write("\n")
     if not args.quiet:
+        packages = f" + {n_packages} package __init__.py files" if imports is not None else ""
         print(
-            f"gen_corpus: {args.files} files ({n_helpers} helper modules), {n_lines} lines, "
+            f"gen_corpus: {args.files} files ({n_helpers} helper modules){packages}, {n_lines} lines, "
             f"{n_bytes / 1e6:.2f} MB -> {args.out}",
             file=sys.stderr,
         )
+        if imports is not None:
+            ctx = ", ".join(f"{k}={v}" for k, v in imports.summary().items())
+            print(f"gen_corpus: imports: {ctx}", file=sys.stderr)
         ctx = ", ".join(f"{k}={v}" for k, v in sorted(stats.items()))
         print(f"gen_corpus: Variable.get calls by context: {ctx}", file=sys.stderr)
     return 0

@@ -20,7 +20,7 @@ use crate::semantic::{
 use crate::settings::Settings;
 
 /// Where, within its execution context, an expression sits. Only used to word messages.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Site {
     Body,
     Decorator,
@@ -28,7 +28,7 @@ pub enum Site {
 }
 
 /// A finding that stands only if its code runs at parse time.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ParseTimeCandidate {
     pub rule: Rule,
     pub exec: Exec,
@@ -37,14 +37,14 @@ pub struct ParseTimeCandidate {
     /// What runs, as the message's subject, e.g. ``Variable.get("db_url")`` in backticks.
     pub what: String,
     /// What it costs, after the colon in the message.
-    pub consequence: &'static str,
+    pub consequence: String,
     pub help: String,
     /// The backend lookup this is, for `--statistics`.
     pub lookup: Option<Lookup>,
 }
 
 /// What a parse-time lookup asks the secrets backend (or AWS directly) for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LookupKind {
     Variable,
     Connection,
@@ -53,7 +53,7 @@ pub enum LookupKind {
 }
 
 /// A lookup that runs at every parse.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Lookup {
     pub kind: LookupKind,
     pub key: Key,

@@ -12,11 +12,12 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use dagsafe::airflow_config::Env;
+use dagsafe::cache::Cache;
 use dagsafe::config::{CliOverrides, ConfigError, Resolver};
 use dagsafe::discover::discover;
 use dagsafe::printer::{self, OutputFormat, Paths, PrintOptions};
 use dagsafe::registry::{RULES, Rule};
-use dagsafe::run::{RunOptions, check_files, check_stdin};
+use dagsafe::run::{RunOptions, check_files_cached, check_stdin};
 use dagsafe::settings::Selector;
 
 const SUCCESS: u8 = 0;
@@ -96,6 +97,9 @@ struct CheckArgs {
     /// An airflow.cfg to take the secrets backend settings and masking words from.
     #[arg(long, value_name = "FILE")]
     airflow_config: Option<PathBuf>,
+    /// Do not read or write the cache (`.dagsafe_cache/` in the working directory).
+    #[arg(long)]
+    no_cache: bool,
     /// Check each file on its own, without following calls and imports into other modules.
     #[arg(long)]
     per_file: bool,
@@ -286,7 +290,11 @@ fn check(args: CheckArgs) -> u8 {
         if args.per_file {
             module_roots.clear();
         }
-        (check_files(&files, &module_roots, options), count)
+        let cache = (!args.no_cache).then(|| Cache::open(&cwd));
+        (
+            check_files_cached(&files, &module_roots, options, cache),
+            count,
+        )
     };
     let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
 

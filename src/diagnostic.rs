@@ -7,14 +7,14 @@ use ruff_text_size::{TextRange, TextSize};
 use crate::registry::Rule;
 
 /// A secondary location that explains the primary one.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Label {
     pub range: TextRange,
     pub message: String,
 }
 
 /// One call on the way from parse-time code to a finding in another function or module.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChainStep {
     /// The file the call is in, when it is not the diagnostic's own file.
     pub path: Option<std::path::PathBuf>,
@@ -24,7 +24,7 @@ pub struct ChainStep {
 }
 
 /// One finding in one source text, located by byte offsets.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     pub rule: Rule,
     pub message: String,
@@ -39,14 +39,16 @@ pub struct Diagnostic {
 }
 
 /// A 1-based row and a 1-based column counted in characters.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Position {
     pub row: usize,
     pub column: usize,
 }
 
 /// A diagnostic with its rows and columns resolved, ready for a printer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Located {
     pub diagnostic: Diagnostic,
     pub start: Position,

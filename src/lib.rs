@@ -5,6 +5,7 @@
 //! source text and the settings in, diagnostics out. [`run`] checks files in parallel.
 
 pub mod airflow_config;
+pub mod cache;
 pub mod checker;
 pub mod config;
 pub mod diagnostic;

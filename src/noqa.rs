@@ -30,7 +30,7 @@ static FILE_NOQA: LazyLock<Regex> = LazyLock::new(|| {
 static CODE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z]+[0-9]+").expect("valid regex"));
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Directive {
     All,
     Codes(Vec<String>),
@@ -64,7 +64,7 @@ impl Directive {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct NoqaMap {
     file: Option<Directive>,
     lines: HashMap<usize, Directive>,

@@ -21,7 +21,7 @@ use crate::semantic::{
 use crate::settings::Settings;
 
 /// What one file leaves for phase two.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     pub graph: ModuleGraph,
     /// Imports Airflow's `DAG` or `dag`.

@@ -5,7 +5,9 @@
 use std::fmt;
 
 /// Every rule dagsafe knows.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Rule {
     UnparsableFile,
     VariableGetAtParseTime,

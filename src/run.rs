@@ -10,6 +10,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use ruff_source_file::LineIndex;
 
+use crate::cache::Cache;
 use crate::diagnostic::{Diagnostic, Located};
 use crate::project::{Project, Summary, Unit};
 use crate::registry::Rule;
@@ -57,10 +58,20 @@ pub fn check_files(
     roots: &[PathBuf],
     options: RunOptions,
 ) -> Vec<FileReport> {
+    check_files_cached(files, roots, options, None)
+}
+
+/// [`check_files`], taking unchanged files' summaries from `cache` and saving the new ones.
+pub fn check_files_cached(
+    files: &[(PathBuf, Arc<Settings>)],
+    roots: &[PathBuf],
+    options: RunOptions,
+    cache: Option<Cache>,
+) -> Vec<FileReport> {
     with_large_stacks(|| {
         let outcomes: Vec<Outcome> = files
             .par_iter()
-            .map(|(path, settings)| summarize_path(path, settings, options))
+            .map(|(path, settings)| summarize_path(path, settings, options, cache.as_ref()))
             .collect();
         let mut summaries = Vec::with_capacity(outcomes.len());
         let mut done = Vec::with_capacity(outcomes.len());
@@ -97,7 +108,8 @@ pub fn check_files(
         }
         let project = Project::new(units);
         let reachability = project.reachability();
-        done.into_par_iter()
+        let reports = done
+            .into_par_iter()
             .enumerate()
             .map(|(index, report)| {
                 let (path, settings) = &files[index];
@@ -128,7 +140,15 @@ pub fn check_files(
                     }
                 }
             })
-            .collect()
+            .collect();
+        if let Some(cache) = cache {
+            let saved = project
+                .units()
+                .iter()
+                .map(|u| (u.absolute.as_path(), u.summary));
+            cache.save(saved);
+        }
+        reports
     })
 }
 
@@ -142,7 +162,12 @@ enum Outcome {
     Done(FileReport),
 }
 
-fn summarize_path(path: &Path, settings: &Settings, options: RunOptions) -> Outcome {
+fn summarize_path(
+    path: &Path,
+    settings: &Settings,
+    options: RunOptions,
+    cache: Option<&Cache>,
+) -> Outcome {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(error) => {
@@ -155,6 +180,19 @@ fn summarize_path(path: &Path, settings: &Settings, options: RunOptions) -> Outc
             ));
         }
     };
+    let absolute_path = absolute(path);
+    if let Some(summary) = cache.and_then(|c| c.take(&absolute_path, &bytes, settings)) {
+        if let Some(cache) = cache {
+            cache.note(&absolute_path, &bytes, settings);
+        }
+        let source = options
+            .keep_sources
+            .then(|| Arc::from(String::from_utf8_lossy(&bytes).as_ref()));
+        return Outcome::Summarized { summary, source };
+    }
+    if let Some(cache) = cache {
+        cache.note(&absolute_path, &bytes, settings);
+    }
     let source = match String::from_utf8(bytes) {
         Ok(source) => source,
         Err(error) => {

@@ -21,14 +21,14 @@ pub enum Tri {
 }
 
 /// One piece of a key: text known statically, or a value only known at run time.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Part {
     Known(String),
     Unknown,
 }
 
 /// A key as far as dagsafe can tell: the concatenation of its parts.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Key {
     pub parts: Vec<Part>,
 }

@@ -24,7 +24,7 @@ pub type FuncId = usize;
 pub type ClassId = usize;
 
 /// When a piece of code runs.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Exec {
     /// Runs every time Airflow imports the file.
     ParseTime,
@@ -35,14 +35,14 @@ pub enum Exec {
 }
 
 /// A class, defined here or imported.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ClassRef {
     Local(ClassId),
     /// The qualified name it was imported as (possibly relative: `.hooks.MyHook`).
     External(String),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Binding {
     /// An import, or an alias of something imported: the qualified name it stands for.
     Import(String),
@@ -57,7 +57,7 @@ pub enum Binding {
 }
 
 /// Objects that rules track through assignments.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum InstanceKind {
     /// `airflow.providers.amazon.aws.hooks.secrets_manager.SecretsManagerHook(...)`.
     SecretsManagerHook,
@@ -83,7 +83,7 @@ pub struct Scope<'a> {
 }
 
 /// What decorating a function does to when its body runs.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FunctionKind {
     /// No Airflow decorator: the body runs when the function is called.
     Plain,
@@ -95,7 +95,7 @@ pub enum FunctionKind {
     TaskGroup,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Function {
     pub name: String,
     pub kind: FunctionKind,
@@ -118,7 +118,7 @@ impl Function {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Class {
     pub name: String,
     pub methods: HashMap<String, FuncId>,
@@ -127,7 +127,7 @@ pub struct Class {
 }
 
 /// What a call (or an import, or an attribute read) reaches.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Target {
     Function(FuncId),
     /// Calling a class runs its constructor methods.
@@ -145,7 +145,7 @@ pub enum Target {
 }
 
 /// One call (or import) from code running in `from`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Edge {
     pub from: Exec,
     pub target: Target,
@@ -155,7 +155,7 @@ pub struct Edge {
 }
 
 /// What a module's walk leaves behind, once its tree is dropped.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ModuleGraph {
     pub functions: Vec<Function>,
     pub classes: Vec<Class>,

@@ -316,6 +316,23 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// A hash of everything that shapes a file's summary (not per-file-ignores or excludes,
+    /// which apply later), for the cache.
+    pub fn fingerprint(&self) -> u64 {
+        let secrets = &self.secrets;
+        let text = format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.rules,
+            secrets.backend,
+            secrets.variables.as_ref().map(|p| &p.source),
+            secrets.connections.as_ref().map(|p| &p.source),
+            secrets.masking.version,
+            secrets.masking.words,
+            self.extra_task_decorators,
+        );
+        crate::cache::hash_bytes(text.as_bytes())
+    }
+
     /// Whether diagnostics of `rule` are kept in the file at `absolute`.
     pub fn is_ignored_in(&self, rule: Rule, absolute: &std::path::Path) -> bool {
         self.per_file_ignores

@@ -16,7 +16,7 @@ pub fn check(checker: &mut Checker<'_>, call: &ast::ExprCall, read: &str) {
         site: checker.site(),
         range: call.range(),
         what: format!("`{read}(...)`"),
-        consequence: "a paid AWS Secrets Manager call on every parse",
+        consequence: "a paid AWS Secrets Manager call on every parse".to_string(),
         help: "read the secret inside a @task body, where it runs once per task run".to_string(),
         lookup: Some(Lookup {
             kind: LookupKind::DirectSecretsManager,

@@ -20,7 +20,7 @@ pub fn check(checker: &mut Checker<'_>, call: &ast::ExprCall, method: &str, key:
         site: checker.site(),
         range: call.range(),
         what,
-        consequence: "a secrets-backend lookup on every parse",
+        consequence: "a secrets-backend lookup on every parse".to_string(),
         help: format!(
             "move the read into a @task body, or pass \"{{{{ var.value.{template_key} }}}}\" to a templated operator field; both are evaluated only when the task runs"
         ),
