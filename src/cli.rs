@@ -97,6 +97,9 @@ struct CheckArgs {
     /// An airflow.cfg to take the secrets backend settings and masking words from.
     #[arg(long, value_name = "FILE")]
     airflow_config: Option<PathBuf>,
+    /// Print where the time went to standard error.
+    #[arg(long)]
+    timings: bool,
     /// Do not read or write the cache (`.dagsafe_cache/` in the working directory).
     #[arg(long)]
     no_cache: bool,
@@ -274,6 +277,7 @@ fn check(args: CheckArgs) -> u8 {
                 Err(e) => return config_error(&e),
             }
         }
+        let started = std::time::Instant::now();
         let discovered = discover(&walk_roots, args.force_exclude);
         for failure in &discovered.errors {
             error(format!("{}: {}", failure.path.display(), failure.message));
@@ -290,11 +294,19 @@ fn check(args: CheckArgs) -> u8 {
         if args.per_file {
             module_roots.clear();
         }
+        let discovered_at = std::time::Instant::now();
         let cache = (!args.no_cache).then(|| Cache::open(&cwd));
-        (
-            check_files_cached(&files, &module_roots, options, cache),
-            count,
-        )
+        let reports = check_files_cached(&files, &module_roots, options, cache);
+        if args.timings {
+            eprintln!(
+                "timings: discovery and config {:.3}s; checking {:.3}s wall (parse {:.3}s, walk and rules {:.3}s, summed over threads)",
+                (discovered_at - started).as_secs_f64(),
+                discovered_at.elapsed().as_secs_f64(),
+                dagsafe::timings::PARSE.get().as_secs_f64(),
+                dagsafe::timings::CHECK.get().as_secs_f64(),
+            );
+        }
+        (reports, count)
     };
     let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
 
@@ -312,6 +324,7 @@ fn check(args: CheckArgs) -> u8 {
         }
         out.flush()
     };
+    let output_started = std::time::Instant::now();
     let written = match &args.output_file {
         Some(path) => File::create(path).and_then(|file| write_all(&mut BufWriter::new(file))),
         None => write_all(&mut BufWriter::new(io::stdout().lock())),
@@ -324,6 +337,12 @@ fn check(args: CheckArgs) -> u8 {
         }
     }
 
+    if args.timings {
+        eprintln!(
+            "timings: output {:.3}s",
+            output_started.elapsed().as_secs_f64()
+        );
+    }
     if usage_error {
         ERROR
     } else if count > 0 && !args.exit_zero {

@@ -21,6 +21,7 @@ pub mod secrets;
 pub mod semantic;
 pub mod settings;
 pub mod statistics;
+pub mod timings;
 
 use ruff_python_ast::PySourceType;
 use ruff_source_file::LineIndex;
@@ -67,7 +68,10 @@ pub fn check_source_with_lookups(source: &str, settings: &Settings) -> SourceFin
 /// Phase one for one source text: parse, walk, and keep what phase two needs — no tree,
 /// no source.
 pub fn summarize(source: &str, settings: &Settings) -> Summary {
+    let started = std::time::Instant::now();
     let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
+    let parsed_at = std::time::Instant::now();
+    timings::PARSE.add(parsed_at - started);
     let index = LineIndex::from_source_text(source);
     let noqa = NoqaMap::from_tokens(source, parsed.tokens(), &index);
 
@@ -110,6 +114,7 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
         .iter()
         .map(|e| index.line_index(e.site.start()).get())
         .collect();
+    timings::CHECK.add(parsed_at.elapsed());
     Summary {
         graph,
         is_dag_file,
