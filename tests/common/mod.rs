@@ -1,8 +1,11 @@
 //! Helpers shared by the integration tests: running the binary on a temporary copy of
-//! the CLI fixtures, and the fixture's two DS101 messages.
+//! the CLI fixtures, the fixture's two DS101 messages, and (in `tools`) the external
+//! tools some tests drive.
 
 // Each test crate uses its own share of these.
 #![allow(dead_code)]
+
+pub mod tools;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,154 @@
+//! External tools for the integration tests (pre-commit, maturin, node): finding them,
+//! installing the Python ones when they are missing, skipping with a reason when that is
+//! impossible, and a committed copy of this repository for tools that clone it.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+/// The repository root.
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Says why a test did not run. Written straight to stderr, past the test harness's
+/// capture, so that it shows in every run; `.ci/run` counts these lines as skipped tests.
+pub fn skip(test: &str, reason: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
+}
+
+/// Runs a command, logging it and how long it took (shown when the test fails).
+pub fn run(command: &mut Command) -> Output {
+    let started = Instant::now();
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    eprintln!(
+        "ran {command:?} in {:.1}s: {}\n--- stdout\n{}--- stderr\n{}",
+        started.elapsed().as_secs_f64(),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Runs a command that must succeed, returning its standard output.
+pub fn run_ok(command: &mut Command) -> String {
+    let output = run(command);
+    assert!(output.status.success(), "failed: {command:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Whether `program --version` runs.
+pub fn exists(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// A Python command-line tool: `program` from PATH when it runs there, else installed with
+/// pip from `requirement` into a virtual environment under the target directory (kept for
+/// later runs). The error says why neither worked.
+pub fn python_tool(program: &str, requirement: &str) -> Result<PathBuf, String> {
+    if exists(program) {
+        return Ok(PathBuf::from(program));
+    }
+    let venv = tools_venv()?;
+    let installed = venv.join("bin").join(program);
+    if !exists(&installed.to_string_lossy()) {
+        let pip = run(Command::new(venv.join("bin/python")).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            requirement,
+        ]));
+        if !pip.status.success() {
+            return Err(format!(
+                "`{program}` is not on PATH and `pip install {requirement}` failed: {}",
+                String::from_utf8_lossy(&pip.stderr).trim()
+            ));
+        }
+    }
+    Ok(installed)
+}
+
+/// A virtual environment for tools the tests install themselves, made once per run.
+fn tools_venv() -> Result<PathBuf, String> {
+    static VENV: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    VENV.get_or_init(|| {
+        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tools-venv");
+        if venv.join("bin/python").exists() {
+            return Ok(venv);
+        }
+        let made = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .output()
+            .map_err(|e| format!("python3 cannot be run: {e}"))?;
+        if made.status.success() {
+            Ok(venv)
+        } else {
+            Err(format!(
+                "python3 cannot make a virtual environment: {}",
+                String::from_utf8_lossy(&made.stderr).trim()
+            ))
+        }
+    })
+    .clone()
+}
+
+/// A git repository holding this working tree's files — tracked ones and new ones that
+/// are not ignored, as they are on disk now — in one commit, and that commit's id. Tools
+/// that clone a repository at a revision (pre-commit) then see the code under test even
+/// when the working tree has uncommitted changes, on a fresh clone in CI as in development.
+///
+/// The commit's author, committer and dates are fixed, so the same files give the same
+/// commit id, and tools that cache by revision reuse their work across runs.
+pub fn committed_snapshot(destination: &Path) -> String {
+    let root = repo_root();
+    let listed = run_ok(Command::new("git").current_dir(root).args([
+        "ls-files",
+        "-z",
+        "--cached",
+        "--others",
+        "--exclude-standard",
+    ]));
+    if destination.exists() {
+        fs::remove_dir_all(destination).unwrap();
+    }
+    fs::create_dir_all(destination).unwrap();
+    for relative in listed.split('\0').filter(|p| !p.is_empty()) {
+        let source = root.join(relative);
+        // Deleted in the working tree but still in the index: leave it out, as a commit would.
+        if !source.is_file() {
+            continue;
+        }
+        let target = destination.join(relative);
+        fs::create_dir_all(target.parent().unwrap()).unwrap();
+        fs::copy(&source, &target).unwrap();
+    }
+    let git = |args: &[&str]| {
+        run_ok(
+            Command::new("git")
+                .current_dir(destination)
+                .env("GIT_AUTHOR_NAME", "dagsafe tests")
+                .env("GIT_AUTHOR_EMAIL", "tests@dagsafe.invalid")
+                .env("GIT_AUTHOR_DATE", "2000-01-01T00:00:00Z")
+                .env("GIT_COMMITTER_NAME", "dagsafe tests")
+                .env("GIT_COMMITTER_EMAIL", "tests@dagsafe.invalid")
+                .env("GIT_COMMITTER_DATE", "2000-01-01T00:00:00Z")
+                .args(["-c", "commit.gpgsign=false", "-c", "core.autocrlf=false"])
+                .args(args),
+        )
+    };
+    git(&["init", "--quiet"]);
+    git(&["add", "--all"]);
+    git(&["commit", "--quiet", "--no-verify", "-m", "snapshot"]);
+    git(&["rev-parse", "HEAD"]).trim().to_string()
+}
