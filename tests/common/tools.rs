@@ -17,7 +17,9 @@ pub fn repo_root() -> &'static Path {
 /// Says why a test did not run. Written straight to stderr, past the test harness's
 /// capture, so that it shows in every run; `.ci/run` counts these lines as skipped tests.
 pub fn skip(test: &str, reason: &str) {
-    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
+    // One write, so that the line is not interleaved with the harness's output.
+    let line = format!("SKIPPED {test}: {reason}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
 }
 
 /// Runs a command, logging it and how long it took (shown when the test fails).
@@ -51,14 +53,24 @@ pub fn exists(program: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// A Python command-line tool: `program` from PATH when it runs there, else installed with
-/// pip from `requirement` into a virtual environment under the target directory (kept for
-/// later runs). The error says why neither worked.
-pub fn python_tool(program: &str, requirement: &str) -> Result<PathBuf, String> {
+/// The pinned requirement for `package` in `tests/requirements.txt`.
+fn requirement(package: &str) -> String {
+    let text = fs::read_to_string(repo_root().join("tests/requirements.txt")).unwrap();
+    text.lines()
+        .find(|line| line.starts_with(&format!("{package}==")))
+        .unwrap_or_else(|| panic!("tests/requirements.txt pins no {package}"))
+        .to_string()
+}
+
+/// A Python command-line tool: `program` from PATH when it runs there, else `package` as
+/// pinned in `tests/requirements.txt`, installed with pip into a virtual environment under
+/// the target directory (kept for later runs). The error says why neither worked.
+pub fn python_tool(program: &str, package: &str) -> Result<PathBuf, String> {
     if exists(program) {
         return Ok(PathBuf::from(program));
     }
-    let venv = tools_venv()?;
+    let requirement = requirement(package);
+    let venv = tools_venv().map_err(|e| format!("`{program}` is not on PATH, and {e}"))?;
     let installed = venv.join("bin").join(program);
     if !exists(&installed.to_string_lossy()) {
         let pip = run(Command::new(venv.join("bin/python")).args([
@@ -66,7 +78,7 @@ pub fn python_tool(program: &str, requirement: &str) -> Result<PathBuf, String> 
             "pip",
             "install",
             "--quiet",
-            requirement,
+            &requirement,
         ]));
         if !pip.status.success() {
             return Err(format!(
@@ -103,16 +115,35 @@ fn tools_venv() -> Result<PathBuf, String> {
     .clone()
 }
 
+/// `git` run in `dir`, with a fixed identity and dates (so that the same files give the
+/// same commit id), no signing, and none of the variables a git hook sets that would point
+/// it at another repository (when the tests run from a hook).
+pub fn git(dir: &Path) -> Command {
+    let mut command = Command::new("git");
+    command
+        .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .env("GIT_AUTHOR_NAME", "dagsafe tests")
+        .env("GIT_AUTHOR_EMAIL", "tests@dagsafe.invalid")
+        .env("GIT_AUTHOR_DATE", "2000-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_NAME", "dagsafe tests")
+        .env("GIT_COMMITTER_EMAIL", "tests@dagsafe.invalid")
+        .env("GIT_COMMITTER_DATE", "2000-01-01T00:00:00Z")
+        .args(["-c", "commit.gpgsign=false", "-c", "core.autocrlf=false"]);
+    command
+}
+
 /// A git repository holding this working tree's files — tracked ones and new ones that
 /// are not ignored, as they are on disk now — in one commit, and that commit's id. Tools
 /// that clone a repository at a revision (pre-commit) then see the code under test even
 /// when the working tree has uncommitted changes, on a fresh clone in CI as in development.
-///
-/// The commit's author, committer and dates are fixed, so the same files give the same
-/// commit id, and tools that cache by revision reuse their work across runs.
+/// The same files give the same commit id, so tools that cache by revision reuse their
+/// work across runs.
 pub fn committed_snapshot(destination: &Path) -> String {
     let root = repo_root();
-    let listed = run_ok(Command::new("git").current_dir(root).args([
+    let listed = run_ok(git(root).args([
         "ls-files",
         "-z",
         "--cached",
@@ -133,20 +164,7 @@ pub fn committed_snapshot(destination: &Path) -> String {
         fs::create_dir_all(target.parent().unwrap()).unwrap();
         fs::copy(&source, &target).unwrap();
     }
-    let git = |args: &[&str]| {
-        run_ok(
-            Command::new("git")
-                .current_dir(destination)
-                .env("GIT_AUTHOR_NAME", "dagsafe tests")
-                .env("GIT_AUTHOR_EMAIL", "tests@dagsafe.invalid")
-                .env("GIT_AUTHOR_DATE", "2000-01-01T00:00:00Z")
-                .env("GIT_COMMITTER_NAME", "dagsafe tests")
-                .env("GIT_COMMITTER_EMAIL", "tests@dagsafe.invalid")
-                .env("GIT_COMMITTER_DATE", "2000-01-01T00:00:00Z")
-                .args(["-c", "commit.gpgsign=false", "-c", "core.autocrlf=false"])
-                .args(args),
-        )
-    };
+    let git = |args: &[&str]| run_ok(git(destination).args(args));
     git(&["init", "--quiet"]);
     git(&["add", "--all"]);
     git(&["commit", "--quiet", "--no-verify", "-m", "snapshot"]);
