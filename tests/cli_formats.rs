@@ -479,3 +479,27 @@ fn readme_ci_snippets_run_on_the_fixture() {
         }
     }
 }
+
+#[test]
+fn readme_snippets_install_the_current_version() {
+    let readme =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    // Every place a snippet names a release: a git tag, a pre-commit rev, a wheel.
+    let mut named = Vec::new();
+    for (marker, end) in [
+        ("--tag v", ' '),
+        ("dagsafe@v", ' '),
+        ("rev: v", '\n'),
+        ("dist/dagsafe-", '-'),
+    ] {
+        for (at, _) in readme.match_indices(marker) {
+            let rest = &readme[at + marker.len()..];
+            named.push((marker, &rest[..rest.find(end).unwrap()]));
+        }
+    }
+    assert_eq!(named.len(), 6, "{named:?}");
+    for (marker, named) in named {
+        assert_eq!(named, version, "{marker}");
+    }
+}
