@@ -1,11 +1,10 @@
 //! Installing dagsafe with pip (`pyproject.toml`, maturin's `bin` bindings): a wheel from
-//! `maturin build`, and `pip install` of the source tree, each into a fresh virtual
-//! environment, must put a working `dagsafe` on its PATH. Skipped, with the reason printed,
-//! only when python3 or maturin is missing and cannot be installed.
+//! README's `maturin build --release`, and `pip install` of the source tree, each into a
+//! fresh virtual environment, must put a working `dagsafe` on its PATH. Skipped, with the
+//! reason printed, only when python3 or maturin is missing and cannot be installed.
 //!
-//! README builds release wheels; here maturin builds with the dev profile in this
-//! repository's target directory, which `cargo test` has just filled, so the test costs
-//! seconds instead of another optimised build. What is tested is the packaging.
+//! Both release builds go through [`quick_release_build`], and share their dependencies
+//! with the pre-commit test's `cargo install`.
 
 mod common;
 
@@ -13,13 +12,14 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
-use common::tools::{exists, python_tool, repo_root, run, run_ok, skip};
+use common::tools::{exists, python_tool, quick_release_build, repo_root, run, run_ok, skip};
 use common::{BUCKET, TABLE, project};
 
-/// The maturin options that replace README's `--release`: reuse the tests' dev build, and
-/// strip it (its debug info would make a 100 MB wheel).
-const DEV_BUILD: [&str; 3] = ["--profile", "dev", "--strip"];
+/// Held while maturin builds: two builds of the same package in one target directory
+/// move each other's binary away.
+static BUILDING: Mutex<()> = Mutex::new(());
 
 /// A fresh virtual environment, or why there cannot be one.
 fn venv(dir: &Path) -> Result<PathBuf, String> {
@@ -90,14 +90,14 @@ fn wheel_from_maturin_build_puts_dagsafe_on_path() {
         Err(reason) => return skip(TEST, &reason),
     };
     let wheels = dir.path().join("wheels");
+    let building = BUILDING.lock();
     run_ok(
-        Command::new(&maturin)
+        quick_release_build(&mut Command::new(&maturin))
             .current_dir(repo_root())
-            .arg("build")
-            .args(DEV_BUILD)
-            .arg("--out")
+            .args(["build", "--release", "--out"])
             .arg(&wheels),
     );
+    drop(building);
     let built: Vec<PathBuf> = fs::read_dir(&wheels)
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -128,13 +128,14 @@ fn pip_install_of_the_source_tree_puts_dagsafe_on_path() {
         Err(reason) => return skip(TEST, &reason),
     };
     // pip builds through pyproject.toml's [build-system]: it fetches maturin into an
-    // isolated environment, and maturin's PEP 517 backend takes its options from here.
+    // isolated environment, and maturin makes a release build.
+    let building = BUILDING.lock();
     run_ok(
-        Command::new(venv.join("bin/python"))
+        quick_release_build(&mut Command::new(venv.join("bin/python")))
             .args(["-m", "pip", "install", "--quiet", "--no-cache-dir"])
-            .arg(repo_root())
-            .env("MATURIN_PEP517_ARGS", DEV_BUILD.join(" ")),
+            .arg(repo_root()),
     );
+    drop(building);
     assert_dagsafe_installed(&venv);
 }
 

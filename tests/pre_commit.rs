@@ -3,12 +3,10 @@
 //! temporary git repository, with `pre-commit run --all-files`. Skipped, with the reason
 //! printed, only when pre-commit is not installed and cannot be installed with pip.
 //!
-//! pre-commit builds the hook with `cargo install`, a release build. To keep CI fast, that
-//! build shares one target directory across runs and overrides the release profile through
-//! `CARGO_PROFILE_RELEASE_*` (no LTO, no optimisation): the hook's definition, installation
-//! and behaviour are what is tested here, not the optimiser. pre-commit's own cache
-//! (`PRE_COMMIT_HOME`) lives under the target directory too and is keyed by the snapshot's
-//! commit, which only changes when the files do, so a second run installs nothing.
+//! pre-commit builds the hook with `cargo install`, a release build, which
+//! [`quick_release_build`] keeps cheap. pre-commit's own cache (`PRE_COMMIT_HOME`) lives
+//! under the target directory and is keyed by the snapshot's commit, which only changes when
+//! the files do, so a second run installs nothing.
 
 mod common;
 
@@ -17,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::tools::{committed_snapshot, git, python_tool, repo_root, run, run_ok, skip};
+use common::tools::{
+    committed_snapshot, git, python_tool, quick_release_build, repo_root, run, run_ok, skip,
+};
 use common::write;
 
 struct HookRepo {
@@ -25,9 +25,8 @@ struct HookRepo {
     /// The committed copy of this working tree, and its commit.
     repo: PathBuf,
     rev: String,
-    /// pre-commit's cache, and the target directory its `cargo install` builds in.
+    /// pre-commit's cache.
     home: PathBuf,
-    cargo_target: PathBuf,
 }
 
 /// The hook repository and pre-commit, set up once for all tests here; `Err` says why
@@ -45,7 +44,6 @@ fn hook_repo() -> Result<&'static HookRepo, String> {
                 repo,
                 rev,
                 home: base.join("home"),
-                cargo_target: base.join("cargo-target"),
             })
         })
         .as_ref()
@@ -87,14 +85,10 @@ fn pre_commit_run(hooks: &HookRepo, files: &[(&str, &str)]) -> (i32, String) {
     }
     run_ok(git(project.path()).args(["init", "--quiet"]));
     run_ok(git(project.path()).args(["add", "--all"]));
-    let output = run(Command::new(&hooks.pre_commit)
+    let output = run(quick_release_build(&mut Command::new(&hooks.pre_commit))
         .current_dir(project.path())
         .args(["run", "--all-files", "--verbose", "--color", "never"])
         .env("PRE_COMMIT_HOME", &hooks.home)
-        .env("CARGO_TARGET_DIR", &hooks.cargo_target)
-        .env("CARGO_PROFILE_RELEASE_LTO", "false")
-        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
         // pre-commit skips the hooks named here; a developer's shell may have it set.
         .env_remove("SKIP")
         .env_remove("GIT_DIR")

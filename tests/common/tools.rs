@@ -45,6 +45,24 @@ pub fn run_ok(command: &mut Command) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// Makes the release builds that tools run for us (pre-commit's `cargo install`,
+/// `maturin build --release`) cheap: one target directory for all of them, kept across
+/// runs, so that they share their dependencies; and a release profile without LTO or
+/// optimisation. The tests check packaging and installation, not the optimiser.
+///
+/// It is not the tests' own target directory: maturin moves the binary it packages out of
+/// `target/<profile>/`, which would take `CARGO_BIN_EXE_dagsafe` from the other tests.
+pub fn quick_release_build(command: &mut Command) -> &mut Command {
+    command
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("release-build"),
+        )
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+}
+
 /// Whether `program --version` runs.
 pub fn exists(program: &str) -> bool {
     Command::new(program)
