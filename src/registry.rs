@@ -98,8 +98,34 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-/// Where the rule docs are published: the `rules/` folder of the repository.
+/// Where the rule docs are published: the `rules/` folder of the repository
+/// (`repository` in Cargo.toml).
 pub const DOCS_URL_BASE: &str = "https://github.com/dagsafe/dagsafe/blob/main/rules/";
+
+impl RuleInfo {
+    /// The text under a `## heading` of the rule's doc page, up to the next heading,
+    /// without the surrounding blank lines. Lines in code blocks are never headings (a
+    /// Python comment can start with `##`).
+    pub fn doc_section(&self, heading: &str) -> Option<&'static str> {
+        let doc: &'static str = self.doc;
+        let mut offset = 0;
+        let mut start = None;
+        let mut in_code = false;
+        for line in doc.split_inclusive('\n') {
+            if line.starts_with("```") {
+                in_code = !in_code;
+            }
+            let title = line.trim_end().strip_prefix("## ").filter(|_| !in_code);
+            match (start, title) {
+                (None, Some(title)) if title == heading => start = Some(offset + line.len()),
+                (Some(begin), Some(_)) => return Some(doc[begin..offset].trim()),
+                _ => {}
+            }
+            offset += line.len();
+        }
+        start.map(|begin| doc[begin..].trim())
+    }
+}
 
 impl Rule {
     pub fn info(self) -> &'static RuleInfo {
@@ -136,5 +162,23 @@ impl Rule {
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULES;
+
+    #[test]
+    fn every_doc_says_what_the_rule_does() {
+        for info in RULES {
+            let text = info.doc_section("What it does").unwrap_or_default();
+            assert!(!text.is_empty(), "{}", info.code);
+            assert!(!text.contains("## "), "{}: {text}", info.code);
+        }
+        let ds001 = RULES[0].doc_section("What it does").unwrap();
+        assert!(ds001.starts_with("Reports a file that dagsafe cannot check"));
+        assert!(ds001.ends_with("(the parser recovers; what follows the error is not trusted)."));
+        assert_eq!(RULES[0].doc_section("No such heading"), None);
     }
 }

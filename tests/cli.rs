@@ -1,50 +1,11 @@
 //! The command line as users meet it: exact output per format, exact exit codes.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-use tempfile::TempDir;
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn dagsafe(cwd: &Path, args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_dagsafe"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run dagsafe");
-    Output {
-        code: output.status.code().expect("exit code"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
-/// A temporary project holding the CLI fixtures under `dags/`.
-fn project() -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cli/dags");
-    fs::create_dir(dir.path().join("dags")).unwrap();
-    for name in ["bad_dag.py", "good_dag.py"] {
-        fs::copy(source.join(name), dir.path().join("dags").join(name)).unwrap();
-    }
-    dir
-}
-
-fn write(dir: &Path, relative: &str, text: &[u8]) -> PathBuf {
-    let path = dir.join(relative);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(&path, text).unwrap();
-    path
-}
-
-const BUCKET: &str = "`Variable.get(\"bucket\")` runs at DAG parse time (module level): a secrets-backend lookup on every parse";
-const TABLE: &str = "`Variable.get(\"table\")` runs at DAG parse time (in `load_table`, reached at parse time from @dag `export` via line 14 `load_table()`): a secrets-backend lookup on every parse";
+use common::{BUCKET, TABLE, dagsafe, project, write};
 
 #[test]
 fn concise_output_and_exit_code_one() {

@@ -3,17 +3,16 @@
 
 use std::io::{self, Write};
 
+use super::escape::logging_command;
 use super::{Paths, each};
 use crate::run::FileReport;
 
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    logging_command(text, "%25", &[])
 }
 
 fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+    logging_command(text, "%25", &[':', ','])
 }
 
 pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::Result<()> {

@@ -1,10 +1,17 @@
 //! Output formats, one per file. Printers only read finished reports; they never take part
 //! in the checking. Each writes the whole output to one writer, files in path order.
 
+mod azure;
 mod concise;
+mod escape;
 pub mod full;
 mod github;
+mod gitlab;
+mod grouped;
 mod json;
+mod junit;
+mod pylint;
+mod sarif;
 pub mod statistics;
 
 use std::io::{self, Write};
@@ -24,17 +31,33 @@ pub enum OutputFormat {
     JsonLines,
     /// GitHub Actions workflow commands (`::warning ...`).
     Github,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// A GitLab Code Quality report (JSON).
+    Gitlab,
+    /// JUnit XML: a test suite per file, a failing test case per diagnostic.
+    Junit,
+    /// `path:row: [CODE] message`, as pylint's parseable format.
+    Pylint,
+    /// Diagnostics grouped under each file's name.
+    Grouped,
+    /// Azure Pipelines logging commands (`##vso[task.logissue ...]`).
+    Azure,
 }
 
 impl OutputFormat {
     /// Whether the printer shows source snippets, so the checker must keep the sources.
     pub fn needs_sources(self) -> bool {
-        matches!(self, OutputFormat::Full)
+        // GitLab's fingerprints hash the text of the line a diagnostic is on.
+        matches!(self, OutputFormat::Full | OutputFormat::Gitlab)
     }
 
     /// Whether a human-readable summary line follows the diagnostics.
     fn has_summary(self) -> bool {
-        matches!(self, OutputFormat::Full | OutputFormat::Concise)
+        matches!(
+            self,
+            OutputFormat::Full | OutputFormat::Concise | OutputFormat::Grouped
+        )
     }
 }
 
@@ -63,6 +86,36 @@ impl Paths {
         let shown = absolute.strip_prefix(&self.cwd).unwrap_or(&absolute);
         shown.to_string_lossy().into_owned()
     }
+
+    /// The path relative to the working directory, with `/` separators on every platform,
+    /// or `None` for a file outside the working directory.
+    pub fn relative(&self, path: &Path) -> Option<String> {
+        let absolute = self.absolute(path);
+        absolute.strip_prefix(&self.cwd).ok().map(with_slashes)
+    }
+
+    /// [`Paths::relative`], or the absolute path with `/` separators for a file outside
+    /// the working directory: for formats whose readers join paths to the repository root.
+    pub fn portable(&self, path: &Path) -> String {
+        self.relative(path)
+            .unwrap_or_else(|| with_slashes(&self.absolute(path)))
+    }
+
+    /// The working directory, which relative paths are relative to.
+    pub fn root(&self) -> &Path {
+        &self.cwd
+    }
+}
+
+/// A path with `/` separators: on Windows `\` is a separator too; elsewhere it is an
+/// ordinary character of a file name and stays.
+fn with_slashes(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    }
 }
 
 pub struct PrintOptions {
@@ -84,6 +137,12 @@ pub fn print(
         OutputFormat::Json => json::write(reports, paths, out)?,
         OutputFormat::JsonLines => json::write_lines(reports, paths, out)?,
         OutputFormat::Github => github::write(reports, paths, out)?,
+        OutputFormat::Sarif => sarif::write(reports, paths, out)?,
+        OutputFormat::Gitlab => gitlab::write(reports, paths, out)?,
+        OutputFormat::Junit => junit::write(reports, paths, out)?,
+        OutputFormat::Pylint => pylint::write(reports, paths, out)?,
+        OutputFormat::Grouped => grouped::write(reports, paths, out)?,
+        OutputFormat::Azure => azure::write(reports, paths, out)?,
     }
     if options.format.has_summary() && !options.quiet {
         let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();

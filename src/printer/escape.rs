@@ -1,0 +1,114 @@
+//! Escaping for the formats that embed our text in theirs, in one place: CI runners'
+//! logging commands, XML, and URIs.
+
+use std::fmt::Write;
+
+/// Escapes text for a CI runner's logging command (GitHub's `::warning ...::`, Azure's
+/// `##vso[...]`): `%` becomes `percent`, and line breaks and each of `special` become
+/// `%XX`, which the runner decodes again.
+pub fn logging_command(text: &str, percent: &str, special: &[char]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == '%' {
+            out.push_str(percent);
+        } else if c == '\r' || c == '\n' || special.contains(&c) {
+            let _ = write!(out, "%{:02X}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Whether XML 1.0 allows the character at all, even as a reference.
+fn xml_allowed(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+fn xml(text: &str, attribute: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            // Attribute values are written between double quotes.
+            '"' if attribute => out.push_str("&quot;"),
+            // A parser turns a literal line break or tab in an attribute into a space.
+            '\n' | '\r' | '\t' if attribute => {
+                let _ = write!(out, "&#{};", c as u32);
+            }
+            c if xml_allowed(c) => out.push(c),
+            _ => out.push(char::REPLACEMENT_CHARACTER),
+        }
+    }
+    out
+}
+
+/// Text content of an XML element. Characters XML cannot hold become U+FFFD.
+pub fn xml_text(text: &str) -> String {
+    xml(text, false)
+}
+
+/// An XML attribute value, for use between double quotes; line breaks survive.
+pub fn xml_attribute(text: &str) -> String {
+    xml(text, true)
+}
+
+/// Percent-encodes a `/`-separated path for use in a URI (RFC 3986): everything but the
+/// unreserved characters and the separators is encoded, bytes of UTF-8 included.
+pub fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(byte as char);
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logging_commands() {
+        assert_eq!(
+            logging_command("50%\r\na:b,c", "%25", &[]),
+            "50%25%0D%0Aa:b,c"
+        );
+        assert_eq!(logging_command("a:b,c", "%25", &[':', ',']), "a%3Ab%2Cc");
+        assert_eq!(
+            logging_command("x;y]z%", "%AZP25", &[';', ']']),
+            "x%3By%5Dz%AZP25"
+        );
+    }
+
+    #[test]
+    fn xml_escapes() {
+        assert_eq!(
+            xml_text("<a href=\"x\">'&'</a>\n"),
+            "&lt;a href=\"x\"&gt;'&amp;'&lt;/a&gt;\n"
+        );
+        assert_eq!(
+            xml_attribute("<\"a\">\nb\tc'"),
+            "&lt;&quot;a&quot;&gt;&#10;b&#9;c'"
+        );
+        assert_eq!(
+            xml_text("bell\u{7}nul\u{0}\u{FFFE}é"),
+            "bell\u{FFFD}nul\u{FFFD}\u{FFFD}é"
+        );
+    }
+
+    #[test]
+    fn uri_paths() {
+        assert_eq!(uri_path("dags/my dag.py"), "dags/my%20dag.py");
+        assert_eq!(
+            uri_path("données/a:b#c?.py"),
+            "donn%C3%A9es/a%3Ab%23c%3F.py"
+        );
+        assert_eq!(uri_path("/tmp/x-y_z~.py"), "/tmp/x-y_z~.py");
+    }
+}

@@ -1,0 +1,54 @@
+//! Helpers shared by the integration tests: running the binary on a temporary copy of
+//! the CLI fixtures, the fixture's two DS101 messages, and (in `tools`) the external
+//! tools some tests drive.
+
+// Each test crate uses its own share of these.
+#![allow(dead_code)]
+
+pub mod tools;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn dagsafe(cwd: &Path, args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_dagsafe"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run dagsafe");
+    Output {
+        code: output.status.code().expect("exit code"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// A temporary project holding the CLI fixtures under `dags/`.
+pub fn project() -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cli/dags");
+    fs::create_dir(dir.path().join("dags")).unwrap();
+    for name in ["bad_dag.py", "good_dag.py"] {
+        fs::copy(source.join(name), dir.path().join("dags").join(name)).unwrap();
+    }
+    dir
+}
+
+pub fn write(dir: &Path, relative: &str, text: &[u8]) -> PathBuf {
+    let path = dir.join(relative);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, text).unwrap();
+    path
+}
+
+pub const BUCKET: &str = "`Variable.get(\"bucket\")` runs at DAG parse time (module level): a secrets-backend lookup on every parse";
+pub const TABLE: &str = "`Variable.get(\"table\")` runs at DAG parse time (in `load_table`, reached at parse time from @dag `export` via line 14 `load_table()`): a secrets-backend lookup on every parse";
