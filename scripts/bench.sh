@@ -170,14 +170,15 @@ MB="$(awk -v b="$BYTES" 'BEGIN { printf "%.2f", b / 1000000 }')"
 DS_BEST="n/a"; DS_MED="n/a"; DS_COUNT="n/a"
 if [ -n "$DAGSAFE" ]; then
     info "dagsafe: counting diagnostics"
-    if ! "$DAGSAFE" check --exit-zero --output-format concise "$CORPUS" >"$WORK/dagsafe.out" 2>"$WORK/dagsafe.err"; then
+    if ! "$DAGSAFE" check --no-cache --exit-zero --output-format concise "$CORPUS" >"$WORK/dagsafe.out" 2>"$WORK/dagsafe.err"; then
         echo "bench: dagsafe check failed; its stderr:" >&2
         sed -n '1,20p' "$WORK/dagsafe.err" | sed 's/^/  | /' >&2
         die "'$DAGSAFE check --exit-zero --output-format concise CORPUS' exited non-zero"
     fi
     DS_COUNT="$(grep -c ': DS101 ' "$WORK/dagsafe.out" || true)"
     info "dagsafe: timing ($WARMUP warm-up + $RUNS runs, timer: $BENCH_TIMER)"
-    T="$(time_cmd "$DAGSAFE" check --quiet --exit-zero --output-format concise "$CORPUS")"
+    # --no-cache: like ruff's --no-cache below, every run does the whole work.
+    T="$(time_cmd "$DAGSAFE" check --no-cache --quiet --exit-zero --output-format concise "$CORPUS")"
     read -r DS_BEST DS_MED <<<"$T" || die "could not time dagsafe"
 fi
 
@@ -239,6 +240,64 @@ if [ ${#RUFF[@]} -gt 0 ]; then
     score ruff "$WORK/ruff.out" AIR003 airflow-variable-get-outside-task
 fi
 
+# ------------------------------------------------ cache, parse floor, memory
+if [ -n "$DAGSAFE" ] && [ "${SKIP_FLOOR:-0}" != "1" ]; then
+    PARSE_ONLY="$(dirname "$DAGSAFE")/examples/parse_only"
+    if [ "${SKIP_BUILD:-0}" != "1" ]; then
+        info "building the parse-only floor (cargo build --release --example parse_only)"
+        (cd "$REPO_ROOT" && cargo build --release --quiet --example parse_only) >&2 \
+            || die "cargo build --release --example parse_only failed"
+    fi
+    [ -x "$PARSE_ONLY" ] || die "parse-only example not found at $PARSE_ONLY"
+    # The cache lives in the working directory: runs happen in a folder of their own.
+    CACHE_CWD="$WORK/cache-cwd"
+    mkdir -p "$CACHE_CWD"
+    run_in_cache_cwd='cd "$1" && shift && exec "$@"'
+    info "dagsafe with a cold cache: timing ($WARMUP warm-up + $RUNS runs)"
+    T="$(time_cmd bash -c "rm -rf \"\$1/.dagsafe_cache\" && $run_in_cache_cwd" _ "$CACHE_CWD" \
+        "$DAGSAFE" check --quiet --exit-zero --output-format concise "$CORPUS")"
+    read -r COLD_BEST COLD_MED <<<"$T" || die "could not time the cold cache"
+    (cd "$CACHE_CWD" && "$DAGSAFE" check --quiet --exit-zero --output-format concise "$CORPUS" >/dev/null)
+    info "dagsafe with a warm cache: timing ($WARMUP warm-up + $RUNS runs)"
+    T="$(time_cmd bash -c "$run_in_cache_cwd" _ "$CACHE_CWD" \
+        "$DAGSAFE" check --quiet --exit-zero --output-format concise "$CORPUS")"
+    read -r WARM_BEST WARM_MED <<<"$T" || die "could not time the warm cache"
+    info "parse-only floor: timing ($WARMUP warm-up + $RUNS runs)"
+    T="$(time_cmd "$PARSE_ONLY" "$CORPUS")"
+    read -r PARSE_BEST PARSE_MED <<<"$T" || die "could not time the parse-only floor"
+
+    # Peak RSS from /usr/bin/time -v (GNU time), or Python's getrusage of the child.
+    peak_rss_mb() {
+        "$PYTHON" - "$@" <<'PY'
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f}")
+PY
+    }
+    RSS_NOCACHE="$(peak_rss_mb "$DAGSAFE" check --no-cache --quiet --exit-zero --output-format concise "$CORPUS")"
+    RSS_WARM="$(cd "$CACHE_CWD" && peak_rss_mb "$DAGSAFE" check --quiet --exit-zero --output-format concise "$CORPUS")"
+    RSS_RUFF="n/a"
+    if [ ${#RUFF[@]} -gt 0 ]; then
+        RSS_RUFF="$(peak_rss_mb "${RUFF[@]}" check --select AIR003 --preview --no-cache --isolated --exit-zero --quiet "$CORPUS")"
+    fi
+    TIMINGS="$("$DAGSAFE" check --no-cache --timings --quiet --exit-zero --output-format concise "$CORPUS" 2>&1 >/dev/null | head -n1)"
+
+    echo
+    echo "== cache, parse floor and memory =="
+    printf '%-22s %10s %10s\n' "" "best (s)" "median (s)"
+    printf '%-22s %10s %10s\n' "dagsafe --no-cache" "$DS_BEST" "$DS_MED"
+    printf '%-22s %10s %10s\n' "dagsafe, cold cache" "$COLD_BEST" "$COLD_MED"
+    printf '%-22s %10s %10s\n' "dagsafe, warm cache" "$WARM_BEST" "$WARM_MED"
+    printf '%-22s %10s %10s\n' "parse-only floor" "$PARSE_BEST" "$PARSE_MED"
+    printf '%-22s best %s, median %s  (target: at most 1.5)\n' "ratio dagsafe/parse:" \
+        "$(ratio "$DS_BEST" "$PARSE_BEST")" "$(ratio "$DS_MED" "$PARSE_MED")"
+    printf '%-22s best %s, median %s\n' "ratio warm/cold:" \
+        "$(ratio "$WARM_BEST" "$COLD_BEST")" "$(ratio "$WARM_MED" "$COLD_MED")"
+    printf '%-22s dagsafe --no-cache %s MB, dagsafe warm cache %s MB, ruff %s MB\n' "peak RSS:" \
+        "$RSS_NOCACHE" "$RSS_WARM" "$RSS_RUFF"
+    printf '%-22s %s\n' "where the time goes:" "${TIMINGS#timings: }"
+fi
+
 # ----------------------------------------- project-wide pass vs --per-file
 if [ -z "$DAGSAFE" ]; then
     exit 0
@@ -263,7 +322,7 @@ count_on() {
     local name="$1"
     shift
     info "dagsafe${*:+ $*}: counting diagnostics (--imports corpus)"
-    if ! "$DAGSAFE" check --exit-zero --output-format concise "$@" "$CORPUS_IMPORTS" \
+    if ! "$DAGSAFE" check --no-cache --exit-zero --output-format concise "$@" "$CORPUS_IMPORTS" \
             >"$WORK/$name.out" 2>"$WORK/$name.err"; then
         sed -n '1,20p' "$WORK/$name.err" | sed 's/^/  | /' >&2
         die "'$DAGSAFE check --exit-zero --output-format concise${*:+ $*} CORPUS' exited non-zero"
@@ -280,7 +339,7 @@ info "dagsafe vs dagsafe --per-file: timing, interleaved ($WARMUP warm-up + $RUN
 T="$("$PYTHON" - "$RUNS" "$WARMUP" "$DAGSAFE" "$CORPUS_IMPORTS" <<'PY'
 import statistics, subprocess, sys, time
 runs, warmup, exe, corpus = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-base = [exe, "check", "--quiet", "--exit-zero", "--output-format", "concise"]
+base = [exe, "check", "--no-cache", "--quiet", "--exit-zero", "--output-format", "concise"]
 cmds = {"project": base + [corpus], "per_file": base + ["--per-file", corpus]}
 times = {name: [] for name in cmds}
 for i in range(warmup + runs):

@@ -144,7 +144,7 @@ fn hook_fails_on_a_bad_dag() {
         [
             "⚠ DS101 `Variable.get(\"bucket\")` runs at DAG parse time (module level): a secrets-backend lookup",
             "╭─[dags/bad_dag.py:4:41]",
-            "⚠ DS101 `Variable.get(\"table\")` runs at DAG parse time (in `load_table`, reached from @dag",
+            "⚠ DS101 `Variable.get(\"table\")` runs at DAG parse time (in `load_table`, reached at parse time",
             "╭─[dags/bad_dag.py:8:12]",
         ],
         "{output}"
