@@ -86,6 +86,9 @@ pub struct Checker<'a> {
     /// Module-level names assigned exactly once to a string whose text dagsafe can tell
     /// (`KEY = "db_password"`); `None` once a name is assigned again.
     constants: std::collections::HashMap<&'a str, Option<Key>>,
+    /// How deep the walk is, and where it first went past [`crate::limits::MAX_TREE_DEPTH`].
+    depth: usize,
+    too_deep: Option<ruff_text_size::TextSize>,
 }
 
 /// What [`Checker::finish`] returns: everything that outlives the tree.
@@ -114,6 +117,8 @@ impl<'a> Checker<'a> {
             candidates: Vec::new(),
             diagnostics: Vec::new(),
             constants: Default::default(),
+            depth: 0,
+            too_deep: None,
         }
     }
 
@@ -174,6 +179,21 @@ impl<'a> Checker<'a> {
             }
             next += 1;
         }
+    }
+
+    /// Where the tree went deeper than the walk follows, if it did.
+    pub fn too_deep(&self) -> Option<ruff_text_size::TextSize> {
+        self.too_deep
+    }
+
+    /// Enters one level of the tree; `false` (and the place noted) past the limit.
+    fn descend(&mut self, at: ruff_text_size::TextSize) -> bool {
+        if self.depth >= crate::limits::MAX_TREE_DEPTH {
+            self.too_deep = Some(self.too_deep.map_or(at, |first| first.min(at)));
+            return false;
+        }
+        self.depth += 1;
+        true
     }
 
     /// Ends the walk, keeping what outlives the tree.
@@ -292,19 +312,25 @@ impl<'a> Checker<'a> {
     /// The qualified name an expression stands for through imports:
     /// `Variable.get` -> `airflow.models.Variable.get` after `from airflow.models import Variable`.
     pub fn qualified_name(&self, expr: &Expr) -> Option<String> {
-        match expr {
-            Expr::Name(name) => match self.semantic.lookup(self.scope, name.id.as_str())? {
-                Binding::Import(qualified) => Some(qualified),
-                _ => None,
-            },
-            Expr::Attribute(attribute) => {
-                let mut base = self.qualified_name(&attribute.value)?;
-                base.push('.');
-                base.push_str(attribute.attr.as_str());
-                Some(base)
-            }
-            _ => None,
+        // A loop, not recursion: attribute chains can be as long as the file.
+        let mut attributes = Vec::new();
+        let mut current = expr;
+        while let Expr::Attribute(attribute) = current {
+            attributes.push(attribute.attr.as_str());
+            current = &attribute.value;
         }
+        let Expr::Name(name) = current else {
+            return None;
+        };
+        let Binding::Import(mut qualified) = self.semantic.lookup(self.scope, name.id.as_str())?
+        else {
+            return None;
+        };
+        for attribute in attributes.iter().rev() {
+            qualified.push('.');
+            qualified.push_str(attribute);
+        }
+        Some(qualified)
     }
 
     /// What calling `func` reaches: this module's functions and classes, methods of
@@ -682,6 +708,22 @@ fn is_bare_super(call: &ast::ExprCall) -> bool {
 
 impl<'a> Visitor<'a> for Checker<'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.descend(stmt.start()) {
+            self.visit_stmt_inner(stmt);
+            self.depth -= 1;
+        }
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if self.descend(expr.start()) {
+            self.visit_expr_inner(expr);
+            self.depth -= 1;
+        }
+    }
+}
+
+impl<'a> Checker<'a> {
+    fn visit_stmt_inner(&mut self, stmt: &'a Stmt) {
         match stmt {
             Stmt::FunctionDef(def) => self.visit_function_def(def),
             Stmt::ClassDef(def) => self.visit_class_def(def),
@@ -709,7 +751,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
         }
     }
 
-    fn visit_expr(&mut self, expr: &'a Expr) {
+    fn visit_expr_inner(&mut self, expr: &'a Expr) {
         match expr {
             Expr::Name(name) if name.ctx == ExprContext::Store => {
                 let id = name.id.as_str();

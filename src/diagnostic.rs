@@ -56,8 +56,26 @@ pub struct Located {
     pub end: Position,
 }
 
+/// Control characters from a checked file (a NUL, a terminal escape sequence) must not reach
+/// a terminal or a CI log as they are: they are written escaped, as `\0` or `\u{1b}`.
+pub fn escape_controls(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 impl Located {
-    pub fn new(diagnostic: Diagnostic, source: &str, index: &LineIndex) -> Located {
+    pub fn new(mut diagnostic: Diagnostic, source: &str, index: &LineIndex) -> Located {
+        diagnostic.message = escape_controls(&diagnostic.message);
         let start = position(index, source, diagnostic.range.start());
         let end = position(index, source, diagnostic.range.end());
         Located {

@@ -49,9 +49,13 @@ pub fn discover(roots: &[(PathBuf, Excludes)], force_exclude: bool) -> Discovere
     for (path, excludes) in roots {
         match std::fs::metadata(path) {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let message = match broken_link_target(path) {
+                    Some(target) => format!("broken symbolic link to `{}`", target.display()),
+                    None => "no such file or directory".to_string(),
+                };
                 found.errors.push(DiscoveryError {
                     path: path.clone(),
-                    message: "no such file or directory".to_string(),
+                    message,
                     missing_argument: true,
                 });
             }
@@ -75,7 +79,9 @@ fn walk(root: &Path, excludes: &Excludes, found: &mut Discovered) {
     let walker = WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
-        .follow_links(false)
+        // Airflow follows symbolic links in the DAGs folder (git-sync deploys one), and so do
+        // we; the walker reports link loops instead of following them forever.
+        .follow_links(true)
         .filter_entry(move |entry| {
             entry.depth() == 0 || {
                 let path = entry.path();
@@ -92,11 +98,18 @@ fn walk(root: &Path, excludes: &Excludes, found: &mut Discovered) {
                     found.files.push(entry.into_path());
                 }
             }
-            Err(error) => found.errors.push(DiscoveryError {
-                path: root.to_path_buf(),
-                message: error.to_string(),
-                missing_argument: false,
-            }),
+            Err(error) => match error_path(&error) {
+                // A `.py` entry that cannot be followed (a broken link, a link loop): Airflow
+                // would try to import it and fail, so it is checked, and reading it says why.
+                Some(path) if path.extension().is_some_and(|ext| ext == "py") => {
+                    found.files.push(path)
+                }
+                _ => found.errors.push(DiscoveryError {
+                    path: root.to_path_buf(),
+                    message: error.to_string(),
+                    missing_argument: false,
+                }),
+            },
         }
     }
 }
@@ -116,4 +129,24 @@ pub fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// The path an error from the walker is about, if it names one.
+fn error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } => error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}
+
+/// Where `path` points, when it is a symbolic link whose target does not exist.
+pub fn broken_link_target(path: &Path) -> Option<PathBuf> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if meta.file_type().is_symlink() && std::fs::metadata(path).is_err() {
+        std::fs::read_link(path).ok()
+    } else {
+        None
+    }
 }

@@ -10,6 +10,7 @@ pub mod checker;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod limits;
 pub mod lsp;
 pub mod noqa;
 pub mod printer;
@@ -65,9 +66,42 @@ pub fn check_source_with_lookups(source: &str, settings: &Settings) -> SourceFin
     }
 }
 
+/// Files larger than this are one DS001 instead of a parse (the parser's tokens and tree
+/// take about 15 times the file's size).
+pub const MAX_FILE_SIZE: u64 = 10_000_000;
+
+/// The summary of a file refused before parsing: only its DS001.
+fn refused(diagnostic: diagnostic::Diagnostic, source: &str, settings: &Settings) -> Summary {
+    let mut summary = Summary::default();
+    if settings.rules.contains(Rule::UnparsableFile) {
+        let index = LineIndex::from_source_text(source);
+        summary
+            .diagnostics
+            .push(Located::new(diagnostic, source, &index));
+    }
+    summary
+}
+
 /// Phase one for one source text: parse, walk, and keep what phase two needs — no tree,
 /// no source.
 pub fn summarize(source: &str, settings: &Settings) -> Summary {
+    // Guards before the parser: a file too large, or nested deeper than Python accepts, is
+    // one DS001, with bounded memory and stack.
+    if source.len() as u64 > MAX_FILE_SIZE {
+        let diagnostic = rules::unparsable_file::too_large(source.len() as u64, MAX_FILE_SIZE);
+        return refused(diagnostic, source, settings);
+    }
+    if let Some(at) = limits::bracket_overflow(source) {
+        let diagnostic = rules::unparsable_file::too_deep(
+            &format!(
+                "more than {} nested brackets (Python stops at {})",
+                limits::MAX_BRACKET_DEPTH,
+                limits::MAX_BRACKET_DEPTH
+            ),
+            at,
+        );
+        return refused(diagnostic, source, settings);
+    }
     let started = std::time::Instant::now();
     let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
     let parsed_at = std::time::Instant::now();
@@ -78,12 +112,27 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
     let first_error = parsed.errors().iter().min_by_key(|e| e.location.start());
     let mut checker = Checker::new(source, settings);
     checker.check_module(parsed.suite());
+    let too_deep = checker.too_deep();
     let CheckerOutput {
         graph,
         mut candidates,
         mut diagnostics,
         is_dag_file,
     } = checker.finish();
+    if let Some(at) = too_deep {
+        // What lies past the limit was not walked; keep only what comes before it.
+        diagnostics.retain(|d| d.range.start() < at);
+        candidates.retain(|c| c.range.start() < at);
+        if settings.rules.contains(Rule::UnparsableFile) {
+            diagnostics.push(rules::unparsable_file::too_deep(
+                &format!(
+                    "an expression or statement nested more than {} levels deep",
+                    limits::MAX_TREE_DEPTH
+                ),
+                at,
+            ));
+        }
+    }
     if let Some(error) = first_error {
         // The parser recovers, so the tree is complete, but past the first error it is a
         // guess: keep only what comes before it.
@@ -115,6 +164,11 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
         .map(|e| index.line_index(e.site.start()).get())
         .collect();
     timings::CHECK.add(parsed_at.elapsed());
+    if too_deep.is_some() {
+        // Dropping a tree this deep recurses once per level and could overflow any stack;
+        // the memory of this one pathological file is left to the process's end.
+        std::mem::forget(parsed);
+    }
     Summary {
         graph,
         is_dag_file,

@@ -477,10 +477,10 @@ impl Reachability<'_> {
         };
         Diagnostic {
             rule: candidate.rule,
-            message: format!(
+            message: crate::diagnostic::escape_controls(&format!(
                 "{} runs at DAG parse time ({context}): {}",
                 candidate.what, candidate.consequence
-            ),
+            )),
             help: Some(candidate.help.clone()),
             range: candidate.range,
             primary_label: "runs every time Airflow parses this file".to_string(),

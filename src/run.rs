@@ -174,7 +174,7 @@ fn summarize_path(
             return Outcome::Done(report_single(
                 path,
                 settings,
-                unparsable_file::io_error(&error),
+                unparsable_file::io_error(path, &error),
                 "",
                 options,
             ));
@@ -304,7 +304,7 @@ pub fn check_stdin(path: &Path, settings: &Settings, options: RunOptions) -> Fil
         Err(error) => report_single(
             path,
             settings,
-            unparsable_file::io_error(&error),
+            unparsable_file::io_error(path, &error),
             "",
             options,
         ),

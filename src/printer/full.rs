@@ -84,7 +84,10 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
     let handler = handler();
     for (report, located) in each(reports) {
         let name = paths.display(&report.path);
-        let source: Arc<str> = report.source.clone().unwrap_or_else(|| Arc::from(""));
+        let source: Arc<str> = match &report.source {
+            Some(source) => displayable(source),
+            None => Arc::from(""),
+        };
         let rendered = Rendered {
             located,
             heading: format!("{} {}", located.rule().code(), located.diagnostic.message),
@@ -100,4 +103,25 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
         writeln!(out, "{text}")?;
     }
     Ok(())
+}
+
+/// The source as the snippets show it: control characters other than line breaks and tabs
+/// become `?` (one byte for one byte, two for a two-byte C1 control), so a checked file
+/// cannot send escape sequences to the terminal, and every offset still points where it did.
+fn displayable(source: &Arc<str>) -> Arc<str> {
+    let is_hostile = |c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t');
+    if !source.chars().any(is_hostile) {
+        return source.clone();
+    }
+    let cleaned: String = source
+        .chars()
+        .map(|c| {
+            if is_hostile(c) {
+                "?".repeat(c.len_utf8())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    Arc::from(cleaned)
 }

@@ -39,13 +39,53 @@ pub fn not_utf8(offset: usize, byte: Option<u8>) -> Diagnostic {
     }
 }
 
-pub fn io_error(error: &std::io::Error) -> Diagnostic {
+/// A file that cannot be read; `path` tells a broken symbolic link from a missing file.
+pub fn io_error(path: &std::path::Path, error: &std::io::Error) -> Diagnostic {
+    let message = match crate::discover::broken_link_target(path) {
+        Some(target) if error.kind() == std::io::ErrorKind::NotFound => format!(
+            "cannot read this file: it is a broken symbolic link to `{}`",
+            target.display()
+        ),
+        _ => format!("cannot read this file: {error}"),
+    };
     Diagnostic {
         rule: Rule::UnparsableFile,
-        message: format!("cannot read this file: {error}"),
+        message,
         help: None,
         range: TextRange::default(),
         primary_label: "unreadable".to_string(),
+        labels: Vec::new(),
+        chain: Vec::new(),
+    }
+}
+
+/// A file nested deeper than Python itself accepts (so Airflow cannot import it either).
+pub fn too_deep(what: &str, at: TextSize) -> Diagnostic {
+    Diagnostic {
+        rule: Rule::UnparsableFile,
+        message: format!("cannot check this file: {what}"),
+        help: Some("Python refuses such code too (`too many nested parentheses` / RecursionError); it is usually generated".to_string()),
+        range: TextRange::empty(at),
+        primary_label: "too deep".to_string(),
+        labels: Vec::new(),
+        chain: Vec::new(),
+    }
+}
+
+/// A file larger than dagsafe parses.
+pub fn too_large(bytes: u64, limit: u64) -> Diagnostic {
+    Diagnostic {
+        rule: Rule::UnparsableFile,
+        message: format!(
+            "cannot check this file: it is {:.1} MB, and dagsafe does not parse files over {} MB",
+            bytes as f64 / 1_000_000.0,
+            limit / 1_000_000
+        ),
+        help: Some(
+            "a DAG file this large is usually generated; exclude it, or split it".to_string(),
+        ),
+        range: TextRange::default(),
+        primary_label: "too large".to_string(),
         labels: Vec::new(),
         chain: Vec::new(),
     }
