@@ -28,5 +28,5 @@ fn main() {
             })
             .sum()
     });
-    println!("{} files, {statements} top-level statements", files.len());
+    eprintln!("{} files, {statements} top-level statements", files.len());
 }

@@ -85,7 +85,7 @@ pub struct Checker<'a> {
     diagnostics: Vec<Diagnostic>,
     /// Module-level names assigned exactly once to a string whose text dagsafe can tell
     /// (`KEY = "db_password"`); `None` once a name is assigned again.
-    constants: std::collections::HashMap<&'a str, Option<Key>>,
+    constants: rustc_hash::FxHashMap<&'a str, Option<Key>>,
     /// How deep the walk is, and where it first went past [`crate::limits::MAX_TREE_DEPTH`].
     depth: usize,
     too_deep: Option<ruff_text_size::TextSize>,

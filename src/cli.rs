@@ -285,7 +285,7 @@ fn check(args: CheckArgs) -> u8 {
         }
         let mut files = Vec::with_capacity(discovered.files.len());
         for path in discovered.files {
-            match resolver.for_path(&path) {
+            match resolver.for_file(&path) {
                 Ok(resolved) => files.push((path, resolved.settings.clone())),
                 Err(e) => return config_error(&e),
             }

@@ -309,21 +309,32 @@ impl Resolver {
         } else {
             absolute.parent().map(Path::to_path_buf).unwrap_or(absolute)
         };
+        self.for_dir(dir)
+    }
+
+    /// The settings for a file found by discovery (known to be a file: no `stat` needed).
+    pub fn for_file(&self, path: &Path) -> Result<Arc<Resolved>, ConfigError> {
+        let absolute = self.absolute(path);
+        let dir = absolute.parent().map(Path::to_path_buf).unwrap_or(absolute);
+        self.for_dir(dir)
+    }
+
+    fn for_dir(&self, dir: PathBuf) -> Result<Arc<Resolved>, ConfigError> {
         if let Some(hit) = self.cache.lock().expect("cache lock").get(&dir) {
             return hit.clone();
         }
-        let result = self.find_config(&dir).and_then(|found| {
-            let key = found.as_ref().map(|(file, _)| file.path.clone());
-            if let Some(shared) = self.by_config.lock().expect("cache lock").get(&key) {
-                return Ok(shared.clone());
-            }
-            let resolved = Arc::new(self.resolve(found)?);
-            self.by_config
-                .lock()
-                .expect("cache lock")
-                .insert(key, resolved.clone());
-            Ok(resolved)
-        });
+        // A folder without a config file of its own has its parent's settings: resolved
+        // once per tree, not once per folder.
+        let own = self.config_in(&dir);
+        let result = match own {
+            Ok(None) if !self.cli.isolated && self.cli.config.is_none() => match dir.parent() {
+                Some(parent) => self.for_dir(parent.to_path_buf()),
+                None => self.shared(None),
+            },
+            Ok(None) => self.shared(None),
+            Ok(Some(found)) => self.shared(Some(found)),
+            Err(error) => Err(error),
+        };
         self.cache
             .lock()
             .expect("cache lock")
@@ -331,7 +342,22 @@ impl Resolver {
         result
     }
 
-    fn find_config(&self, dir: &Path) -> Result<Option<(ConfigFile, Options)>, ConfigError> {
+    /// The resolved settings of one config file (or of none), compiled once.
+    fn shared(&self, found: Option<(ConfigFile, Options)>) -> Result<Arc<Resolved>, ConfigError> {
+        let key = found.as_ref().map(|(file, _)| file.path.clone());
+        if let Some(shared) = self.by_config.lock().expect("cache lock").get(&key) {
+            return Ok(shared.clone());
+        }
+        let resolved = Arc::new(self.resolve(found)?);
+        self.by_config
+            .lock()
+            .expect("cache lock")
+            .insert(key, resolved.clone());
+        Ok(resolved)
+    }
+
+    /// The config file in `dir` itself (or the one `--config` names; none with `--isolated`).
+    fn config_in(&self, dir: &Path) -> Result<Option<(ConfigFile, Options)>, ConfigError> {
         if self.cli.isolated {
             return Ok(None);
         }
@@ -344,23 +370,19 @@ impl Resolver {
             let options = parse_options(&file)?.unwrap_or_default();
             return Ok(Some((file, options)));
         }
-        let mut current = Some(dir);
-        while let Some(folder) = current {
-            for name in CONFIG_NAMES {
-                let path = folder.join(name);
-                if !path.is_file() {
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    ConfigError::plain(format!("cannot read config file {}: {e}", path.display()))
-                })?;
-                let file = ConfigFile { path, text };
-                // A pyproject.toml without [tool.dagsafe] is not ours: keep looking.
-                if let Some(options) = parse_options(&file)? {
-                    return Ok(Some((file, options)));
-                }
+        for name in CONFIG_NAMES {
+            let path = dir.join(name);
+            if !path.is_file() {
+                continue;
             }
-            current = folder.parent();
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                ConfigError::plain(format!("cannot read config file {}: {e}", path.display()))
+            })?;
+            let file = ConfigFile { path, text };
+            // A pyproject.toml without [tool.dagsafe] is not ours: keep looking.
+            if let Some(options) = parse_options(&file)? {
+                return Ok(Some((file, options)));
+            }
         }
         Ok(None)
     }
@@ -721,6 +743,19 @@ impl Resolver {
             excludes,
         })
     }
+}
+
+/// Resolves the settings a config file's text gives, as if the file were at `path` (its
+/// name decides whether it is read as a pyproject.toml), with `env` as Airflow's environment.
+/// For the config fuzz target and tests: no file is read but an `airflow-config` it names.
+pub fn resolve_text(path: &Path, text: &str, env: Env) -> Result<Resolved, ConfigError> {
+    let file = ConfigFile {
+        path: path.to_path_buf(),
+        text: text.to_string(),
+    };
+    let found = parse_options(&file)?.map(|options| (file, options));
+    let cwd = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+    Resolver::new(CliOverrides::default(), env, cwd).resolve(found)
 }
 
 /// Parses dagsafe's options from a config file: `None` for a pyproject.toml without

@@ -15,7 +15,7 @@
 //! [`ModuleGraph`]: functions, classes, calls (also into other modules) and the module's
 //! top-level names. `project` settles reachability over the graphs of all checked files.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use ruff_text_size::TextRange;
 
@@ -220,7 +220,7 @@ impl<'a> Semantic<'a> {
             scopes: vec![Scope {
                 kind: ScopeKind::Module,
                 parent: None,
-                bindings: HashMap::new(),
+                bindings: HashMap::default(),
                 star_imports: Vec::new(),
             }],
             graph: ModuleGraph::default(),
@@ -231,7 +231,7 @@ impl<'a> Semantic<'a> {
         self.scopes.push(Scope {
             kind,
             parent: Some(parent),
-            bindings: HashMap::new(),
+            bindings: HashMap::default(),
             star_imports: Vec::new(),
         });
         self.scopes.len() - 1

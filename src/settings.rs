@@ -205,6 +205,22 @@ impl Default for SecretsSettings {
     }
 }
 
+impl SecretsSettings {
+    /// The pattern (and its text) the name rules compare names with, for variables or
+    /// connections: `None` when the backend has no lookup patterns, serves none of that kind,
+    /// or has no pattern at all — every key goes to it, so there is nothing to compare with.
+    pub fn pattern_in_force<'s>(
+        &'s self,
+        kind: &'s Option<LookupPattern>,
+    ) -> Option<(&'s LookupPattern, &'s str)> {
+        if !self.backend.has_lookup_patterns() {
+            return None;
+        }
+        let pattern = kind.as_ref()?;
+        Some((pattern, pattern.source.as_deref()?))
+    }
+}
+
 /// The default `variables-lookup-pattern` / `connections-lookup-pattern`: Datacoves'
 /// documented recommendation (AIRFLOW_FACTS.md).
 pub const DEFAULT_LOOKUP_PATTERN: &str = "^aws_";

@@ -15,13 +15,7 @@ pub fn check(checker: &mut Checker<'_>, key: &Key, range: TextRange) {
         return;
     }
     let secrets = &checker.settings.secrets;
-    if !secrets.backend.has_lookup_patterns() {
-        return;
-    }
-    let Some(pattern) = &secrets.connections else {
-        return;
-    };
-    let Some(pattern_text) = pattern.source.as_deref() else {
+    let Some((pattern, pattern_text)) = secrets.pattern_in_force(&secrets.connections) else {
         return;
     };
     // Only literal ids: a partly known id is not guessed at.

@@ -16,14 +16,7 @@ pub fn check(checker: &mut Checker<'_>, key: &Key, range: TextRange) {
         return;
     }
     let secrets = &checker.settings.secrets;
-    if !secrets.backend.has_lookup_patterns() {
-        return;
-    }
-    let Some(pattern) = &secrets.variables else {
-        return;
-    };
-    let Some(pattern_text) = pattern.source.as_deref() else {
-        // No pattern: every key goes to the backend.
+    let Some((pattern, pattern_text)) = secrets.pattern_in_force(&secrets.variables) else {
         return;
     };
     if secrets.masking.is_sensitive(key) != Tri::Yes || pattern.matches(key) != Tri::No {

@@ -16,14 +16,7 @@ pub fn check(checker: &mut Checker<'_>, key: &Key, range: TextRange) {
         return;
     }
     let secrets = &checker.settings.secrets;
-    if !secrets.backend.has_lookup_patterns() {
-        return;
-    }
-    let Some(pattern) = &secrets.variables else {
-        return;
-    };
-    // With no pattern every key is sent to the backend, secret or not: nothing to go by.
-    let Some(pattern_text) = pattern.source.as_deref() else {
+    let Some((pattern, pattern_text)) = secrets.pattern_in_force(&secrets.variables) else {
         return;
     };
     if pattern.matches(key) != Tri::Yes || secrets.masking.is_sensitive(key) != Tri::No {
