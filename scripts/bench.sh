@@ -280,7 +280,7 @@ PY
     if [ ${#RUFF[@]} -gt 0 ]; then
         RSS_RUFF="$(peak_rss_mb "${RUFF[@]}" check --select AIR003 --preview --no-cache --isolated --exit-zero --quiet "$CORPUS")"
     fi
-    TIMINGS="$("$DAGSAFE" check --no-cache --timings --quiet --exit-zero --output-format concise "$CORPUS" 2>&1 >/dev/null | head -n1)"
+    TIMINGS="$("$DAGSAFE" check --no-cache --timings --quiet --exit-zero --output-format concise "$CORPUS" 2>&1 >/dev/null | sed -n 1p)"
 
     echo
     echo "== cache, parse floor and memory =="

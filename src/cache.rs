@@ -12,6 +12,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::project::Summary;
@@ -90,20 +91,24 @@ impl Cache {
         let new = self.new.into_inner().unwrap_or_default();
         let mut entries = self.old.into_inner().unwrap_or_default();
         entries.retain(|path, _| !new.contains_key(path) && path.exists());
-        for (path, summary) in summaries {
-            if let Some(&(content, settings)) = new.get(path)
-                && let Ok(summary) = postcard::to_stdvec(summary)
-            {
-                entries.insert(
+        // Serialized in parallel: on a cold run this is most of what the cache costs.
+        let summaries: Vec<(&Path, &Summary)> = summaries.collect();
+        let fresh: Vec<(PathBuf, Entry)> = summaries
+            .par_iter()
+            .filter_map(|&(path, summary)| {
+                let &(content, settings) = new.get(path)?;
+                let summary = postcard::to_stdvec(summary).ok()?;
+                Some((
                     path.to_path_buf(),
                     Entry {
                         content,
                         settings,
                         summary,
                     },
-                );
-            }
-        }
+                ))
+            })
+            .collect();
+        entries.extend(fresh);
         let Some(dir) = self.file.parent() else {
             return;
         };
