@@ -252,19 +252,42 @@ if [ -n "$DAGSAFE" ] && [ "${SKIP_FLOOR:-0}" != "1" ]; then
     # The cache lives in the working directory: runs happen in a folder of their own.
     CACHE_CWD="$WORK/cache-cwd"
     mkdir -p "$CACHE_CWD"
-    run_in_cache_cwd='cd "$1" && shift && exec "$@"'
-    info "dagsafe with a cold cache: timing ($WARMUP warm-up + $RUNS runs)"
-    T="$(time_cmd bash -c "rm -rf \"\$1/.dagsafe_cache\" && $run_in_cache_cwd" _ "$CACHE_CWD" \
-        "$DAGSAFE" check --quiet --exit-zero --output-format concise "$CORPUS")"
-    read -r COLD_BEST COLD_MED <<<"$T" || die "could not time the cold cache"
+    # A shared machine drifts between blocks of runs: these are timed interleaved, one of
+    # each per round (the cold cache is removed before each of its runs, untimed).
+    info "no cache, cold cache, warm cache, parse-only floor: timing, interleaved ($WARMUP warm-up + $RUNS rounds)"
     (cd "$CACHE_CWD" && "$DAGSAFE" check --quiet --exit-zero --output-format concise "$CORPUS" >/dev/null)
-    info "dagsafe with a warm cache: timing ($WARMUP warm-up + $RUNS runs)"
-    T="$(time_cmd bash -c "$run_in_cache_cwd" _ "$CACHE_CWD" \
-        "$DAGSAFE" check --quiet --exit-zero --output-format concise "$CORPUS")"
-    read -r WARM_BEST WARM_MED <<<"$T" || die "could not time the warm cache"
-    info "parse-only floor: timing ($WARMUP warm-up + $RUNS runs)"
-    T="$(time_cmd "$PARSE_ONLY" "$CORPUS")"
-    read -r PARSE_BEST PARSE_MED <<<"$T" || die "could not time the parse-only floor"
+    T="$("$PYTHON" - "$RUNS" "$WARMUP" "$DAGSAFE" "$PARSE_ONLY" "$CORPUS" "$CACHE_CWD" "$WORK/cold-cwd" <<'PY'
+import os, shutil, statistics, subprocess, sys, time
+runs, warmup, exe, floor, corpus, warm_cwd, cold_cwd = sys.argv[1:8]
+runs, warmup = int(runs), int(warmup)
+os.makedirs(cold_cwd, exist_ok=True)
+check = [exe, "check", "--quiet", "--exit-zero", "--output-format", "concise", corpus]
+cmds = {
+    "nocache": (check[:2] + ["--no-cache"] + check[2:], None),
+    "cold": (check, cold_cwd),
+    "warm": (check, warm_cwd),
+    "floor": ([floor, corpus], None),
+}
+times = {name: [] for name in cmds}
+order = list(cmds)
+for i in range(warmup + runs):
+    for name in (order if i % 2 == 0 else order[::-1]):
+        argv, cwd = cmds[name]
+        if name == "cold":
+            shutil.rmtree(os.path.join(cold_cwd, ".dagsafe_cache"), ignore_errors=True)
+        t0 = time.perf_counter()
+        proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - t0
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stderr.decode(errors="replace")[-2000:])
+            sys.exit(f"{' '.join(argv)} exited with {proc.returncode}")
+        if i >= warmup:
+            times[name].append(elapsed)
+print(" ".join(f"{min(times[n]):.4f} {statistics.median(times[n]):.4f}" for n in order))
+PY
+)" || die "could not time the cache and the parse-only floor"
+    read -r NC_BEST NC_MED COLD_BEST COLD_MED WARM_BEST WARM_MED PARSE_BEST PARSE_MED <<<"$T" \
+        || die "could not read the cache timings"
 
     # Peak RSS from /usr/bin/time -v (GNU time), or Python's getrusage of the child.
     peak_rss_mb() {
@@ -284,13 +307,14 @@ PY
 
     echo
     echo "== cache, parse floor and memory =="
+    printf '%-22s %s timed rounds after %s warm-up, interleaved\n' "runs:" "$RUNS" "$WARMUP"
     printf '%-22s %10s %10s\n' "" "best (s)" "median (s)"
-    printf '%-22s %10s %10s\n' "dagsafe --no-cache" "$DS_BEST" "$DS_MED"
+    printf '%-22s %10s %10s\n' "dagsafe --no-cache" "$NC_BEST" "$NC_MED"
     printf '%-22s %10s %10s\n' "dagsafe, cold cache" "$COLD_BEST" "$COLD_MED"
     printf '%-22s %10s %10s\n' "dagsafe, warm cache" "$WARM_BEST" "$WARM_MED"
     printf '%-22s %10s %10s\n' "parse-only floor" "$PARSE_BEST" "$PARSE_MED"
     printf '%-22s best %s, median %s  (target: at most 1.5)\n' "ratio dagsafe/parse:" \
-        "$(ratio "$DS_BEST" "$PARSE_BEST")" "$(ratio "$DS_MED" "$PARSE_MED")"
+        "$(ratio "$NC_BEST" "$PARSE_BEST")" "$(ratio "$NC_MED" "$PARSE_MED")"
     printf '%-22s best %s, median %s\n' "ratio warm/cold:" \
         "$(ratio "$WARM_BEST" "$COLD_BEST")" "$(ratio "$WARM_MED" "$COLD_MED")"
     printf '%-22s dagsafe --no-cache %s MB, dagsafe warm cache %s MB, ruff %s MB\n' "peak RSS:" \
