@@ -9,6 +9,7 @@
 //! [`Tri::Yes`], [`Tri::No`] or [`Tri::Unknown`], and rules only act on a definite answer.
 
 use regex_automata::dfa::{Automaton, dense};
+use regex_automata::nfa::thompson;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input};
 
@@ -86,6 +87,9 @@ impl Key {
     }
 }
 
+/// The most memory a lookup pattern's automaton may take.
+const PATTERN_SIZE_LIMIT: usize = 4 << 20;
+
 /// A `variables_lookup_pattern` / `connections_lookup_pattern`.
 #[derive(Clone, Debug)]
 pub struct LookupPattern {
@@ -128,10 +132,27 @@ impl LookupPattern {
             };
             format!("invalid lookup pattern `{pattern}`{hint}: {detail}")
         })?;
+        // Bounded: a pattern such as `\w{400}` would otherwise take minutes and gigabytes to
+        // compile (found by the config fuzz target). Real lookup patterns are a few states.
         let dfa = dense::Builder::new()
+            .configure(
+                dense::Config::new()
+                    .dfa_size_limit(Some(PATTERN_SIZE_LIMIT))
+                    .determinize_size_limit(Some(PATTERN_SIZE_LIMIT)),
+            )
+            .thompson(thompson::Config::new().nfa_size_limit(Some(PATTERN_SIZE_LIMIT)))
             .syntax(config)
             .build(&translated)
-            .map_err(|error| format!("invalid lookup pattern `{pattern}`: {error}"))?;
+            .map_err(|error| {
+                if error.is_size_limit_exceeded() || format!("{error:?}").contains("ExceededSizeLimit") {
+                    format!(
+                        "lookup pattern `{pattern}` is too complex for dagsafe to evaluate (its automaton exceeds {} MB)",
+                        PATTERN_SIZE_LIMIT >> 20
+                    )
+                } else {
+                    format!("invalid lookup pattern `{pattern}`: {error}")
+                }
+            })?;
         Ok(LookupPattern {
             source: Some(pattern.to_string()),
             dfa: Some(dfa),
@@ -409,6 +430,9 @@ mod tests {
         let error = LookupPattern::new("^(?!dev_)").unwrap_err();
         assert!(error.contains("look-around"), "{error}");
         assert!(LookupPattern::new("^(a)\\1").is_err());
+        // Bounded, not minutes and gigabytes (a fuzzer's find).
+        let error = LookupPattern::new(r"\w{400}").unwrap_err();
+        assert!(error.contains("too complex"), "{error}");
     }
 
     // AIRFLOW_FACTS.md, "Masking": substring test on key.strip().lower().
