@@ -1,19 +1,21 @@
-//! Replays the fuzzer's findings as an ordinary test (no nightly, no cargo-fuzz), one test
-//! per fuzz target in `fuzz/`, each over `tests/fuzz_regressions/<target>/` (inputs that
-//! once made the target fail) and `tests/fuzz_corpus/<target>/` (a small minimized corpus):
+//! Replays the fuzzer's findings as an ordinary test (no nightly, no cargo-fuzz): for each
+//! fuzz target in `fuzz/`, `tests/fuzz_regressions/<target>/` (inputs that once made the
+//! target fail) and `tests/fuzz_corpus/<target>/` (a small minimized corpus):
 //!
 //! - `check_source` (also the files directly in `tests/fuzz_regressions/`): through
 //!   `check_source`, with the target's invariants, and through `run::check_path`, which also
 //!   reads files that are not UTF-8;
-//! - `config` and `lsp`: through the very function the target runs (`config_harness.rs`,
-//!   `lsp_harness.rs`, included below).
+//! - `config` and `lsp` (one test for both): through the very function the target runs
+//!   (`config_harness.rs`, `lsp_harness.rs`, included below), within a time budget, since
+//!   a regression can be a hang.
 //!
-//! Reproducers kept in `tests/fuzz_regressions/<target>/pending/` are replayed too, with a
-//! time budget, since they once hung. (A folder's `README.md` is not an input.)
+//! (A folder's `README.md` is not an input.)
 
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
 
 use dagsafe::settings::Settings;
 
@@ -25,9 +27,6 @@ mod config_harness;
 
 #[path = "../fuzz/fuzz_targets/lsp_harness.rs"]
 mod lsp_harness;
-
-#[path = "../fuzz/fuzz_targets/known_issues.rs"]
-mod known_issues;
 
 const FOLDERS: &[&str] = &[
     "tests/fuzz_regressions",
@@ -122,18 +121,29 @@ fn every_fuzz_input_checks_cleanly() {
     );
 }
 
+/// How long all the saved inputs of one target may take before the replay counts as a
+/// hang (a regression of `tests/fuzz_regressions/config/config-huge-lookup-pattern-dfa.toml`
+/// would otherwise run for minutes and take gigabytes).
+const REPLAY_BUDGET: Duration = Duration::from_secs(120);
+
 /// Runs every saved input of a target through `run` (the target's own body) on a thread
 /// with a large stack, as the fuzzer's main thread has one (`ulimit -s` in fuzz/README.md);
 /// returns the failures.
 fn replay_target(target: &'static str, run: fn(&[u8])) -> Vec<String> {
+    let files = target_inputs(target);
+    assert!(!files.is_empty(), "no saved inputs for the {target} target");
+    let current = Arc::new(Mutex::new(None::<PathBuf>));
+    let (tx, rx) = mpsc::channel();
+    let running = current.clone();
+    // Not joined when it runs out of time: a hanging input is left running until the test
+    // process ends.
     std::thread::Builder::new()
         .stack_size(dagsafe::run::WORKER_STACK_SIZE)
         .spawn(move || {
-            let files = target_inputs(target);
-            assert!(!files.is_empty(), "no saved inputs for the {target} target");
-            files
+            let failures: Vec<String> = files
                 .iter()
                 .filter_map(|path| {
+                    *running.lock().unwrap() = Some(path.clone());
                     let bytes = match fs::read(path) {
                         Ok(bytes) => bytes,
                         Err(e) => return Some(format!("{}: cannot read: {e}", path.display())),
@@ -142,79 +152,34 @@ fn replay_target(target: &'static str, run: fn(&[u8])) -> Vec<String> {
                         .err()
                         .map(|panic| format!("{}: {}", path.display(), panic_message(panic)))
                 })
-                .collect::<Vec<_>>()
+                .collect();
+            let _ = tx.send(failures);
         })
-        .unwrap()
-        .join()
-        .expect("the replay thread panicked")
-}
-
-fn assert_clean(target: &str, failures: &[String]) {
-    assert!(
-        failures.is_empty(),
-        "{} {target} input(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-}
-
-#[test]
-fn every_config_fuzz_input_resolves_cleanly() {
-    let failures = replay_target("config", config_harness::run);
-    config_harness::remove_scratch();
-    assert_clean("config", &failures);
-}
-
-#[test]
-fn every_lsp_fuzz_input_serves_cleanly() {
-    let failures = replay_target("lsp", lsp_harness::run);
-    lsp_harness::remove_scratch();
-    assert_clean("lsp", &failures);
-}
-
-/// How long a pending reproducer may run before it counts as still hanging.
-const PENDING_BUDGET: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// A harness entry point: the input, and whether known issues are skipped.
-type Harness = fn(&[u8], bool);
-
-/// The reproducers under `pending/` were bugs when the fuzzer found them (a lookup pattern
-/// whose automaton took minutes and gigabytes); they are fixed, and stay as regressions.
-#[test]
-fn pending_fuzz_regressions_are_fixed() {
-    let targets: [(&str, Harness); 2] = [
-        ("config", config_harness::run_with),
-        ("lsp", lsp_harness::run_with),
-    ];
-    let mut failures = Vec::new();
-    for (target, run) in targets {
-        for path in files_in(&[&format!("tests/fuzz_regressions/{target}/pending")]) {
-            let bytes = fs::read(&path).unwrap();
-            let (tx, rx) = std::sync::mpsc::channel();
-            // Not joined: a reproducer that still hangs is left running until the test
-            // process ends.
-            std::thread::Builder::new()
-                .stack_size(dagsafe::run::WORKER_STACK_SIZE)
-                .spawn(move || {
-                    let outcome = catch_unwind(AssertUnwindSafe(|| run(&bytes, false)));
-                    let _ = tx.send(outcome.map_err(panic_message));
-                })
-                .unwrap();
-            match rx.recv_timeout(PENDING_BUDGET) {
-                Ok(Ok(())) => {}
-                Ok(Err(message)) => failures.push(format!("{}: {message}", path.display())),
-                Err(_) => failures.push(format!(
-                    "{}: still running after {PENDING_BUDGET:?}",
-                    path.display()
-                )),
-            }
+        .unwrap();
+    match rx.recv_timeout(REPLAY_BUDGET) {
+        Ok(failures) => failures,
+        Err(_) => {
+            let path = current.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            vec![format!(
+                "{}: still running after the {target} inputs' budget of {REPLAY_BUDGET:?}",
+                path.map_or("?".to_string(), |p| p.display().to_string())
+            )]
         }
     }
+}
+
+/// The `config` and `lsp` targets' inputs in one test: the harnesses keep a scratch folder
+/// per process, removed here once every input has run (a test of its own per target would
+/// remove it under another's feet).
+#[test]
+fn every_config_and_lsp_fuzz_input_replays_cleanly() {
+    let mut failures = replay_target("config", config_harness::run);
+    failures.extend(replay_target("lsp", lsp_harness::run));
     config_harness::remove_scratch();
     lsp_harness::remove_scratch();
     assert!(
         failures.is_empty(),
-        "{} pending reproducer(s) still fail:\n{}",
+        "{} config / lsp input(s) failed:\n{}",
         failures.len(),
         failures.join("\n")
     );

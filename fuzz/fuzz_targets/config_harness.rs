@@ -68,6 +68,7 @@ const AIRFLOW_CFGS: &[(&str, &[u8])] = &[
 pub fn scratch() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
+        remove_stale_scratch("dagsafe-fuzz-config-");
         let dir = std::env::temp_dir().join(format!("dagsafe-fuzz-config-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("sub")).expect("create the scratch folder");
         for (name, text) in AIRFLOW_CFGS {
@@ -75,6 +76,26 @@ pub fn scratch() -> &'static Path {
         }
         dir
     })
+}
+
+/// Removes the scratch folders (`<prefix><pid>`) of processes that have ended, such as
+/// fuzzer runs, which never remove theirs. Only where `/proc` tells which processes live.
+fn remove_stale_scratch(prefix: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Removes [`scratch`]'s folder (the replay test calls it when done; the fuzzer leaves it).
@@ -122,16 +143,8 @@ pub fn decode(data: &[u8]) -> Option<Case<'_>> {
     })
 }
 
-/// Runs one input; panics on a failure. Inputs that hit a known issue
-/// (`known_issues.rs`) are skipped. (The replay test's entry; the fuzz target calls
-/// [`run_with`], which `DAGSAFE_FUZZ_NO_SKIP` can tell to skip nothing.)
-#[allow(dead_code)]
+/// Runs one input; panics on a failure.
 pub fn run(data: &[u8]) {
-    run_with(data, true);
-}
-
-/// [`run`], skipping the known issues' inputs only with `skip_known_issues`.
-pub fn run_with(data: &[u8], skip_known_issues: bool) {
     let Some(case) = decode(data) else {
         return;
     };
@@ -152,12 +165,7 @@ pub fn run_with(data: &[u8], skip_known_issues: bool) {
             .and_then(toml::Value::as_str)
             .is_some_and(|name| name.contains('/'))
     });
-    let known_issue = skip_known_issues
-        && (options
-            .as_ref()
-            .is_some_and(crate::known_issues::options_have_huge_pattern)
-            || crate::known_issues::env_has_huge_pattern(&case.env));
-    if reads_only_scratch && !known_issue {
+    if reads_only_scratch {
         match dagsafe::config::resolve_text(&path, case.text, case.env.clone()) {
             Ok(resolved) => {
                 let described = resolved.describe(&path);

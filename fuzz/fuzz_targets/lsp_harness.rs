@@ -86,6 +86,7 @@ const PATHS: &[&str] = &[
 pub fn scratch() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
+        remove_stale_scratch("dagsafe-fuzz-lsp-");
         let dir = std::env::temp_dir().join(format!("dagsafe-fuzz-lsp-{}", std::process::id()));
         for folder in ["proj/dags", "proj/build", "pyproj/dags", "broken", "live"] {
             std::fs::create_dir_all(dir.join(folder)).expect("create the scratch folders");
@@ -95,6 +96,26 @@ pub fn scratch() -> &'static Path {
         }
         dir
     })
+}
+
+/// Removes the scratch folders (`<prefix><pid>`) of processes that have ended, such as
+/// fuzzer runs, which never remove theirs. Only where `/proc` tells which processes live.
+fn remove_stale_scratch(prefix: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Removes [`scratch`]'s folder (the replay test calls it when done; the fuzzer leaves it).
@@ -467,11 +488,10 @@ struct Client {
     next_id: i32,
     shut_down: bool,
     exited: bool,
-    skip_known_issues: bool,
 }
 
 impl Client {
-    fn start(skip_known_issues: bool) -> Client {
+    fn start() -> Client {
         let (server_side, client_side) = Connection::memory();
         let (tx, done) = mpsc::channel();
         let server = std::thread::Builder::new()
@@ -488,7 +508,6 @@ impl Client {
             next_id: 0,
             shut_down: false,
             exited: false,
-            skip_known_issues,
         }
     }
 
@@ -531,7 +550,7 @@ impl Client {
             Op::Response(response) => {
                 let _ = self.connection().sender.send(response.into());
             }
-            Op::WriteLiveConfig(text) => write_live_config(&text, self.skip_known_issues),
+            Op::WriteLiveConfig(text) => write_live_config(&text),
         }
     }
 
@@ -676,39 +695,24 @@ fn trace(direction: &str, message: &dyn std::fmt::Debug) {
 }
 
 /// Rewrites `live/dagsafe.toml`, unless the text names an `airflow-config` outside the
-/// scratch folder (that file would be read, and a fuzzed `/dev/stdin` blocks) or, with
-/// `skip_known_issues`, hits a known issue (`known_issues.rs`).
-fn write_live_config(text: &str, skip_known_issues: bool) {
-    if let Ok(table) = toml::from_str::<toml::Table>(text) {
-        if let Some(toml::Value::String(name)) = table.get("airflow-config")
-            && name.contains('/')
-        {
-            return;
-        }
-        if skip_known_issues
-            && crate::known_issues::options_have_huge_pattern(&toml::Value::Table(table))
-        {
-            return;
-        }
+/// scratch folder: that file would be read, and a fuzzed `/dev/stdin` blocks.
+fn write_live_config(text: &str) {
+    if let Ok(table) = toml::from_str::<toml::Table>(text)
+        && let Some(toml::Value::String(name)) = table.get("airflow-config")
+        && name.contains('/')
+    {
+        return;
     }
     std::fs::write(scratch().join("live/dagsafe.toml"), text).expect("write live/dagsafe.toml");
 }
 
-/// Runs one input; panics on a failure. Inputs that hit a known issue
-/// (`known_issues.rs`) are skipped. (The replay test's entry; the fuzz target calls
-/// [`run_with`], which `DAGSAFE_FUZZ_NO_SKIP` can tell to skip nothing.)
-#[allow(dead_code)]
+/// Runs one input; panics on a failure.
 pub fn run(data: &[u8]) {
-    run_with(data, true);
-}
-
-/// [`run`], skipping the known issues' inputs only with `skip_known_issues`.
-pub fn run_with(data: &[u8], skip_known_issues: bool) {
     let mut reader = Reader::new(data);
     let header = reader.byte();
     std::fs::write(scratch().join("live/dagsafe.toml"), LIVE_CONFIG)
         .expect("reset live/dagsafe.toml");
-    let mut client = Client::start(skip_known_issues);
+    let mut client = Client::start();
     if header & 2 == 0 {
         let params = reader.initialize_params();
         client.send(Op::Request("initialize".to_string(), params));
