@@ -19,6 +19,10 @@ use dagsafe::printer::{self, OutputFormat, Paths, PrintOptions};
 use dagsafe::registry::{RULES, Rule};
 use dagsafe::run::{RunOptions, check_files_cached, check_stdin};
 use dagsafe::settings::Selector;
+use dagsafe::workspace::{ProjectRoot, Workspace, WorkspaceOptions, project_root};
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::sync::Arc;
 
 const SUCCESS: u8 = 0;
 const FOUND: u8 = 1;
@@ -168,29 +172,74 @@ fn airflow_env() -> Env {
         .collect()
 }
 
-/// Airflow puts the DAGs, plugins and config folders on `sys.path`: by default, each checked
-/// folder and its `dags/`, `plugins/` and `include/` children; a checked file's folder.
-fn default_module_roots(path: &Path) -> Vec<PathBuf> {
-    if path.is_dir() {
-        let mut roots = vec![path.to_path_buf()];
-        for child in ["dags", "plugins", "include"] {
-            let candidate = path.join(child);
-            if candidate.is_dir() {
-                roots.push(candidate);
+/// Checks `selected` (the files discovered from `paths`) within their projects: each
+/// project is summarised whole and its cross-module phase run, and what concerns the
+/// selected files is kept. With `stdin` set (`--stdin-filename`), its text replaces the one
+/// selected file. Warnings about each project's layout go to standard error.
+fn check_in_projects(
+    resolver: &Arc<Resolver>,
+    cwd: &Path,
+    paths: &[PathBuf],
+    selected: &[PathBuf],
+    stdin: Option<Vec<u8>>,
+    options: &WorkspaceOptions,
+) -> Result<Vec<dagsafe::run::FileReport>, ConfigError> {
+    let mut projects: Vec<(ProjectRoot, Vec<PathBuf>, Vec<PathBuf>)> = Vec::new();
+    for path in paths {
+        let root = project_root(resolver, path, cwd);
+        let entry = match projects.iter_mut().position(|(r, _, _)| *r == root) {
+            Some(i) => &mut projects[i],
+            None => {
+                projects.push((root, Vec::new(), Vec::new()));
+                projects.last_mut().expect("just pushed")
+            }
+        };
+        entry.1.push(dagsafe::run::absolute(path));
+    }
+    // Each selected file goes to the project of the path it was found under.
+    for file in selected {
+        let absolute = dagsafe::run::absolute(file);
+        let project = projects
+            .iter_mut()
+            .filter(|(_, paths, _)| paths.iter().any(|p| absolute.starts_with(p)))
+            .max_by_key(|(root, _, _)| root.path.components().count());
+        if let Some((_, _, files)) = project {
+            files.push(file.clone());
+        }
+    }
+    let mut reports = Vec::new();
+    for (root, _, files) in projects {
+        if files.is_empty() {
+            continue;
+        }
+        let mut workspace = Workspace::open(root, resolver.clone(), &files, options)?;
+        let selected: HashSet<PathBuf> = files.iter().map(|f| dagsafe::run::absolute(f)).collect();
+        if let (Some(stdin), [file]) = (&stdin, files.as_slice()) {
+            workspace.update_bytes(&dagsafe::run::absolute(file), stdin.clone())?;
+        }
+        for warning in workspace.layout.warnings(&workspace.root.path) {
+            eprintln!("dagsafe: warning: {warning}");
+        }
+        let everything = workspace.files().len() == selected.len();
+        let mut found = if everything {
+            workspace.reports()
+        } else {
+            workspace.reports_for(&selected)
+        };
+        // Reports carry the paths as named on the command line.
+        let named: HashMap<PathBuf, &PathBuf> = files
+            .iter()
+            .map(|f| (dagsafe::run::absolute(f), f))
+            .collect();
+        for report in &mut found {
+            if let Some(named) = named.get(&dagsafe::run::absolute(&report.path)) {
+                report.path = (*named).clone();
             }
         }
-        roots
-    } else {
-        path.parent()
-            .map(|p| {
-                vec![if p.as_os_str().is_empty() {
-                    PathBuf::from(".")
-                } else {
-                    p.to_path_buf()
-                }]
-            })
-            .unwrap_or_default()
+        reports.append(&mut found);
     }
+    reports.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(reports)
 }
 
 fn config_error(error: &ConfigError) -> u8 {
@@ -244,6 +293,12 @@ fn check(args: CheckArgs) -> u8 {
         keep_sources: args.output_format.needs_sources() && !args.statistics,
     };
     let mut usage_error = false;
+    let resolver = Arc::new(resolver);
+    let workspace_options = WorkspaceOptions {
+        run: options,
+        cache: !args.no_cache,
+        force_exclude: args.force_exclude,
+    };
     let (reports, files_checked) = if stdin {
         let name = args
             .stdin_filename
@@ -260,20 +315,32 @@ fn check(args: CheckArgs) -> u8 {
                 .any(|a| resolved.excludes.is_excluded(a))
         {
             (Vec::new(), 0)
-        } else {
+        } else if args.per_file || args.stdin_filename.is_none() {
             (vec![check_stdin(&name, &resolved.settings, options)], 1)
+        } else {
+            let mut bytes = Vec::new();
+            if let Err(e) = io::stdin().lock().read_to_end(&mut bytes) {
+                error(format!("cannot read standard input: {e}"));
+                return ERROR;
+            }
+            match check_in_projects(
+                &resolver,
+                &cwd,
+                std::slice::from_ref(&name),
+                std::slice::from_ref(&name),
+                Some(bytes),
+                &workspace_options,
+            ) {
+                Ok(reports) => (reports, 1),
+                Err(e) => return config_error(&e),
+            }
         }
     } else {
         // Every setting is resolved before anything is checked: a bad config stops the run.
         let mut walk_roots = Vec::new();
-        let mut module_roots = Vec::new();
         for path in &paths {
             match resolver.for_path(path) {
-                Ok(resolved) => {
-                    walk_roots.push((path.clone(), resolved.excludes.clone()));
-                    module_roots.extend(resolved.roots.iter().cloned());
-                    module_roots.extend(default_module_roots(path));
-                }
+                Ok(resolved) => walk_roots.push((path.clone(), resolved.excludes.clone())),
                 Err(e) => return config_error(&e),
             }
         }
@@ -283,20 +350,36 @@ fn check(args: CheckArgs) -> u8 {
             error(format!("{}: {}", failure.path.display(), failure.message));
             usage_error |= failure.missing_argument;
         }
-        let mut files = Vec::with_capacity(discovered.files.len());
-        for path in discovered.files {
-            match resolver.for_file(&path) {
-                Ok(resolved) => files.push((path, resolved.settings.clone())),
+        let count = discovered.files.len();
+        let discovered_at = std::time::Instant::now();
+        let reports = if args.per_file {
+            let mut files = Vec::with_capacity(discovered.files.len());
+            for path in discovered.files {
+                match resolver.for_file(&path) {
+                    Ok(resolved) => files.push((path, resolved.settings.clone())),
+                    Err(e) => return config_error(&e),
+                }
+            }
+            let cache = (!args.no_cache).then(|| Cache::open(&cwd));
+            check_files_cached(&files, &[], options, cache)
+        } else {
+            let existing: Vec<PathBuf> = paths
+                .iter()
+                .filter(|p| p.exists() || p.symlink_metadata().is_ok())
+                .cloned()
+                .collect();
+            match check_in_projects(
+                &resolver,
+                &cwd,
+                &existing,
+                &discovered.files,
+                None,
+                &workspace_options,
+            ) {
+                Ok(reports) => reports,
                 Err(e) => return config_error(&e),
             }
-        }
-        let count = files.len();
-        if args.per_file {
-            module_roots.clear();
-        }
-        let discovered_at = std::time::Instant::now();
-        let cache = (!args.no_cache).then(|| Cache::open(&cwd));
-        let reports = check_files_cached(&files, &module_roots, options, cache);
+        };
         if args.timings {
             eprintln!(
                 "timings: discovery and config {:.3}s; checking {:.3}s wall (parse {:.3}s, walk and rules {:.3}s, summed over threads)",

@@ -312,6 +312,23 @@ impl Resolver {
         self.for_dir(dir)
     }
 
+    /// The folder relative paths are taken from.
+    pub fn cwd(&self) -> &Path {
+        &self.cwd
+    }
+
+    /// Whether `--config` names the config file, so that no folder's own file counts.
+    pub fn explicit_config(&self) -> bool {
+        self.cli.config.is_some() || self.cli.isolated
+    }
+
+    /// Whether `dir` holds a dagsafe config file of its own (a `pyproject.toml` counts
+    /// only with `[tool.dagsafe]`); a file that cannot be read or parsed counts, since
+    /// it is meant to be one.
+    pub fn has_config_in(&self, dir: &Path) -> bool {
+        !matches!(self.config_in(dir), Ok(None))
+    }
+
     /// The settings for a file found by discovery (known to be a file: no `stat` needed).
     pub fn for_file(&self, path: &Path) -> Result<Arc<Resolved>, ConfigError> {
         let absolute = self.absolute(path);

@@ -23,6 +23,7 @@ pub mod semantic;
 pub mod settings;
 pub mod statistics;
 pub mod timings;
+pub mod workspace;
 
 use ruff_python_ast::PySourceType;
 use ruff_source_file::LineIndex;

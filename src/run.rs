@@ -23,7 +23,7 @@ use crate::statistics::LookupTally;
 pub const WORKER_STACK_SIZE: usize = 256 * 1024 * 1024;
 
 /// One checked file.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct FileReport {
     pub path: PathBuf,
     pub diagnostics: Vec<Located>,
@@ -69,97 +69,159 @@ pub fn check_files_cached(
     cache: Option<Cache>,
 ) -> Vec<FileReport> {
     with_large_stacks(|| {
-        let outcomes: Vec<Outcome> = files
-            .par_iter()
-            .map(|(path, settings)| summarize_path(path, settings, options, cache.as_ref()))
-            .collect();
-        let mut summaries = Vec::with_capacity(outcomes.len());
-        let mut done = Vec::with_capacity(outcomes.len());
-        for outcome in outcomes {
-            match outcome {
-                Outcome::Summarized { summary, source } => {
-                    summaries.push(Some((summary, source)));
-                    done.push(None);
-                }
-                Outcome::Done(report) => {
-                    summaries.push(None);
-                    done.push(Some(report));
-                }
-            }
-        }
-        let roots: Vec<PathBuf> = roots.iter().map(|r| absolute(r)).collect();
-        let mut units = Vec::new();
-        let mut unit_of_file = vec![None; files.len()];
-        for (index, entry) in summaries.iter().enumerate() {
-            if let Some((summary, _)) = entry {
-                let path = &files[index].0;
-                let absolute = absolute(path);
-                unit_of_file[index] = Some(units.len());
-                units.push(Unit {
-                    display: crate::discover::normalize(path)
-                        .to_string_lossy()
-                        .into_owned(),
-                    modules: module_names(&absolute, &roots),
-                    is_package: absolute.file_stem().is_some_and(|s| s == "__init__"),
-                    absolute,
-                    summary,
-                });
-            }
-        }
-        let project = Project::new(units);
-        let reachability = project.reachability();
-        let reports = done
-            .into_par_iter()
-            .enumerate()
-            .map(|(index, report)| {
-                let (path, settings) = &files[index];
-                match report {
-                    Some(report) => report,
-                    None => {
-                        let source = summaries[index].as_ref().and_then(|(_, s)| s.clone());
-                        let unit = unit_of_file[index].expect("summarized files are units");
-                        let finished = catch_unwind(AssertUnwindSafe(|| {
-                            reachability.finalize(unit, settings)
-                        }));
-                        let (mut diagnostics, lookups) = match finished {
-                            Ok((diagnostics, lookups)) => {
-                                (diagnostics, LookupTally::of(&lookups, settings))
-                            }
-                            Err(panic) => (
-                                vec![panic_diagnostic(panic, source.as_deref().unwrap_or(""))],
-                                LookupTally::default(),
-                            ),
-                        };
-                        apply_per_file_ignores(path, settings, &mut diagnostics);
-                        FileReport {
-                            path: path.clone(),
-                            diagnostics,
-                            source,
-                            lookups,
-                        }
-                    }
-                }
-            })
-            .collect();
+        let outcomes = summarize_files(files, options, cache.as_ref());
+        let reports = finish(files, &outcomes, roots);
         if let Some(cache) = cache {
-            let saved = project
-                .units()
-                .iter()
-                .map(|u| (u.absolute.as_path(), u.summary));
-            cache.save(saved);
+            save_cache(cache, files, &outcomes);
         }
         reports
     })
 }
 
+/// Phase one for many files, in parallel (call it inside [`with_large_stacks`]).
+pub fn summarize_files(
+    files: &[(PathBuf, Arc<Settings>)],
+    options: RunOptions,
+    cache: Option<&Cache>,
+) -> Vec<Outcome> {
+    files
+        .par_iter()
+        .map(|(path, settings)| summarize_path(path, settings, options, cache))
+        .collect()
+}
+
+/// Writes the summaries of this run to the cache.
+pub fn save_cache(cache: Cache, files: &[(PathBuf, Arc<Settings>)], outcomes: &[Outcome]) {
+    let saved = files
+        .iter()
+        .zip(outcomes)
+        .filter_map(|((path, _), outcome)| match outcome {
+            Outcome::Summarized { summary, .. } => Some((absolute(path), summary)),
+            Outcome::Done(_) => None,
+        })
+        .collect::<Vec<_>>();
+    cache.save(
+        saved
+            .iter()
+            .map(|(path, summary)| (path.as_path(), *summary)),
+    );
+}
+
+/// Phase two: follows calls and imports across the summarised files (modules are named
+/// from `roots`, the folders on Airflow's `sys.path`), then finishes each file's
+/// diagnostics in parallel. One report per file, in input order.
+pub fn finish(
+    files: &[(PathBuf, Arc<Settings>)],
+    outcomes: &[Outcome],
+    roots: &[PathBuf],
+) -> Vec<FileReport> {
+    let roots: Vec<PathBuf> = roots.iter().map(|r| absolute(r)).collect();
+    let mut units = Vec::new();
+    let mut unit_of_file = vec![None; files.len()];
+    for (index, outcome) in outcomes.iter().enumerate() {
+        if let Outcome::Summarized { summary, .. } = outcome {
+            let path = &files[index].0;
+            let absolute = absolute(path);
+            unit_of_file[index] = Some(units.len());
+            units.push(Unit {
+                display: crate::discover::normalize(path)
+                    .to_string_lossy()
+                    .into_owned(),
+                modules: module_names(&absolute, &roots),
+                is_package: absolute.file_stem().is_some_and(|s| s == "__init__"),
+                absolute,
+                summary,
+            });
+        }
+    }
+    let project = Project::new(units);
+    let reachability = project.reachability();
+    outcomes
+        .par_iter()
+        .enumerate()
+        .map(|(index, outcome)| {
+            let (path, settings) = &files[index];
+            match outcome {
+                Outcome::Done(report) => report.clone(),
+                Outcome::Summarized { source, .. } => {
+                    let unit = unit_of_file[index].expect("summarized files are units");
+                    let finished =
+                        catch_unwind(AssertUnwindSafe(|| reachability.finalize(unit, settings)));
+                    let (mut diagnostics, lookups) = match finished {
+                        Ok((diagnostics, lookups)) => {
+                            (diagnostics, LookupTally::of(&lookups, settings))
+                        }
+                        Err(panic) => (
+                            vec![panic_diagnostic(panic, source.as_deref().unwrap_or(""))],
+                            LookupTally::default(),
+                        ),
+                    };
+                    apply_per_file_ignores(path, settings, &mut diagnostics);
+                    FileReport {
+                        path: path.clone(),
+                        diagnostics,
+                        source: source.clone(),
+                        lookups,
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
 /// Phase one for a file: either a summary waiting for phase two, or, when the file cannot
 /// be read or checked, its finished report.
-enum Outcome {
+pub enum Outcome {
     Summarized {
         summary: Summary,
         source: Option<Arc<str>>,
     },
     Done(FileReport),
+}
+
+/// Phase one for a text in memory (standard input, an editor's buffer) as if it were the
+/// file at `path`.
+pub fn summarize_text(
+    path: &Path,
+    text: String,
+    settings: &Settings,
+    options: RunOptions,
+) -> Outcome {
+    match catch_unwind(AssertUnwindSafe(|| crate::summarize(&text, settings))) {
+        Ok(summary) => Outcome::Summarized {
+            summary,
+            source: options.keep_sources.then(|| Arc::from(text)),
+        },
+        Err(panic) => {
+            let mut diagnostics = vec![panic_diagnostic(panic, &text)];
+            apply_per_file_ignores(path, settings, &mut diagnostics);
+            Outcome::Done(FileReport {
+                path: path.to_path_buf(),
+                diagnostics,
+                source: options.keep_sources.then(|| Arc::from(text)),
+                lookups: LookupTally::default(),
+            })
+        }
+    }
+}
+
+/// Phase one for bytes in memory: text that is not UTF-8 is one DS001.
+pub fn summarize_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    options: RunOptions,
+) -> Outcome {
+    match String::from_utf8(bytes) {
+        Ok(text) => summarize_text(path, text, settings, options),
+        Err(error) => {
+            let offset = error.utf8_error().valid_up_to();
+            let byte = error.as_bytes().get(offset).copied();
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            let diagnostic = unparsable_file::not_utf8(offset, byte);
+            Outcome::Done(report_single(path, settings, diagnostic, &text, options))
+        }
+    }
 }
 
 fn summarize_path(
@@ -193,35 +255,10 @@ fn summarize_path(
     if let Some(cache) = cache {
         cache.note(&absolute_path, &bytes, settings);
     }
-    let source = match String::from_utf8(bytes) {
-        Ok(source) => source,
-        Err(error) => {
-            let offset = error.utf8_error().valid_up_to();
-            let byte = error.as_bytes().get(offset).copied();
-            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-            let diagnostic = unparsable_file::not_utf8(offset, byte);
-            return Outcome::Done(report_single(path, settings, diagnostic, &text, options));
-        }
-    };
-    match catch_unwind(AssertUnwindSafe(|| crate::summarize(&source, settings))) {
-        Ok(summary) => Outcome::Summarized {
-            summary,
-            source: options.keep_sources.then(|| Arc::from(source)),
-        },
-        Err(panic) => {
-            let mut diagnostics = vec![panic_diagnostic(panic, &source)];
-            apply_per_file_ignores(path, settings, &mut diagnostics);
-            Outcome::Done(FileReport {
-                path: path.to_path_buf(),
-                diagnostics,
-                source: options.keep_sources.then(|| Arc::from(source)),
-                lookups: LookupTally::default(),
-            })
-        }
-    }
+    summarize_bytes(path, bytes, settings, options)
 }
 
-fn absolute(path: &Path) -> PathBuf {
+pub fn absolute(path: &Path) -> PathBuf {
     crate::discover::normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 

@@ -1,0 +1,754 @@
+//! The project as one program: the only way diagnostics are produced, whatever the entry
+//! point (`dagsafe check` over a tree, a file list from pre-commit, standard input, the
+//! language server).
+//!
+//! A [`Workspace`] knows the project root, every Python file in the project with its
+//! phase-one summary (from the cache when unchanged), texts in memory that replace files on
+//! disk (standard input, an editor's buffers), and the module roots, configured or inferred
+//! from the tree and its imports. [`Workspace::reports`] runs the cross-module phase over all
+//! of it; [`Workspace::reports_for`] keeps what concerns some files: their own diagnostics,
+//! and every diagnostic elsewhere whose parse-time chain starts in or passes through them.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::cache::Cache;
+use crate::config::{ConfigError, Resolver};
+use crate::discover::{DiscoveryError, discover, normalize};
+use crate::run::{self, FileReport, Outcome, RunOptions};
+use crate::semantic::Target;
+use crate::settings::Settings;
+
+/// The folder a file's analysis spans, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProjectRoot {
+    pub path: PathBuf,
+    pub origin: String,
+}
+
+/// The project root for `path` (a file or a folder): the folder of the outermost dagsafe
+/// config file (`dagsafe.toml`, `.dagsafe.toml`, `pyproject.toml` with `[tool.dagsafe]`)
+/// between `path` and its git work tree, else the git work tree, else `cwd`.
+///
+/// The outermost, not the nearest: a config file in a subfolder gives that folder its own
+/// settings ("the nearest config wins whole"), but its files still import, and are imported
+/// by, the rest of the repository, so they stay one project.
+pub fn project_root(resolver: &Resolver, path: &Path, cwd: &Path) -> ProjectRoot {
+    let absolute = normalize(&cwd.join(path));
+    let start = if absolute.is_dir() {
+        absolute.clone()
+    } else {
+        absolute.parent().map(Path::to_path_buf).unwrap_or(absolute)
+    };
+    let git = start
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map(Path::to_path_buf);
+    let mut outermost = None;
+    if !resolver.explicit_config() {
+        for dir in start.ancestors() {
+            if resolver.has_config_in(dir) {
+                outermost = Some(dir.to_path_buf());
+            }
+            if Some(dir) == git.as_deref() {
+                break;
+            }
+        }
+    }
+    match (outermost, git) {
+        (Some(dir), _) => ProjectRoot {
+            origin: "the folder of the outermost dagsafe config file".to_string(),
+            path: dir,
+        },
+        (None, Some(dir)) => ProjectRoot {
+            origin: "the git work tree (no dagsafe config file)".to_string(),
+            path: dir,
+        },
+        (None, None) => ProjectRoot {
+            origin: "the current folder (no config file, not in a git work tree)".to_string(),
+            path: normalize(cwd),
+        },
+    }
+}
+
+/// A folder on Airflow's `sys.path`, as dagsafe understands the project, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleRoot {
+    pub path: PathBuf,
+    pub why: String,
+}
+
+/// How the project's modules are named: the roots, and what could not be settled.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Layout {
+    pub roots: Vec<ModuleRoot>,
+    /// A name imported by the project and found in several places: reported, never
+    /// resolved to either.
+    pub ambiguous: Vec<Ambiguity>,
+    /// Imports whose first name is a module or package of the project, but that no root
+    /// makes importable: `(import, file, row)`, in path order.
+    pub unresolved: Vec<(String, PathBuf, usize)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ambiguity {
+    pub name: String,
+    /// Where it is imported first.
+    pub file: PathBuf,
+    pub row: usize,
+    /// The folders that would each make it importable.
+    pub candidates: Vec<PathBuf>,
+}
+
+/// Top-level names that are never a project's own module, however a folder is named:
+/// Python's standard library (`sys.stdlib_module_names` of CPython 3.11, private names
+/// left out) and Airflow itself (an Airflow home is often a folder called `airflow`).
+const NOT_PROJECT_MODULES: &[&str] = &[
+    "airflow",
+    "abc",
+    "aifc",
+    "argparse",
+    "array",
+    "ast",
+    "asynchat",
+    "asyncio",
+    "asyncore",
+    "atexit",
+    "audioop",
+    "base64",
+    "bdb",
+    "binascii",
+    "bisect",
+    "builtins",
+    "bz2",
+    "cProfile",
+    "calendar",
+    "cgi",
+    "cgitb",
+    "chunk",
+    "cmath",
+    "cmd",
+    "code",
+    "codecs",
+    "codeop",
+    "collections",
+    "colorsys",
+    "compileall",
+    "concurrent",
+    "configparser",
+    "contextlib",
+    "contextvars",
+    "copy",
+    "copyreg",
+    "crypt",
+    "csv",
+    "ctypes",
+    "curses",
+    "dataclasses",
+    "datetime",
+    "dbm",
+    "decimal",
+    "difflib",
+    "dis",
+    "distutils",
+    "doctest",
+    "email",
+    "encodings",
+    "ensurepip",
+    "enum",
+    "errno",
+    "faulthandler",
+    "fcntl",
+    "filecmp",
+    "fileinput",
+    "fnmatch",
+    "fractions",
+    "ftplib",
+    "functools",
+    "gc",
+    "genericpath",
+    "getopt",
+    "getpass",
+    "gettext",
+    "glob",
+    "graphlib",
+    "grp",
+    "gzip",
+    "hashlib",
+    "heapq",
+    "hmac",
+    "html",
+    "http",
+    "idlelib",
+    "imaplib",
+    "imghdr",
+    "imp",
+    "importlib",
+    "inspect",
+    "io",
+    "ipaddress",
+    "itertools",
+    "json",
+    "keyword",
+    "lib2to3",
+    "linecache",
+    "locale",
+    "logging",
+    "lzma",
+    "mailbox",
+    "mailcap",
+    "marshal",
+    "math",
+    "mimetypes",
+    "mmap",
+    "modulefinder",
+    "msilib",
+    "msvcrt",
+    "multiprocessing",
+    "netrc",
+    "nis",
+    "nntplib",
+    "nt",
+    "ntpath",
+    "nturl2path",
+    "numbers",
+    "opcode",
+    "operator",
+    "optparse",
+    "os",
+    "ossaudiodev",
+    "pathlib",
+    "pdb",
+    "pickle",
+    "pickletools",
+    "pipes",
+    "pkgutil",
+    "platform",
+    "plistlib",
+    "poplib",
+    "posix",
+    "posixpath",
+    "pprint",
+    "profile",
+    "pstats",
+    "pty",
+    "pwd",
+    "py_compile",
+    "pyclbr",
+    "pydoc",
+    "pydoc_data",
+    "pyexpat",
+    "queue",
+    "quopri",
+    "random",
+    "re",
+    "readline",
+    "reprlib",
+    "resource",
+    "rlcompleter",
+    "runpy",
+    "sched",
+    "secrets",
+    "select",
+    "selectors",
+    "shelve",
+    "shlex",
+    "shutil",
+    "signal",
+    "site",
+    "smtpd",
+    "smtplib",
+    "sndhdr",
+    "socket",
+    "socketserver",
+    "spwd",
+    "sqlite3",
+    "sre_compile",
+    "sre_constants",
+    "sre_parse",
+    "ssl",
+    "stat",
+    "statistics",
+    "string",
+    "stringprep",
+    "struct",
+    "subprocess",
+    "sunau",
+    "symtable",
+    "sys",
+    "sysconfig",
+    "syslog",
+    "tabnanny",
+    "tarfile",
+    "telnetlib",
+    "tempfile",
+    "termios",
+    "textwrap",
+    "this",
+    "threading",
+    "time",
+    "timeit",
+    "tkinter",
+    "token",
+    "tokenize",
+    "tomllib",
+    "trace",
+    "traceback",
+    "tracemalloc",
+    "tty",
+    "turtle",
+    "turtledemo",
+    "types",
+    "typing",
+    "unicodedata",
+    "unittest",
+    "urllib",
+    "uu",
+    "uuid",
+    "venv",
+    "warnings",
+    "wave",
+    "weakref",
+    "webbrowser",
+    "winreg",
+    "winsound",
+    "wsgiref",
+    "xdrlib",
+    "xml",
+    "xmlrpc",
+    "zipapp",
+    "zipfile",
+    "zipimport",
+    "zlib",
+    "zoneinfo",
+];
+
+/// Folder names Airflow (or an Airflow image) puts on `sys.path` wherever the Airflow home
+/// is: the DAGs folder, the plugins folder, Astronomer's `include/`; and `src/`, the usual
+/// home of a project's own package.
+const ROOT_FOLDER_NAMES: &[&str] = &["dags", "plugins", "include", "src"];
+
+fn is_identifier(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// The imports a summary makes: `(module as written, row)`, absolute ones only.
+fn absolute_imports(outcome: &Outcome) -> Vec<(&str, usize)> {
+    let Outcome::Summarized { summary, .. } = outcome else {
+        return Vec::new();
+    };
+    let mut seen = HashSet::new();
+    summary
+        .graph
+        .edges
+        .iter()
+        .zip(&summary.edge_rows)
+        .filter_map(|(edge, &row)| match &edge.target {
+            Target::Module(name) if !name.starts_with('.') => Some((name.as_str(), row)),
+            _ => None,
+        })
+        // `from pkg import name` is two edges, `pkg` and `pkg.name`: the first says it.
+        .filter(|(name, row)| seen.insert((name.split('.').next().unwrap_or(name), *row)))
+        .collect()
+}
+
+/// Works out the module roots of a project from its files (absolute paths, in path order)
+/// and their summaries. `configured`: the `roots` setting, which replaces inference.
+/// `declared`: folders Airflow's configuration names (`dags_folder`, `plugins_folder`),
+/// with where they are declared.
+pub fn layout(
+    project: &Path,
+    files: &[PathBuf],
+    outcomes: &[Outcome],
+    configured: &[PathBuf],
+    declared: &[(PathBuf, String)],
+) -> Layout {
+    let mut roots: Vec<ModuleRoot> = Vec::new();
+    let add = |roots: &mut Vec<ModuleRoot>, path: PathBuf, why: String| {
+        if !roots.iter().any(|r| r.path == path) {
+            roots.push(ModuleRoot { path, why });
+        }
+    };
+    // Where each top-level name could be imported from: folders (packages, namespace
+    // packages) and modules of that name, anywhere in the project.
+    let mut places: BTreeMap<String, BTreeSet<PathBuf>> = BTreeMap::new();
+    let mut folders: BTreeSet<PathBuf> = BTreeSet::new();
+    for file in files {
+        let Ok(relative) = file.strip_prefix(project) else {
+            continue;
+        };
+        let mut dir = project.to_path_buf();
+        let components: Vec<_> = relative.components().collect();
+        for (i, component) in components.iter().enumerate() {
+            let name = component.as_os_str().to_string_lossy();
+            let last = i + 1 == components.len();
+            let path = dir.join(component);
+            let module = if last {
+                name.strip_suffix(".py").map(str::to_string)
+            } else {
+                folders.insert(path.clone());
+                Some(name.to_string())
+            };
+            if let Some(module) = module.filter(|m| is_identifier(m) && m != "__init__") {
+                places.entry(module).or_default().insert(path.clone());
+            }
+            dir = path;
+        }
+    }
+    if !configured.is_empty() {
+        for path in configured {
+            add(&mut roots, path.clone(), "configured (`roots`)".to_string());
+        }
+    } else {
+        add(
+            &mut roots,
+            project.to_path_buf(),
+            "the project root".to_string(),
+        );
+        for (path, why) in declared {
+            if path.starts_with(project) && path.is_dir() {
+                add(&mut roots, path.clone(), why.clone());
+            }
+        }
+        for folder in &folders {
+            let name = folder.file_name().map(|n| n.to_string_lossy().into_owned());
+            if let Some(name) = name.filter(|n| ROOT_FOLDER_NAMES.contains(&n.as_str())) {
+                let why = if name == "src" {
+                    "a `src/` folder: a project's own packages live there".to_string()
+                } else {
+                    format!("a `{name}/` folder: Airflow puts it on sys.path")
+                };
+                add(&mut roots, folder.clone(), why);
+            }
+        }
+    }
+
+    let mut ambiguous: Vec<Ambiguity> = Vec::new();
+    let mut unresolved = Vec::new();
+    // Each new root can make more imports resolve; a few rounds settle it.
+    for round in 0..4 {
+        let importable = importable_tops(files, &roots);
+        let mut wanted: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        unresolved.clear();
+        for (index, outcome) in outcomes.iter().enumerate() {
+            for (module, row) in absolute_imports(outcome) {
+                let top = module.split('.').next().unwrap_or(module);
+                if NOT_PROJECT_MODULES.contains(&top)
+                    || importable.contains(top)
+                    || !places.contains_key(top)
+                {
+                    continue;
+                }
+                wanted.entry(top).or_insert((index, row));
+                unresolved.push((module.to_string(), files[index].clone(), row));
+            }
+        }
+        if !configured.is_empty() || round == 3 {
+            break;
+        }
+        let mut added = false;
+        for (top, (index, row)) in wanted {
+            let parents: BTreeSet<PathBuf> = places[top]
+                .iter()
+                .filter_map(|p| p.parent().map(Path::to_path_buf))
+                .collect();
+            if parents.len() == 1 {
+                let parent = parents.into_iter().next().expect("one parent");
+                let relative = files[index].strip_prefix(project).unwrap_or(&files[index]);
+                add(
+                    &mut roots,
+                    parent,
+                    format!(
+                        "`{top}` is imported ({}:{row}) and found only here",
+                        relative.display()
+                    ),
+                );
+                added = true;
+            } else if !ambiguous.iter().any(|a| a.name == top) {
+                ambiguous.push(Ambiguity {
+                    name: top.to_string(),
+                    file: files[index].clone(),
+                    row,
+                    candidates: parents.into_iter().collect(),
+                });
+            }
+        }
+        if !added {
+            break;
+        }
+    }
+    Layout {
+        roots,
+        ambiguous,
+        unresolved,
+    }
+}
+
+/// The first names of every module the roots make importable.
+fn importable_tops(files: &[PathBuf], roots: &[ModuleRoot]) -> HashSet<String> {
+    let roots: Vec<PathBuf> = roots.iter().map(|r| r.path.clone()).collect();
+    files
+        .iter()
+        .flat_map(|file| run::module_names(file, &roots))
+        .map(|name| name.split('.').next().unwrap_or(&name).to_string())
+        .collect()
+}
+
+impl Layout {
+    pub fn root_paths(&self) -> Vec<PathBuf> {
+        self.roots.iter().map(|r| r.path.clone()).collect()
+    }
+
+    /// What a user should hear about the layout, once per run: each ambiguity, and how many
+    /// project imports could not be resolved.
+    pub fn warnings(&self, project: &Path) -> Vec<String> {
+        let show = |path: &Path| {
+            let relative = path.strip_prefix(project).unwrap_or(path);
+            if relative.as_os_str().is_empty() {
+                ".".to_string()
+            } else {
+                relative.display().to_string()
+            }
+        };
+        let mut out = Vec::new();
+        for a in &self.ambiguous {
+            let candidates: Vec<String> = a
+                .candidates
+                .iter()
+                .map(|c| format!("`{}`", show(&c.join(&a.name))))
+                .collect();
+            out.push(format!(
+                "`{}` (imported at {}:{}) could be {}: set `roots` in dagsafe.toml to the folders on Airflow's sys.path, e.g. `roots = [\"{}\"]`",
+                a.name,
+                show(&a.file),
+                a.row,
+                candidates.join(" or "),
+                show(&a.candidates[0]),
+            ));
+        }
+        if let Some((module, file, row)) = self.unresolved.first() {
+            let count = self.unresolved.len();
+            let imports = if count == 1 { "import" } else { "imports" };
+            out.push(format!(
+                "{count} {imports} of the project's own modules could not be resolved (first: `{module}` at {}:{row}), so calls through them are not followed: set `roots` in dagsafe.toml to the folders on Airflow's sys.path",
+                show(file),
+            ));
+        }
+        out
+    }
+}
+
+/// What to build a workspace from.
+pub struct WorkspaceOptions {
+    pub run: RunOptions,
+    /// Read and write the summary cache in the project root.
+    pub cache: bool,
+    /// `--force-exclude`: excludes apply to files named explicitly.
+    pub force_exclude: bool,
+}
+
+/// One project, summarised: see the module documentation.
+pub struct Workspace {
+    pub root: ProjectRoot,
+    pub layout: Layout,
+    resolver: Arc<Resolver>,
+    options: RunOptions,
+    /// Every file, as discovered (relative to the working directory when named so), with
+    /// its settings; parallel to `absolute` and `outcomes`.
+    files: Vec<(PathBuf, Arc<Settings>)>,
+    absolute: Vec<PathBuf>,
+    outcomes: Vec<Outcome>,
+    index: HashMap<PathBuf, usize>,
+    configured_roots: Vec<PathBuf>,
+    /// Problems walking the tree (unreadable folders); arguments that do not exist are
+    /// the caller's to report.
+    pub errors: Vec<DiscoveryError>,
+}
+
+impl Workspace {
+    /// Discovers the project's files under `root`, adds `extra` (files named explicitly, in
+    /// the project or not), and summarises them all.
+    pub fn open(
+        root: ProjectRoot,
+        resolver: Arc<Resolver>,
+        extra: &[PathBuf],
+        options: &WorkspaceOptions,
+    ) -> Result<Workspace, ConfigError> {
+        let resolved = resolver.for_path(&root.path)?;
+        let discovered = discover(&[(root.path.clone(), resolved.excludes.clone())], false);
+        // Paths as the user would write them, relative to the working directory: messages
+        // of other files name them.
+        let cwd = resolver.cwd().to_path_buf();
+        let mut files: Vec<PathBuf> = discovered
+            .files
+            .into_iter()
+            .map(|f| match f.strip_prefix(&cwd) {
+                Ok(relative) if !relative.as_os_str().is_empty() => relative.to_path_buf(),
+                _ => f,
+            })
+            .collect();
+        let known: HashSet<PathBuf> = files.iter().map(|f| run::absolute(f)).collect();
+        for file in extra {
+            if !known.contains(&run::absolute(file)) {
+                files.push(file.clone());
+            }
+        }
+        let mut with_settings = Vec::with_capacity(files.len());
+        for path in files {
+            let resolved = resolver.for_file(&path)?;
+            with_settings.push((path, resolved.settings.clone()));
+        }
+        let cache = options.cache.then(|| Cache::open(&root.path));
+        let outcomes = run::with_large_stacks(|| {
+            run::summarize_files(&with_settings, options.run, cache.as_ref())
+        });
+        if let Some(cache) = cache {
+            run::save_cache(cache, &with_settings, &outcomes);
+        }
+        let absolute: Vec<PathBuf> = with_settings
+            .iter()
+            .map(|(p, _)| run::absolute(p))
+            .collect();
+        let index = absolute
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), i))
+            .collect();
+        let mut workspace = Workspace {
+            layout: Layout::default(),
+            configured_roots: resolved.roots.clone(),
+            root,
+            resolver,
+            options: options.run,
+            files: with_settings,
+            absolute,
+            outcomes,
+            index,
+            errors: discovered.errors,
+        };
+        workspace.relayout();
+        Ok(workspace)
+    }
+
+    fn relayout(&mut self) {
+        let declared = Vec::new();
+        self.layout = layout(
+            &self.root.path,
+            &self.absolute,
+            &self.outcomes,
+            &self.configured_roots,
+            &declared,
+        );
+    }
+
+    /// Whether `path` (absolute) is one of the workspace's files.
+    pub fn contains(&self, path: &Path) -> bool {
+        self.index.contains_key(path)
+    }
+
+    /// Every file of the workspace, absolute.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.absolute
+    }
+
+    /// Replaces the file at `path` (absolute) with `text`, or with what is on disk now when
+    /// `text` is `None` (a buffer closed, a file changed on disk); a file new to the
+    /// workspace is added, one gone from disk is dropped.
+    pub fn update(&mut self, path: &Path, text: Option<String>) -> Result<(), ConfigError> {
+        self.replace(path, text.map(String::into_bytes))
+    }
+
+    /// [`Workspace::update`] with bytes (standard input), which may not be UTF-8.
+    pub fn update_bytes(&mut self, path: &Path, bytes: Vec<u8>) -> Result<(), ConfigError> {
+        self.replace(path, Some(bytes))
+    }
+
+    fn replace(&mut self, path: &Path, bytes: Option<Vec<u8>>) -> Result<(), ConfigError> {
+        let path = normalize(path);
+        let settings = self.resolver.for_file(&path)?.settings.clone();
+        let outcome = match bytes {
+            Some(bytes) => run::with_large_stacks(|| {
+                run::summarize_bytes(&path, bytes, &settings, self.options)
+            }),
+            None if !path.exists() => {
+                self.remove(&path);
+                return Ok(());
+            }
+            None => {
+                let files = [(path.clone(), settings.clone())];
+                run::with_large_stacks(|| run::summarize_files(&files, self.options, None))
+                    .pop()
+                    .expect("one outcome per file")
+            }
+        };
+        match self.index.get(&path) {
+            Some(&i) => {
+                self.outcomes[i] = outcome;
+                self.files[i].1 = settings;
+            }
+            None => {
+                self.index.insert(path.clone(), self.files.len());
+                self.files.push((path.clone(), settings));
+                self.absolute.push(path);
+                self.outcomes.push(outcome);
+            }
+        }
+        self.relayout();
+        Ok(())
+    }
+
+    fn remove(&mut self, path: &Path) {
+        let Some(i) = self.index.remove(path) else {
+            return;
+        };
+        self.files.remove(i);
+        self.absolute.remove(i);
+        self.outcomes.remove(i);
+        for slot in self.index.values_mut() {
+            if *slot > i {
+                *slot -= 1;
+            }
+        }
+        self.relayout();
+    }
+
+    /// Phase two over the whole project: one report per file, in path order.
+    pub fn reports(&self) -> Vec<FileReport> {
+        let roots = self.layout.root_paths();
+        let mut reports =
+            run::with_large_stacks(|| run::finish(&self.files, &self.outcomes, &roots));
+        reports.sort_by(|a, b| a.path.cmp(&b.path));
+        reports
+    }
+
+    /// The reports that concern `selected` (absolute paths): those files' own, and every
+    /// diagnostic elsewhere whose parse-time chain starts in or passes through one of them
+    /// (a staged DAG file reaches a helper's `Variable.get`: the helper's diagnostic is
+    /// reported, and its chain names the staged file).
+    pub fn reports_for(&self, selected: &HashSet<PathBuf>) -> Vec<FileReport> {
+        select(self.reports(), selected)
+    }
+}
+
+/// [`Workspace::reports_for`] on reports already computed.
+pub fn select(reports: Vec<FileReport>, selected: &HashSet<PathBuf>) -> Vec<FileReport> {
+    reports
+        .into_iter()
+        .filter_map(|mut report| {
+            if selected.contains(&run::absolute(&report.path)) {
+                return Some(report);
+            }
+            report.diagnostics.retain(|d| {
+                d.diagnostic
+                    .chain
+                    .iter()
+                    .any(|step| step.path.as_ref().is_some_and(|p| selected.contains(p)))
+            });
+            (!report.diagnostics.is_empty()).then_some(report)
+        })
+        .collect()
+}
