@@ -118,7 +118,7 @@ impl Declaration {
 
     /// The order between declarations of one setting: by kind, then the shallower file (the
     /// project's own, not an example in a subfolder), then by path, then within the file.
-    fn rank(&self) -> (Kind, usize, &Path, usize) {
+    pub fn rank(&self) -> (Kind, usize, &Path, usize) {
         let within = if self.kind.last_wins() {
             usize::MAX - self.line
         } else {
