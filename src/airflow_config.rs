@@ -472,6 +472,7 @@ fn split_words(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deployment::Kind;
 
     #[test]
     fn ini_follows_configparser() {
@@ -571,5 +572,169 @@ mod tests {
         let error = AirflowSettings::load(Some((Path::new("a.cfg"), "key = 1\n")), &Env::new())
             .unwrap_err();
         assert_eq!(error.message, "a setting before the first [section] header");
+    }
+
+    fn declared(name: &str, value: &str, path: &str, line: usize, kind: Kind) -> Declaration {
+        Declaration {
+            name: name.into(),
+            key: name.into(),
+            value: value.into(),
+            path: path.into(),
+            line,
+            kind,
+        }
+    }
+
+    fn deployment(declarations: Vec<Declaration>) -> Scan {
+        let mut declarations = declarations;
+        declarations.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.rank().cmp(&b.rank())));
+        Scan {
+            declarations,
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_backend_and_its_kwargs_come_from_one_deployment_file() {
+        let scan = deployment(vec![
+            declared(
+                "AIRFLOW__SECRETS__BACKEND",
+                "a.Vault",
+                "docker-compose.yaml",
+                7,
+                Kind::Compose,
+            ),
+            declared(
+                "AIRFLOW__SECRETS__BACKEND_KWARGS",
+                "{\"variables_lookup_pattern\": \"^aws_\"}",
+                "Dockerfile",
+                3,
+                Kind::Dockerfile,
+            ),
+            declared(
+                "AIRFLOW__SECRETS__BACKEND",
+                "b.Aws",
+                "Dockerfile",
+                2,
+                Kind::Dockerfile,
+            ),
+            declared(
+                "AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES",
+                "cert, pem",
+                ".env",
+                1,
+                Kind::DotEnv,
+            ),
+        ]);
+        let (settings, notes) = AirflowSettings::from_deployment(&scan);
+        assert_eq!(notes, Vec::<String>::new());
+        let backend = settings.backend.clone().unwrap();
+        assert_eq!(backend.value, "a.Vault");
+        assert_eq!(
+            backend.source.describe(),
+            "AIRFLOW__SECRETS__BACKEND in docker-compose.yaml:7"
+        );
+        // The Dockerfile's kwargs go with the Dockerfile's backend, which lost.
+        assert_eq!(settings.backend_kwargs, None);
+        let words = settings.sensitive_var_conn_names.clone().unwrap();
+        assert_eq!(words.value, ["cert", "pem"]);
+        assert_eq!(
+            words.source.describe(),
+            "AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES in .env:1"
+        );
+
+        // The process's environment wins: its backend and kwargs replace the deployment's.
+        let mut env = Env::new();
+        env.insert("AIRFLOW__SECRETS__BACKEND_KWARGS".into(), "{}".into());
+        let merged = AirflowSettings::load(None, &env)
+            .unwrap()
+            .over(settings.clone());
+        assert_eq!(merged.backend, None);
+        assert_eq!(
+            merged.backend_kwargs.unwrap().source,
+            AirflowSource::Env("AIRFLOW__SECRETS__BACKEND_KWARGS".into())
+        );
+        assert_eq!(
+            merged.sensitive_var_conn_names,
+            settings.sensitive_var_conn_names
+        );
+    }
+
+    #[test]
+    fn invalid_deployment_kwargs_are_left_out_with_a_note() {
+        for (kwargs, note) in [
+            (
+                "[1]",
+                "AIRFLOW__SECRETS__BACKEND_KWARGS in .env:2: backend_kwargs must be a JSON object; left out",
+            ),
+            (
+                "{\"variables_lookup_pattern\": 1}",
+                "AIRFLOW__SECRETS__BACKEND_KWARGS in .env:2: `variables_lookup_pattern` in backend_kwargs must be a string or null, not 1; backend_kwargs left out",
+            ),
+        ] {
+            let scan = deployment(vec![
+                declared(
+                    "AIRFLOW__SECRETS__BACKEND",
+                    "a.b.C",
+                    ".env",
+                    1,
+                    Kind::DotEnv,
+                ),
+                declared(
+                    "AIRFLOW__SECRETS__BACKEND_KWARGS",
+                    kwargs,
+                    ".env",
+                    2,
+                    Kind::DotEnv,
+                ),
+            ]);
+            let (settings, notes) = AirflowSettings::from_deployment(&scan);
+            assert_eq!(notes, [note]);
+            assert_eq!(settings.backend.unwrap().value, "a.b.C");
+            assert_eq!(settings.backend_kwargs, None);
+        }
+        // A pattern dagsafe cannot compile.
+        let scan = deployment(vec![declared(
+            "AIRFLOW__SECRETS__BACKEND_KWARGS",
+            "{\"variables_lookup_pattern\": \"^(?!dev_)\"}",
+            "values.yaml",
+            4,
+            Kind::HelmValues,
+        )]);
+        let (settings, notes) = AirflowSettings::from_deployment(&scan);
+        assert_eq!(settings, AirflowSettings::default());
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].starts_with("AIRFLOW__SECRETS__BACKEND_KWARGS in values.yaml:4: invalid lookup pattern `^(?!dev_)`"),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn per_key_kwargs_in_deployment_files() {
+        let scan = deployment(vec![
+            declared(
+                "AIRFLOW__SECRETS__BACKEND_KWARGS",
+                "{\"variables_lookup_pattern\": \"^a_\"}",
+                "compose.yaml",
+                3,
+                Kind::Compose,
+            ),
+            declared(
+                "AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_LOOKUP_PATTERN",
+                "^b_",
+                "compose.yaml",
+                4,
+                Kind::Compose,
+            ),
+        ]);
+        let (settings, notes) = AirflowSettings::from_deployment(&scan);
+        assert_eq!(notes, Vec::<String>::new());
+        let pattern = settings.lookup_pattern("variables").unwrap().unwrap();
+        assert_eq!(pattern.value.as_deref(), Some("^b_"));
+        assert_eq!(
+            pattern.source.describe(),
+            "AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_LOOKUP_PATTERN in compose.yaml:4"
+        );
     }
 }
