@@ -43,8 +43,8 @@ pub const MAX_FILE_SIZE: u64 = 1_000_000;
 pub const MAX_DEPTH: usize = 6;
 /// YAML nodes kept from one file (a 1 MB file of `[a,a,a,...]` has about 500,000).
 pub const MAX_YAML_NODES: usize = 200_000;
-/// Nodes one YAML file's walk may visit, following aliases and merge keys: a billion-laughs
-/// document is cut off here instead of expanding.
+/// Work one YAML file's walk may do (nodes visited and mapping entries looked at, following
+/// aliases and merge keys): a billion-laughs document is cut off here instead of expanding.
 pub const MAX_YAML_WORK: usize = 200_000;
 /// Nesting beyond this is not walked (deployment files nest less than ten levels).
 const MAX_YAML_NESTING: usize = 64;
@@ -492,11 +492,11 @@ fn dockerfile_env(text: &str) -> Vec<(String, String, usize)> {
     let mut logical = String::new();
     let mut pieces: Vec<(usize, usize)> = Vec::new();
     let mut flush = |logical: &mut String, pieces: &mut Vec<(usize, usize)>| {
+        // Pieces are in order: a binary search, so one huge continued `ENV` stays linear.
         let line_of = |offset: usize| {
+            let after = pieces.partition_point(|(start, _)| *start <= offset);
             pieces
-                .iter()
-                .rev()
-                .find(|(start, _)| *start <= offset)
+                .get(after.saturating_sub(1))
                 .map_or(1, |(_, line)| *line)
         };
         let trimmed = logical.trim_start();
@@ -727,11 +727,16 @@ impl<'a> Walk<'a> {
 
     /// Counts one unit of work; false once the budget is spent.
     fn step(&mut self) -> bool {
-        if self.work >= MAX_YAML_WORK {
+        self.charge(1)
+    }
+
+    /// Counts `units` of work (a mapping's entries); false once the budget is spent.
+    fn charge(&mut self, units: usize) -> bool {
+        if self.exhausted || self.work.saturating_add(units) > MAX_YAML_WORK {
             self.exhausted = true;
             return false;
         }
-        self.work += 1;
+        self.work += units;
         true
     }
 
@@ -763,7 +768,9 @@ impl<'a> Walk<'a> {
         let Some((Node::Mapping(own), _)) = self.doc.nodes.get(self.target(node)) else {
             return Vec::new();
         };
-        if depth > MAX_YAML_NESTING || !self.step() {
+        // Each entry is work: one large mapping merged into many others must not cost its size
+        // each time for free.
+        if depth > MAX_YAML_NESTING || !self.charge(own.len().max(1)) {
             return Vec::new();
         }
         let mut out: Vec<(usize, usize)> = Vec::new();
@@ -785,8 +792,15 @@ impl<'a> Walk<'a> {
                 Some((Node::Sequence(items), _)) => items.clone(),
                 _ => vec![merge],
             };
+            if !self.charge(sources.len()) {
+                return out;
+            }
             for source in sources {
-                for (key, value) in self.entries(source, depth + 1) {
+                let merged = self.entries(source, depth + 1);
+                if !self.charge(merged.len()) {
+                    return out;
+                }
+                for (key, value) in merged {
                     match self.scalar(key) {
                         Some(name) if !keys.insert(name) => {}
                         _ => out.push((key, value)),
@@ -1279,6 +1293,39 @@ config:
         assert_eq!(
             notes,
             ["walk stopped after 200000 YAML nodes (aliases expand too much)"]
+        );
+    }
+
+    #[test]
+    fn a_large_mapping_merged_many_times_is_bounded_work() {
+        // 20,000 keys, merged into 20,000 mappings: 400 million entries if each merge were
+        // free; and one `ENV` continued over 50,000 lines.
+        let mut text = String::from("base: &b\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("  k{i}: v\n"));
+        }
+        text.push_str("environment: {AIRFLOW__CORE__DAGS_FOLDER: /d}\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("m{i}: {{<<: *b}}\n"));
+        }
+        let started = std::time::Instant::now();
+        let (found, notes) = read_text(Kind::Compose, "compose.yaml", &text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            notes,
+            ["walk stopped after 200000 YAML nodes (aliases expand too much)"]
+        );
+        let dockerfile = format!(
+            "ENV {}AIRFLOW__CORE__DAGS_FOLDER=/d\n",
+            "A=1 \\\n".repeat(50_000)
+        );
+        let (found, _) = read_text(Kind::Dockerfile, "Dockerfile", &dockerfile);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].line, 50_001);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
         );
     }
 
