@@ -39,6 +39,9 @@ pub const BACKEND_KWARG_PREFIX: &str = "AIRFLOW__SECRETS__BACKEND_KWARG__";
 
 /// Files larger than this are skipped: deployment files are a few kilobytes.
 pub const MAX_FILE_SIZE: u64 = 1_000_000;
+/// Deployment files read from one tree: a project has a handful; a tree with thousands of
+/// `.env` files is not read past the shallowest of them.
+pub const MAX_FILES: usize = 500;
 /// How many folders below the root the scan looks (`deploy/helm/airflow/values.yaml` is 3).
 pub const MAX_DEPTH: usize = 6;
 /// YAML nodes kept from one file (a 1 MB file of `[a,a,a,...]` has about 500,000).
@@ -225,7 +228,14 @@ pub fn scan(root: &Path) -> Scan {
         }
         files.push((relative, entry.into_path(), kind));
     }
-    files.sort();
+    files.sort_by(|a, b| (a.0.components().count(), &a.0).cmp(&(b.0.components().count(), &b.0)));
+    if files.len() > MAX_FILES {
+        scan.notes.push(format!(
+            "{} deployment files found: only the {MAX_FILES} shallowest are read",
+            files.len()
+        ));
+        files.truncate(MAX_FILES);
+    }
     for (relative, path, kind) in files {
         match std::fs::metadata(&path) {
             Ok(meta) if meta.len() > MAX_FILE_SIZE => {
@@ -1297,6 +1307,29 @@ config:
     }
 
     #[test]
+    fn at_most_max_files_are_read() {
+        let dir = tree(&[(
+            "docker-compose.yaml",
+            "services:\n  a:\n    environment:\n      AIRFLOW__SECRETS__BACKEND: a.b.C\n",
+        )]);
+        for i in 0..MAX_FILES {
+            let folder = dir.path().join(format!("many/f{i}"));
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(folder.join(".env"), "AIRFLOW__SECRETS__BACKEND=x.y.Z\n").unwrap();
+        }
+        let scan = scan(dir.path());
+        assert_eq!(
+            scan.winner("AIRFLOW__SECRETS__BACKEND").unwrap().value,
+            "a.b.C"
+        );
+        assert_eq!(scan.declarations.len(), MAX_FILES);
+        assert_eq!(
+            scan.notes,
+            ["501 deployment files found: only the 500 shallowest are read"]
+        );
+    }
+
+    #[test]
     fn a_large_mapping_merged_many_times_is_bounded_work() {
         // 20,000 keys, merged into 20,000 mappings: 400 million entries if each merge were
         // free; and one `ENV` continued over 50,000 lines.
@@ -1408,6 +1441,30 @@ config:
             .collect();
         if cfg!(unix) {
             assert_eq!(locations, ["compose.yaml:4", "deploy/compose.yaml:4"]);
+        }
+    }
+
+    #[test]
+    fn a_megabyte_of_pathological_yaml_is_quick() {
+        let mb = 1_000_000;
+        for text in [
+            "- ".repeat(mb / 2),
+            format!("k: {}", "a ".repeat(mb / 2)),
+            format!("[{}]", "a,".repeat(mb / 2 - 1)),
+            "a: &a [x]\n".to_string() + &"b: *a\n".repeat(mb / 6),
+            "? ".repeat(mb / 2),
+            format!("\"{}\"", "\\n".repeat(mb / 2 - 1)),
+            " a:\n".repeat(mb / 4),
+        ] {
+            let started = std::time::Instant::now();
+            let mut notes = Vec::new();
+            let _ = read(Kind::Compose, Path::new("c.yaml"), &text, &mut notes);
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "{:?} for {:?}",
+                started.elapsed(),
+                &text[..20]
+            );
         }
     }
 
