@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use ruff_text_size::{TextRange, TextSize};
 use serde_json::Value;
 
+use crate::deployment::{BACKEND_KWARG_PREFIX, Declaration, Scan};
+use crate::secrets::LookupPattern;
+
 /// An `airflow.cfg`, parsed with `configparser`'s defaults: `key = value` or `key: value`,
 /// section and key names case-insensitive, indented lines continue a value, full-line
 /// comments start with `#` or `;` (inline comments are part of the value), `%%` is `%`.
@@ -98,8 +101,18 @@ impl Ini {
 /// Where one of Airflow's settings came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AirflowSource {
-    File { path: PathBuf, range: TextRange },
+    File {
+        path: PathBuf,
+        range: TextRange,
+    },
     Env(String),
+    /// Declared in a deployment file found in the project (`crate::deployment`): the key as
+    /// the file writes it, the file relative to the scanned root, the 1-based line.
+    Deployment {
+        name: String,
+        path: PathBuf,
+        line: usize,
+    },
 }
 
 impl AirflowSource {
@@ -107,6 +120,17 @@ impl AirflowSource {
         match self {
             AirflowSource::File { path, .. } => format!("airflow config {}", path.display()),
             AirflowSource::Env(name) => format!("environment variable {name}"),
+            AirflowSource::Deployment { name, path, line } => {
+                format!("{name} in {}:{line}", path.display())
+            }
+        }
+    }
+
+    fn of(declaration: &Declaration) -> AirflowSource {
+        AirflowSource::Deployment {
+            name: declaration.key.clone(),
+            path: declaration.path.clone(),
+            line: declaration.line,
         }
     }
 }
@@ -201,15 +225,27 @@ impl AirflowSettings {
             }
         }
 
+        settings.apply_env(env, &|name| AirflowSource::Env(name.to_string()))?;
+        Ok(settings)
+    }
+
+    /// Applies `AIRFLOW__...` variables over what is set, each one's origin from `source`:
+    /// the process environment, or the deployment files' declarations read as one.
+    fn apply_env(
+        &mut self,
+        env: &Env,
+        source: &dyn Fn(&str) -> AirflowSource,
+    ) -> Result<(), AirflowConfigError> {
+        let settings = self;
         let var = |name: &str| env.get(name).filter(|v| !v.is_empty());
         if let Some(value) = var("AIRFLOW__SECRETS__BACKEND") {
             settings.backend = Some(FromAirflow {
                 value: value.clone(),
-                source: AirflowSource::Env("AIRFLOW__SECRETS__BACKEND".into()),
+                source: source("AIRFLOW__SECRETS__BACKEND"),
             });
         }
         if let Some(value) = var("AIRFLOW__SECRETS__BACKEND_KWARGS") {
-            let source = AirflowSource::Env("AIRFLOW__SECRETS__BACKEND_KWARGS".into());
+            let source = source("AIRFLOW__SECRETS__BACKEND_KWARGS");
             settings.backend_kwargs = Some(FromAirflow {
                 value: parse_kwargs(value, &source)?,
                 source,
@@ -218,12 +254,12 @@ impl AirflowSettings {
         // Airflow 3.2+: one variable per keyword argument, merged over backend_kwargs.
         let mut per_key: Vec<(&String, &String)> = env
             .iter()
-            .filter(|(name, _)| name.starts_with("AIRFLOW__SECRETS__BACKEND_KWARG__"))
+            .filter(|(name, _)| name.starts_with(BACKEND_KWARG_PREFIX))
             .collect();
         per_key.sort();
         for (name, value) in per_key {
-            let key = name["AIRFLOW__SECRETS__BACKEND_KWARG__".len()..].to_lowercase();
-            let source = AirflowSource::Env(name.clone());
+            let key = name[BACKEND_KWARG_PREFIX.len()..].to_lowercase();
+            let source = source(name);
             let kwargs = settings.backend_kwargs.get_or_insert_with(|| FromAirflow {
                 value: Default::default(),
                 source: source.clone(),
@@ -234,7 +270,7 @@ impl AirflowSettings {
         if let Some(value) = env.get("AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES") {
             settings.sensitive_var_conn_names = Some(FromAirflow {
                 value: split_words(value),
-                source: AirflowSource::Env("AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES".into()),
+                source: source("AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES"),
             });
         }
         for name in [
@@ -242,14 +278,120 @@ impl AirflowSettings {
             "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL",
         ] {
             if let Some(value) = var(name) {
-                let source = AirflowSource::Env(name.into());
+                let source = source(name);
                 settings.min_file_process_interval = Some(FromAirflow {
                     value: parse_interval(value, &source)?,
                     source,
                 });
             }
         }
-        Ok(settings)
+        Ok(())
+    }
+
+    /// The settings that the project's deployment files declare, read as one environment
+    /// (an airflow.cfg's or Helm `config:` key is its `AIRFLOW__SECTION__KEY`), with notes on
+    /// what was left out.
+    ///
+    /// The backend and its kwargs are taken together from one file: the one that declares
+    /// the winning backend, or when none does, the first that declares kwargs. Kwargs from a
+    /// Dockerfile applied to a backend from a compose file would describe a deployment that
+    /// does not exist. A value that is not valid (kwargs that are not a JSON object, a lookup
+    /// pattern dagsafe cannot compile) is left out with a note: these files were found, not
+    /// named by the user, and one bad example file must not stop the run.
+    pub fn from_deployment(scan: &Scan) -> (AirflowSettings, Vec<String>) {
+        let mut notes = Vec::new();
+        let is_secrets = |name: &str| {
+            name == "AIRFLOW__SECRETS__BACKEND"
+                || name == "AIRFLOW__SECRETS__BACKEND_KWARGS"
+                || name.starts_with(BACKEND_KWARG_PREFIX)
+        };
+        let group = scan.winner("AIRFLOW__SECRETS__BACKEND").or_else(|| {
+            scan.declarations
+                .iter()
+                .filter(|d| is_secrets(&d.name))
+                .min_by(|a, b| a.rank().cmp(&b.rank()))
+        });
+        let mut chosen: Vec<&Declaration> = Vec::new();
+        if let Some(group) = group {
+            let mut names: Vec<&str> = Vec::new();
+            for declaration in &scan.declarations {
+                if is_secrets(&declaration.name)
+                    && declaration.path == group.path
+                    && !names.contains(&declaration.name.as_str())
+                {
+                    names.push(&declaration.name);
+                    chosen.push(declaration);
+                }
+            }
+        }
+        chosen.extend(scan.winner("AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES"));
+        let mut env = Env::new();
+        let mut sources = HashMap::new();
+        for declaration in chosen {
+            let source = AirflowSource::of(declaration);
+            if declaration.name == "AIRFLOW__SECRETS__BACKEND_KWARGS"
+                && let Err(error) = parse_kwargs(&declaration.value, &source)
+            {
+                notes.push(format!(
+                    "{}: {}; left out",
+                    source.describe(),
+                    error.message
+                ));
+                continue;
+            }
+            env.insert(declaration.name.clone(), declaration.value.clone());
+            sources.insert(declaration.name.clone(), source);
+        }
+        let mut settings = AirflowSettings::default();
+        let source = |name: &str| {
+            sources
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| AirflowSource::Env(name.to_string()))
+        };
+        if let Err(error) = settings.apply_env(&env, &source) {
+            notes.push(format!(
+                "{}: {}; left out",
+                error.source.describe(),
+                error.message
+            ));
+            return (AirflowSettings::default(), notes);
+        }
+        for kind in ["variables", "connections"] {
+            let problem = match settings.lookup_pattern(kind) {
+                Err(error) => Some(error.message),
+                Ok(Some(FromAirflow {
+                    value: Some(pattern),
+                    ..
+                })) => LookupPattern::new(&pattern).err(),
+                Ok(_) => None,
+            };
+            if let Some(problem) = problem
+                && let Some(kwargs) = settings.backend_kwargs.take()
+            {
+                notes.push(format!(
+                    "{}: {problem}; backend_kwargs left out",
+                    kwargs.source.describe()
+                ));
+            }
+        }
+        (settings, notes)
+    }
+
+    /// These settings over `lower`'s, setting by setting. The backend and its kwargs go
+    /// together: when either is set here, none of `lower`'s secrets settings are kept.
+    pub fn over(mut self, lower: AirflowSettings) -> AirflowSettings {
+        if self.backend.is_none() && self.backend_kwargs.is_none() {
+            self.backend = lower.backend;
+            self.backend_kwargs = lower.backend_kwargs;
+        }
+        self.sensitive_var_conn_names = self
+            .sensitive_var_conn_names
+            .or(lower.sensitive_var_conn_names);
+        self.min_file_process_interval = self
+            .min_file_process_interval
+            .or(lower.min_file_process_interval);
+        self
     }
 
     /// A lookup pattern from `backend_kwargs`: `Some(None)` when the kwargs exist but set no
@@ -330,6 +472,7 @@ fn split_words(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deployment::Kind;
 
     #[test]
     fn ini_follows_configparser() {
@@ -429,5 +572,169 @@ mod tests {
         let error = AirflowSettings::load(Some((Path::new("a.cfg"), "key = 1\n")), &Env::new())
             .unwrap_err();
         assert_eq!(error.message, "a setting before the first [section] header");
+    }
+
+    fn declared(name: &str, value: &str, path: &str, line: usize, kind: Kind) -> Declaration {
+        Declaration {
+            name: name.into(),
+            key: name.into(),
+            value: value.into(),
+            path: path.into(),
+            line,
+            kind,
+        }
+    }
+
+    fn deployment(declarations: Vec<Declaration>) -> Scan {
+        let mut declarations = declarations;
+        declarations.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.rank().cmp(&b.rank())));
+        Scan {
+            declarations,
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_backend_and_its_kwargs_come_from_one_deployment_file() {
+        let scan = deployment(vec![
+            declared(
+                "AIRFLOW__SECRETS__BACKEND",
+                "a.Vault",
+                "docker-compose.yaml",
+                7,
+                Kind::Compose,
+            ),
+            declared(
+                "AIRFLOW__SECRETS__BACKEND_KWARGS",
+                "{\"variables_lookup_pattern\": \"^aws_\"}",
+                "Dockerfile",
+                3,
+                Kind::Dockerfile,
+            ),
+            declared(
+                "AIRFLOW__SECRETS__BACKEND",
+                "b.Aws",
+                "Dockerfile",
+                2,
+                Kind::Dockerfile,
+            ),
+            declared(
+                "AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES",
+                "cert, pem",
+                ".env",
+                1,
+                Kind::DotEnv,
+            ),
+        ]);
+        let (settings, notes) = AirflowSettings::from_deployment(&scan);
+        assert_eq!(notes, Vec::<String>::new());
+        let backend = settings.backend.clone().unwrap();
+        assert_eq!(backend.value, "a.Vault");
+        assert_eq!(
+            backend.source.describe(),
+            "AIRFLOW__SECRETS__BACKEND in docker-compose.yaml:7"
+        );
+        // The Dockerfile's kwargs go with the Dockerfile's backend, which lost.
+        assert_eq!(settings.backend_kwargs, None);
+        let words = settings.sensitive_var_conn_names.clone().unwrap();
+        assert_eq!(words.value, ["cert", "pem"]);
+        assert_eq!(
+            words.source.describe(),
+            "AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES in .env:1"
+        );
+
+        // The process's environment wins: its backend and kwargs replace the deployment's.
+        let mut env = Env::new();
+        env.insert("AIRFLOW__SECRETS__BACKEND_KWARGS".into(), "{}".into());
+        let merged = AirflowSettings::load(None, &env)
+            .unwrap()
+            .over(settings.clone());
+        assert_eq!(merged.backend, None);
+        assert_eq!(
+            merged.backend_kwargs.unwrap().source,
+            AirflowSource::Env("AIRFLOW__SECRETS__BACKEND_KWARGS".into())
+        );
+        assert_eq!(
+            merged.sensitive_var_conn_names,
+            settings.sensitive_var_conn_names
+        );
+    }
+
+    #[test]
+    fn invalid_deployment_kwargs_are_left_out_with_a_note() {
+        for (kwargs, note) in [
+            (
+                "[1]",
+                "AIRFLOW__SECRETS__BACKEND_KWARGS in .env:2: backend_kwargs must be a JSON object; left out",
+            ),
+            (
+                "{\"variables_lookup_pattern\": 1}",
+                "AIRFLOW__SECRETS__BACKEND_KWARGS in .env:2: `variables_lookup_pattern` in backend_kwargs must be a string or null, not 1; backend_kwargs left out",
+            ),
+        ] {
+            let scan = deployment(vec![
+                declared(
+                    "AIRFLOW__SECRETS__BACKEND",
+                    "a.b.C",
+                    ".env",
+                    1,
+                    Kind::DotEnv,
+                ),
+                declared(
+                    "AIRFLOW__SECRETS__BACKEND_KWARGS",
+                    kwargs,
+                    ".env",
+                    2,
+                    Kind::DotEnv,
+                ),
+            ]);
+            let (settings, notes) = AirflowSettings::from_deployment(&scan);
+            assert_eq!(notes, [note]);
+            assert_eq!(settings.backend.unwrap().value, "a.b.C");
+            assert_eq!(settings.backend_kwargs, None);
+        }
+        // A pattern dagsafe cannot compile.
+        let scan = deployment(vec![declared(
+            "AIRFLOW__SECRETS__BACKEND_KWARGS",
+            "{\"variables_lookup_pattern\": \"^(?!dev_)\"}",
+            "values.yaml",
+            4,
+            Kind::HelmValues,
+        )]);
+        let (settings, notes) = AirflowSettings::from_deployment(&scan);
+        assert_eq!(settings, AirflowSettings::default());
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].starts_with("AIRFLOW__SECRETS__BACKEND_KWARGS in values.yaml:4: invalid lookup pattern `^(?!dev_)`"),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn per_key_kwargs_in_deployment_files() {
+        let scan = deployment(vec![
+            declared(
+                "AIRFLOW__SECRETS__BACKEND_KWARGS",
+                "{\"variables_lookup_pattern\": \"^a_\"}",
+                "compose.yaml",
+                3,
+                Kind::Compose,
+            ),
+            declared(
+                "AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_LOOKUP_PATTERN",
+                "^b_",
+                "compose.yaml",
+                4,
+                Kind::Compose,
+            ),
+        ]);
+        let (settings, notes) = AirflowSettings::from_deployment(&scan);
+        assert_eq!(notes, Vec::<String>::new());
+        let pattern = settings.lookup_pattern("variables").unwrap().unwrap();
+        assert_eq!(pattern.value.as_deref(), Some("^b_"));
+        assert_eq!(
+            pattern.source.describe(),
+            "AIRFLOW__SECRETS__BACKEND_KWARG__VARIABLES_LOOKUP_PATTERN in compose.yaml:4"
+        );
     }
 }

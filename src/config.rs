@@ -2,19 +2,21 @@
 //! (which win in the same folder), from the nearest folder at or above each checked file;
 //! Airflow's own settings (`airflow-config`, `AIRFLOW__...` variables); command-line flags.
 //!
-//! Precedence: command line > dagsafe config > Airflow config and environment > defaults.
+//! Precedence: command line > dagsafe config > Airflow config and environment > the Airflow
+//! settings that the project's deployment files declare (`crate::deployment`) > defaults.
 //! A bad config is an error with its file, line and key; nothing is checked with half a config.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ruff_text_size::{TextRange, TextSize};
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::airflow_config::{AirflowConfigError, AirflowSettings, AirflowSource, Env};
+use crate::deployment::Scan;
 use crate::discover::DEFAULT_EXCLUDES;
 use crate::registry::Rule;
 use crate::secrets::{AirflowVersion, LookupPattern, Masking};
@@ -271,6 +273,27 @@ pub struct Resolved {
     pub excludes: Excludes,
     /// `roots`, absolute; empty when not configured.
     pub roots: Vec<PathBuf>,
+    /// Whether nothing declared a secrets backend (no Airflow config or environment, no
+    /// deployment file), so that AWS Secrets Manager was assumed.
+    pub backend_assumed: bool,
+    /// The `AIRFLOW__CORE__DAGS_FOLDER` and `AIRFLOW__CORE__PLUGINS_FOLDER` declarations in
+    /// the deployment files, as `(setting, value, where)`: `where` is `path:line` with the
+    /// path relative to [`Resolved::deployment_root`]. The winner of each setting comes
+    /// first; values are as written (often paths inside a container, `/opt/airflow/dags`).
+    pub airflow_folders: Vec<(String, String, String)>,
+    /// The folder the deployment files were looked for in; `None` when they were not
+    /// (`--isolated`, [`resolve_text`]).
+    pub deployment_root: Option<PathBuf>,
+    /// Deployment files and declarations that were skipped, and why.
+    pub deployment_notes: Vec<String>,
+}
+
+/// What the project's deployment files declare, scanned once per [`Resolver`].
+#[derive(Debug, Default)]
+struct Deployment {
+    scan: Scan,
+    settings: AirflowSettings,
+    notes: Vec<String>,
 }
 
 /// Finds and resolves settings per folder, caching each folder's answer.
@@ -281,6 +304,11 @@ pub struct Resolver {
     cache: Mutex<HashMap<PathBuf, Result<Arc<Resolved>, ConfigError>>>,
     /// Folders that share a config file share its resolved settings (compiled once).
     by_config: Mutex<HashMap<Option<PathBuf>, Arc<Resolved>>>,
+    /// The folder whose deployment files are read; `None`: none are.
+    project_root: Option<PathBuf>,
+    /// Scanned on the first resolution, not before: `dagsafe rule` and a run that fails on
+    /// its arguments walk nothing.
+    deployment: OnceLock<Deployment>,
 }
 
 const CONFIG_NAMES: &[&str] = &["dagsafe.toml", ".dagsafe.toml", "pyproject.toml"];
@@ -288,13 +316,58 @@ const CONFIG_NAMES: &[&str] = &["dagsafe.toml", ".dagsafe.toml", "pyproject.toml
 impl Resolver {
     pub fn new(cli: CliOverrides, env: Env, cwd: PathBuf) -> Resolver {
         let env = if cli.isolated { Env::new() } else { env };
+        // `--isolated` ignores config files and the environment, and so the deployment
+        // files too.
+        let project_root = (!cli.isolated).then(|| cwd.clone());
         Resolver {
             cli,
             env,
             cwd,
             cache: Mutex::new(HashMap::new()),
             by_config: Mutex::new(HashMap::new()),
+            project_root,
+            deployment: OnceLock::new(),
         }
+    }
+
+    /// The folder whose deployment files (docker-compose, Helm values, Dockerfile, `.env`,
+    /// `airflow.cfg`) declare Airflow's settings below the Airflow config and environment:
+    /// by default the working folder; nothing with `--isolated`.
+    pub fn set_project_root(&mut self, root: PathBuf) {
+        if self.cli.isolated {
+            return;
+        }
+        self.project_root = Some(self.absolute(&root));
+        self.forget();
+    }
+
+    /// Reads no deployment files.
+    pub fn without_deployment_files(&mut self) {
+        self.project_root = None;
+        self.forget();
+    }
+
+    /// Drops what was resolved with another project root.
+    fn forget(&mut self) {
+        self.deployment = OnceLock::new();
+        self.cache.lock().expect("cache lock").clear();
+        self.by_config.lock().expect("cache lock").clear();
+    }
+
+    fn deployment(&self) -> &Deployment {
+        self.deployment.get_or_init(|| match &self.project_root {
+            Some(root) => {
+                let scan = crate::deployment::scan(root);
+                let (settings, mut notes) = AirflowSettings::from_deployment(&scan);
+                notes.splice(0..0, scan.notes.iter().cloned());
+                Deployment {
+                    scan,
+                    settings,
+                    notes,
+                }
+            }
+            None => Deployment::default(),
+        })
     }
 
     fn absolute(&self, path: &Path) -> PathBuf {
@@ -475,6 +548,7 @@ impl Resolver {
             })?),
             None => None,
         };
+        let deployment = self.deployment();
         let airflow = AirflowSettings::load(
             airflow_config
                 .as_ref()
@@ -482,15 +556,24 @@ impl Resolver {
                 .map(|((path, _), text)| (path.as_path(), text)),
             &self.env,
         )
-        .map_err(|e| airflow_error(e, airflow_text.as_deref()))?;
+        .map_err(|e| airflow_error(e, airflow_text.as_deref()))?
+        .over(deployment.settings.clone());
 
         let backend = match &airflow.backend {
             Some(backend) => {
-                origins.push((
-                    "backend".into(),
-                    backend.value.clone(),
-                    backend.source.describe(),
-                ));
+                let mut origin = backend.source.describe();
+                if matches!(backend.source, AirflowSource::Deployment { .. }) {
+                    let others: Vec<String> = deployment
+                        .scan
+                        .all("AIRFLOW__SECRETS__BACKEND")
+                        .skip(1)
+                        .map(|d| format!("{} in {} ({})", d.key, d.location(), d.value))
+                        .collect();
+                    if !others.is_empty() {
+                        let _ = write!(origin, "; also declared: {}", others.join(", "));
+                    }
+                }
+                origins.push(("backend".into(), backend.value.clone(), origin));
                 Backend::from_class(&backend.value)
             }
             None => {
@@ -741,7 +824,46 @@ impl Resolver {
             },
         ));
 
+        let mut airflow_folders = Vec::new();
+        for (setting, shown) in [
+            ("AIRFLOW__CORE__DAGS_FOLDER", "dags_folder"),
+            ("AIRFLOW__CORE__PLUGINS_FOLDER", "plugins_folder"),
+        ] {
+            for (i, declaration) in deployment.scan.all(setting).enumerate() {
+                if i == 0 {
+                    origins.push((
+                        shown.into(),
+                        declaration.value.clone(),
+                        format!("{} in {}", declaration.key, declaration.location()),
+                    ));
+                }
+                airflow_folders.push((
+                    setting.to_string(),
+                    declaration.value.clone(),
+                    declaration.location(),
+                ));
+            }
+        }
+        origins.push((
+            "deployment-files".into(),
+            self.project_root
+                .as_ref()
+                .map_or("not read".to_string(), |root| root.display().to_string()),
+            match &self.project_root {
+                Some(_) => format!(
+                    "{} declarations of Airflow settings found",
+                    deployment.scan.declarations.len()
+                ),
+                None if self.cli.isolated => "--isolated".into(),
+                None => "default".into(),
+            },
+        ));
+
         Ok(Resolved {
+            backend_assumed: airflow.backend.is_none(),
+            airflow_folders,
+            deployment_root: self.project_root.clone(),
+            deployment_notes: deployment.notes.clone(),
             roots,
             settings: Arc::new(Settings {
                 rules,
@@ -772,7 +894,9 @@ pub fn resolve_text(path: &Path, text: &str, env: Env) -> Result<Resolved, Confi
     };
     let found = parse_options(&file)?.map(|options| (file, options));
     let cwd = path.parent().unwrap_or(Path::new("/")).to_path_buf();
-    Resolver::new(CliOverrides::default(), env, cwd).resolve(found)
+    let mut resolver = Resolver::new(CliOverrides::default(), env, cwd);
+    resolver.without_deployment_files();
+    resolver.resolve(found)
 }
 
 /// Parses dagsafe's options from a config file: `None` for a pyproject.toml without
@@ -836,6 +960,9 @@ impl Resolved {
         );
         for (key, value, origin) in &self.origins {
             let _ = writeln!(out, "{key} = {value}  # {origin}");
+        }
+        for note in &self.deployment_notes {
+            let _ = writeln!(out, "# deployment files: {note}");
         }
         out
     }

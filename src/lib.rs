@@ -8,6 +8,7 @@ pub mod airflow_config;
 pub mod cache;
 pub mod checker;
 pub mod config;
+pub mod deployment;
 pub mod diagnostic;
 pub mod discover;
 pub mod limits;

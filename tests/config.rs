@@ -629,3 +629,251 @@ fn statistics_count_rules_and_price_the_parse_time_lookups() {
         out.stdout
     );
 }
+
+const VAULT: &str = "airflow.providers.hashicorp.secrets.vault.VaultBackend";
+const SECRETS_MANAGER: &str =
+    "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend";
+
+/// The shape of Airflow's own docker-compose.yaml: the environment in an anchor, merged
+/// into each service.
+fn compose_declaring(backend: &str) -> String {
+    format!(
+        "x-airflow-common:\n  &airflow-common\n  image: apache/airflow:3.1.0\n  environment:\n    &airflow-common-env\n    AIRFLOW__CORE__EXECUTOR: CeleryExecutor\n    AIRFLOW__SECRETS__BACKEND: {backend}\n    AIRFLOW__CORE__DAGS_FOLDER: /opt/airflow/dags\n\nservices:\n  airflow-scheduler:\n    <<: *airflow-common\n    environment:\n      <<: *airflow-common-env\n      AIRFLOW__CORE__PLUGINS_FOLDER: /opt/airflow/plugins\n"
+    )
+}
+
+fn resolved(
+    dir: &Path,
+    cli: dagsafe::config::CliOverrides,
+) -> std::sync::Arc<dagsafe::config::Resolved> {
+    let root = dir.canonicalize().unwrap();
+    dagsafe::config::Resolver::new(cli, dagsafe::airflow_config::Env::new(), root.clone())
+        .for_path(&root.join("dags"))
+        .unwrap()
+}
+
+#[test]
+fn a_backend_declared_in_a_docker_compose_file_is_used() {
+    let dir = project();
+    write(dir.path(), "docker-compose.yaml", &compose_declaring(VAULT));
+    // As when the backend is configured: Vault has no lookup patterns, so the name rules
+    // have nothing to compare with.
+    assert_eq!(codes(&check(dir.path(), &[], &[])), Vec::<String>::new());
+    let out = dagsafe(dir.path(), &["check", "--show-settings", "dags"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        setting(&out, "backend"),
+        format!("backend = {VAULT}  # AIRFLOW__SECRETS__BACKEND in docker-compose.yaml:7")
+    );
+    assert_eq!(
+        setting(&out, "DS201, DS202, DS204"),
+        format!("DS201, DS202, DS204 = off  # backend {VAULT} has no lookup patterns")
+    );
+    assert_eq!(
+        setting(&out, "dags_folder"),
+        "dags_folder = /opt/airflow/dags  # AIRFLOW__CORE__DAGS_FOLDER in docker-compose.yaml:8"
+    );
+    let resolved = resolved(dir.path(), Default::default());
+    assert!(!resolved.backend_assumed);
+    assert_eq!(
+        resolved.airflow_folders,
+        [
+            (
+                "AIRFLOW__CORE__DAGS_FOLDER".to_string(),
+                "/opt/airflow/dags".to_string(),
+                "docker-compose.yaml:8".to_string()
+            ),
+            (
+                "AIRFLOW__CORE__PLUGINS_FOLDER".to_string(),
+                "/opt/airflow/plugins".to_string(),
+                "docker-compose.yaml:15".to_string()
+            ),
+        ]
+    );
+    assert_eq!(resolved.deployment_notes, Vec::<String>::new());
+
+    // Another file declaring another backend is named, and loses to the compose file.
+    write(
+        dir.path(),
+        "Dockerfile",
+        &format!("FROM apache/airflow:3.1.0\nENV AIRFLOW__SECRETS__BACKEND={SECRETS_MANAGER}\n"),
+    );
+    let out = dagsafe(dir.path(), &["check", "--show-settings", "dags"]);
+    assert_eq!(
+        setting(&out, "backend"),
+        format!(
+            "backend = {VAULT}  # AIRFLOW__SECRETS__BACKEND in docker-compose.yaml:7; also declared: AIRFLOW__SECRETS__BACKEND in Dockerfile:2 ({SECRETS_MANAGER})"
+        )
+    );
+}
+
+#[test]
+fn helm_values_declare_the_backend_kwargs_and_their_pattern() {
+    let dir = project();
+    write(
+        dir.path(),
+        "deploy/chart/values.yaml",
+        &format!(
+            "executor: KubernetesExecutor\nenv:\n  - name: AIRFLOW__SECRETS__BACKEND\n    value: {SECRETS_MANAGER}\n  - name: AIRFLOW__SECRETS__BACKEND_KWARGS\n    value: '{{\"variables_lookup_pattern\": \"^aws_\", \"connections_lookup_pattern\": \"^aws_\"}}'\nconfig:\n  core:\n    dags_folder: /opt/airflow/dags/repo\n"
+        ),
+    );
+    assert_eq!(
+        codes(&check(dir.path(), &[], &[])),
+        [
+            "dags/names.py:5 DS201",
+            "dags/names.py:6 DS202",
+            "dags/names.py:7 DS201"
+        ]
+    );
+    let out = dagsafe(dir.path(), &["check", "--show-settings", "dags"]);
+    assert_eq!(
+        setting(&out, "backend"),
+        format!(
+            "backend = {SECRETS_MANAGER}  # AIRFLOW__SECRETS__BACKEND in deploy/chart/values.yaml:3"
+        )
+    );
+    assert_eq!(
+        setting(&out, "variables-lookup-pattern"),
+        "variables-lookup-pattern = \"^aws_\"  # AIRFLOW__SECRETS__BACKEND_KWARGS in deploy/chart/values.yaml:5"
+    );
+    assert_eq!(
+        setting(&out, "dags_folder"),
+        "dags_folder = /opt/airflow/dags/repo  # config.core.dags_folder in deploy/chart/values.yaml:9"
+    );
+    // dagsafe's own config still wins over the deployment's.
+    write(
+        dir.path(),
+        "dagsafe.toml",
+        "variables-lookup-pattern = \"^sm_\"\n",
+    );
+    assert_eq!(
+        codes(&check(dir.path(), &[], &[])),
+        ["dags/names.py:5 DS201"]
+    );
+}
+
+#[test]
+fn the_environment_and_airflow_config_win_over_deployment_files() {
+    let dir = project();
+    write(dir.path(), "docker-compose.yaml", &compose_declaring(VAULT));
+    let env = [("AIRFLOW__SECRETS__BACKEND", SECRETS_MANAGER)];
+    assert_eq!(
+        codes(&check(dir.path(), &[], &env)),
+        [
+            "dags/names.py:5 DS201",
+            "dags/names.py:6 DS202",
+            "dags/names.py:7 DS201"
+        ]
+    );
+    let out = run(
+        dir.path(),
+        &["check", "--show-settings", "dags"],
+        &env,
+        None,
+    );
+    assert_eq!(
+        setting(&out, "backend"),
+        format!("backend = {SECRETS_MANAGER}  # environment variable AIRFLOW__SECRETS__BACKEND")
+    );
+    // An airflow.cfg named by the dagsafe config is Airflow's configuration too.
+    write(
+        dir.path(),
+        "conf/airflow.cfg",
+        &format!("[secrets]\nbackend = {SECRETS_MANAGER}\n"),
+    );
+    write(
+        dir.path(),
+        "dagsafe.toml",
+        "airflow-config = \"conf/airflow.cfg\"\n",
+    );
+    assert_eq!(codes(&check(dir.path(), &[], &[])).len(), 3);
+}
+
+#[test]
+fn nothing_declared_means_the_backend_is_assumed() {
+    let dir = project();
+    let settings = resolved(dir.path(), Default::default());
+    assert!(settings.backend_assumed);
+    assert_eq!(settings.airflow_folders, Vec::new());
+    assert_eq!(
+        settings.deployment_root,
+        Some(dir.path().canonicalize().unwrap())
+    );
+    let out = dagsafe(dir.path(), &["check", "--show-settings", "dags"]);
+    assert_eq!(
+        setting(&out, "backend"),
+        format!("backend = {SECRETS_MANAGER}  # default (assumed)")
+    );
+    assert_eq!(
+        setting(&out, "deployment-files"),
+        format!(
+            "deployment-files = {}  # 0 declarations of Airflow settings found",
+            dir.path().canonicalize().unwrap().display()
+        )
+    );
+    // Kwargs that are not JSON, in a file dagsafe found on its own, are a note, not an
+    // error: the run goes on with the defaults.
+    write(
+        dir.path(),
+        ".env",
+        "AIRFLOW__SECRETS__BACKEND_KWARGS={nope\n",
+    );
+    let out = dagsafe(dir.path(), &["check", "--show-settings", "dags"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(
+            "\n# deployment files: AIRFLOW__SECRETS__BACKEND_KWARGS in .env:1: backend_kwargs is not valid JSON: "
+        ),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(codes(&check(dir.path(), &[], &[])).len(), 3);
+    assert!(resolved(dir.path(), Default::default()).backend_assumed);
+}
+
+#[test]
+fn isolated_reads_no_deployment_file() {
+    let dir = project();
+    write(dir.path(), "docker-compose.yaml", &compose_declaring(VAULT));
+    assert_eq!(codes(&check(dir.path(), &["--isolated"], &[])).len(), 3);
+    let out = dagsafe(
+        dir.path(),
+        &["check", "--isolated", "--show-settings", "dags"],
+    );
+    assert_eq!(
+        setting(&out, "deployment-files"),
+        "deployment-files = not read  # --isolated"
+    );
+    let resolved = resolved(
+        dir.path(),
+        dagsafe::config::CliOverrides {
+            isolated: true,
+            ..Default::default()
+        },
+    );
+    assert!(resolved.backend_assumed);
+    assert_eq!(resolved.deployment_root, None);
+    assert_eq!(resolved.airflow_folders, Vec::new());
+}
+
+#[test]
+fn the_project_root_can_be_set() {
+    let dir = project();
+    write(
+        dir.path(),
+        "ops/docker-compose.yaml",
+        &compose_declaring(VAULT),
+    );
+    let root = dir.path().canonicalize().unwrap();
+    let mut resolver = dagsafe::config::Resolver::new(
+        Default::default(),
+        dagsafe::airflow_config::Env::new(),
+        root.join("dags"),
+    );
+    // From dags/, ops/ is not below: nothing is declared.
+    assert!(resolver.for_path(Path::new(".")).unwrap().backend_assumed);
+    resolver.set_project_root(root.clone());
+    let resolved = resolver.for_path(Path::new(".")).unwrap();
+    assert!(!resolved.backend_assumed);
+    assert_eq!(resolved.deployment_root, Some(root));
+}
