@@ -6,23 +6,24 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
 use dagsafe::airflow_config::Env;
 use dagsafe::cache::Cache;
-use dagsafe::config::{CliOverrides, ConfigError, Resolver};
+use dagsafe::config::{CliOverrides, ConfigError};
 use dagsafe::discover::discover;
 use dagsafe::printer::{self, OutputFormat, Paths, PrintOptions};
 use dagsafe::registry::{RULES, Rule};
 use dagsafe::run::{RunOptions, check_files_cached, check_stdin};
 use dagsafe::settings::Selector;
-use dagsafe::workspace::{ProjectRoot, Workspace, WorkspaceOptions, project_root};
-use std::collections::{HashMap, HashSet};
+use dagsafe::workspace::{Checked, Session, Workspace, WorkspaceOptions};
 use std::io::Read;
-use std::sync::Arc;
+
+/// Said once after the summary when nothing declares a secrets backend.
+const ASSUMED_BACKEND: &str = "note: no secrets backend is declared (no airflow.cfg, AIRFLOW__SECRETS__BACKEND, or docker-compose, Helm values, Dockerfile or .env file declaring one): DS201, DS202 and DS204 assume AWS Secrets Manager with the lookup pattern `^aws_`; name your airflow.cfg with `airflow-config` in dagsafe.toml, or set `variables-lookup-pattern` / `connections-lookup-pattern`";
 
 const SUCCESS: u8 = 0;
 const FOUND: u8 = 1;
@@ -172,76 +173,6 @@ fn airflow_env() -> Env {
         .collect()
 }
 
-/// Checks `selected` (the files discovered from `paths`) within their projects: each
-/// project is summarised whole and its cross-module phase run, and what concerns the
-/// selected files is kept. With `stdin` set (`--stdin-filename`), its text replaces the one
-/// selected file. Warnings about each project's layout go to standard error.
-fn check_in_projects(
-    resolver: &Arc<Resolver>,
-    cwd: &Path,
-    paths: &[PathBuf],
-    selected: &[PathBuf],
-    stdin: Option<Vec<u8>>,
-    options: &WorkspaceOptions,
-) -> Result<Vec<dagsafe::run::FileReport>, ConfigError> {
-    let mut projects: Vec<(ProjectRoot, Vec<PathBuf>, Vec<PathBuf>)> = Vec::new();
-    for path in paths {
-        let root = project_root(resolver, path, cwd);
-        let entry = match projects.iter_mut().position(|(r, _, _)| *r == root) {
-            Some(i) => &mut projects[i],
-            None => {
-                projects.push((root, Vec::new(), Vec::new()));
-                projects.last_mut().expect("just pushed")
-            }
-        };
-        entry.1.push(dagsafe::run::absolute(path));
-    }
-    // Each selected file goes to the project of the path it was found under.
-    for file in selected {
-        let absolute = dagsafe::run::absolute(file);
-        let project = projects
-            .iter_mut()
-            .filter(|(_, paths, _)| paths.iter().any(|p| absolute.starts_with(p)))
-            .max_by_key(|(root, _, _)| root.path.components().count());
-        if let Some((_, _, files)) = project {
-            files.push(file.clone());
-        }
-    }
-    let mut reports = Vec::new();
-    for (root, _, files) in projects {
-        if files.is_empty() {
-            continue;
-        }
-        let mut workspace = Workspace::open(root, resolver.clone(), &files, options)?;
-        let selected: HashSet<PathBuf> = files.iter().map(|f| dagsafe::run::absolute(f)).collect();
-        if let (Some(stdin), [file]) = (&stdin, files.as_slice()) {
-            workspace.update_bytes(&dagsafe::run::absolute(file), stdin.clone())?;
-        }
-        for warning in workspace.layout.warnings(&workspace.root.path) {
-            eprintln!("dagsafe: warning: {warning}");
-        }
-        let everything = workspace.files().len() == selected.len();
-        let mut found = if everything {
-            workspace.reports()
-        } else {
-            workspace.reports_for(&selected)
-        };
-        // Reports carry the paths as named on the command line.
-        let named: HashMap<PathBuf, &PathBuf> = files
-            .iter()
-            .map(|f| (dagsafe::run::absolute(f), f))
-            .collect();
-        for report in &mut found {
-            if let Some(named) = named.get(&dagsafe::run::absolute(&report.path)) {
-                report.path = (*named).clone();
-            }
-        }
-        reports.append(&mut found);
-    }
-    reports.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(reports)
-}
-
 fn config_error(error: &ConfigError) -> u8 {
     eprint!("{}", error.render());
     ERROR
@@ -262,7 +193,11 @@ fn check(args: CheckArgs) -> u8 {
             return ERROR;
         }
     };
-    let resolver = Resolver::new(overrides, airflow_env(), cwd.clone());
+    let env = airflow_env();
+    // Finds project roots and validates configs; each project gets a resolver of its own
+    // that also reads the Airflow settings its deployment files declare.
+    let session = Session::new(overrides, env, cwd.clone());
+    let resolver = session.base();
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -280,26 +215,36 @@ fn check(args: CheckArgs) -> u8 {
 
     if args.show_settings {
         let first = args.stdin_filename.as_ref().unwrap_or(&paths[0]);
-        return match resolver.for_path(first) {
-            Ok(resolved) => {
-                print!("{}", resolved.describe(first));
-                SUCCESS
-            }
-            Err(e) => config_error(&e),
+        let root = session.project_root(first);
+        let resolver = session.resolver(&root);
+        let resolved = match resolver.for_path(first) {
+            Ok(resolved) => resolved,
+            Err(e) => return config_error(&e),
         };
+        let options = WorkspaceOptions {
+            run: RunOptions::default(),
+            cache: !args.no_cache,
+            force_exclude: args.force_exclude,
+        };
+        let workspace = match Workspace::open(root, resolver, &[], &options) {
+            Ok(workspace) => workspace,
+            Err(e) => return config_error(&e),
+        };
+        print!("{}", resolved.describe(first));
+        print!("{}", workspace.describe());
+        return SUCCESS;
     }
 
     let options = RunOptions {
         keep_sources: args.output_format.needs_sources() && !args.statistics,
     };
     let mut usage_error = false;
-    let resolver = Arc::new(resolver);
     let workspace_options = WorkspaceOptions {
         run: options,
         cache: !args.no_cache,
         force_exclude: args.force_exclude,
     };
-    let (reports, files_checked) = if stdin {
+    let (checked, files_checked) = if stdin {
         let name = args
             .stdin_filename
             .clone()
@@ -314,24 +259,29 @@ fn check(args: CheckArgs) -> u8 {
                 .ancestors()
                 .any(|a| resolved.excludes.is_excluded(a))
         {
-            (Vec::new(), 0)
+            (Checked::default(), 0)
         } else if args.per_file || args.stdin_filename.is_none() {
-            (vec![check_stdin(&name, &resolved.settings, options)], 1)
+            let reports = vec![check_stdin(&name, &resolved.settings, options)];
+            (
+                Checked {
+                    reports,
+                    ..Checked::default()
+                },
+                1,
+            )
         } else {
             let mut bytes = Vec::new();
             if let Err(e) = io::stdin().lock().read_to_end(&mut bytes) {
                 error(format!("cannot read standard input: {e}"));
                 return ERROR;
             }
-            match check_in_projects(
-                &resolver,
-                &cwd,
+            match session.check(
                 std::slice::from_ref(&name),
                 std::slice::from_ref(&name),
                 Some(bytes),
                 &workspace_options,
             ) {
-                Ok(reports) => (reports, 1),
+                Ok(checked) => (checked, 1),
                 Err(e) => return config_error(&e),
             }
         }
@@ -352,7 +302,7 @@ fn check(args: CheckArgs) -> u8 {
         }
         let count = discovered.files.len();
         let discovered_at = std::time::Instant::now();
-        let reports = if args.per_file {
+        let checked = if args.per_file {
             let mut files = Vec::with_capacity(discovered.files.len());
             for path in discovered.files {
                 match resolver.for_file(&path) {
@@ -361,22 +311,18 @@ fn check(args: CheckArgs) -> u8 {
                 }
             }
             let cache = (!args.no_cache).then(|| Cache::open(&cwd));
-            check_files_cached(&files, &[], options, cache)
+            Checked {
+                reports: check_files_cached(&files, &[], options, cache),
+                ..Checked::default()
+            }
         } else {
             let existing: Vec<PathBuf> = paths
                 .iter()
                 .filter(|p| p.exists() || p.symlink_metadata().is_ok())
                 .cloned()
                 .collect();
-            match check_in_projects(
-                &resolver,
-                &cwd,
-                &existing,
-                &discovered.files,
-                None,
-                &workspace_options,
-            ) {
-                Ok(reports) => reports,
+            match session.check(&existing, &discovered.files, None, &workspace_options) {
+                Ok(checked) => checked,
                 Err(e) => return config_error(&e),
             }
         };
@@ -389,14 +335,23 @@ fn check(args: CheckArgs) -> u8 {
                 dagsafe::timings::CHECK.get().as_secs_f64(),
             );
         }
-        (reports, count)
+        (checked, count)
     };
+    for warning in &checked.warnings {
+        eprintln!("dagsafe: warning: {warning}");
+    }
+    let reports = checked.reports;
     let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
 
     let print_options = PrintOptions {
         format: args.output_format,
         quiet: args.quiet,
         files_checked,
+        notes: if checked.backend_assumed {
+            vec![ASSUMED_BACKEND.to_string()]
+        } else {
+            Vec::new()
+        },
     };
     let paths_display = Paths::new(cwd);
     let write_all = |out: &mut dyn Write| -> io::Result<()> {

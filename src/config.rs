@@ -813,7 +813,7 @@ impl Resolver {
         origins.push((
             "roots".into(),
             if roots.is_empty() {
-                "each checked folder and its dags/, plugins/, include/".to_string()
+                "inferred from the tree and its imports (the module-root lines)".to_string()
             } else {
                 format!("{:?}", roots)
             },

@@ -13,9 +13,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::airflow_config::Env;
 use crate::cache::Cache;
-use crate::config::{ConfigError, Resolver};
+use crate::config::{CliOverrides, ConfigError, Resolver};
 use crate::discover::{DiscoveryError, discover, normalize};
+use crate::registry::Rule;
 use crate::run::{self, FileReport, Outcome, RunOptions};
 use crate::semantic::Target;
 use crate::settings::Settings;
@@ -635,7 +637,10 @@ impl Workspace {
     }
 
     fn relayout(&mut self) {
-        let declared = Vec::new();
+        let declared = match self.resolver.for_path(&self.root.path) {
+            Ok(resolved) => declared_folders(&self.root.path, &resolved.airflow_folders),
+            Err(_) => Vec::new(),
+        };
         self.layout = layout(
             &self.root.path,
             &self.absolute,
@@ -643,6 +648,34 @@ impl Workspace {
             &self.configured_roots,
             &declared,
         );
+    }
+
+    /// `--show-settings`: the project root and the module roots, each with why.
+    pub fn describe(&self) -> String {
+        let show = |path: &Path| {
+            let relative = path.strip_prefix(&self.root.path).unwrap_or(path);
+            if relative.as_os_str().is_empty() {
+                ".".to_string()
+            } else {
+                relative.display().to_string()
+            }
+        };
+        let mut out = format!(
+            "project-root = {}  # {}\n",
+            self.root.path.display(),
+            self.root.origin
+        );
+        for root in &self.layout.roots {
+            out.push_str(&format!(
+                "module-root = {}  # {}\n",
+                show(&root.path),
+                root.why
+            ));
+        }
+        for warning in self.layout.warnings(&self.root.path) {
+            out.push_str(&format!("# warning: {warning}\n"));
+        }
+        out
     }
 
     /// Whether `path` (absolute) is one of the workspace's files.
@@ -734,6 +767,33 @@ impl Workspace {
     }
 }
 
+/// The folders Airflow's configuration names (`dags_folder`, `plugins_folder`), as folders
+/// of the project. A deployment file names them as the container sees them
+/// (`/opt/airflow/dags`), mounted from the repository (`./dags:/opt/airflow/dags`): the
+/// longest tail of the path that is a folder of the project is taken.
+fn declared_folders(
+    project: &Path,
+    declared: &[(String, String, String)],
+) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for (setting, value, place) in declared {
+        let path = Path::new(value.trim());
+        let components: Vec<_> = path
+            .components()
+            .filter(|c| matches!(c, std::path::Component::Normal(_)))
+            .collect();
+        let found = (0..components.len()).find_map(|skip| {
+            let tail: PathBuf = components[skip..].iter().collect();
+            let candidate = normalize(&project.join(&tail));
+            (candidate.starts_with(project) && candidate.is_dir()).then_some(candidate)
+        });
+        if let Some(folder) = found {
+            out.push((folder, format!("{setting} = {value} ({place})")));
+        }
+    }
+    out
+}
+
 /// [`Workspace::reports_for`] on reports already computed.
 pub fn select(reports: Vec<FileReport>, selected: &HashSet<PathBuf>) -> Vec<FileReport> {
     reports
@@ -751,4 +811,133 @@ pub fn select(reports: Vec<FileReport>, selected: &HashSet<PathBuf>) -> Vec<File
             (!report.diagnostics.is_empty()).then_some(report)
         })
         .collect()
+}
+
+/// One run over some paths: what every project's resolver is made of.
+pub struct Session {
+    overrides: CliOverrides,
+    env: Env,
+    cwd: PathBuf,
+    /// Finds project roots and validates configs, without reading deployment files.
+    base: Resolver,
+}
+
+/// What a run over some paths found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub reports: Vec<FileReport>,
+    /// About each project's layout (ambiguous names, unresolved imports), once each.
+    pub warnings: Vec<String>,
+    /// For the summary: no project file declares a secrets backend, and rules that depend
+    /// on it are on, so AWS Secrets Manager with the default lookup patterns was assumed.
+    pub backend_assumed: bool,
+}
+
+impl Session {
+    pub fn new(overrides: CliOverrides, env: Env, cwd: PathBuf) -> Session {
+        let mut base = Resolver::new(overrides.clone(), env.clone(), cwd.clone());
+        base.without_deployment_files();
+        Session {
+            overrides,
+            env,
+            cwd,
+            base,
+        }
+    }
+
+    /// The resolver for config files alone: per-folder settings, excludes, config errors.
+    pub fn base(&self) -> &Resolver {
+        &self.base
+    }
+
+    pub fn project_root(&self, path: &Path) -> ProjectRoot {
+        project_root(&self.base, path, &self.cwd)
+    }
+
+    /// A resolver for one project: it also reads the Airflow settings the project's
+    /// deployment files declare (docker-compose, Helm values, Dockerfile, `.env`,
+    /// `airflow.cfg`).
+    pub fn resolver(&self, root: &ProjectRoot) -> Arc<Resolver> {
+        let mut resolver =
+            Resolver::new(self.overrides.clone(), self.env.clone(), self.cwd.clone());
+        resolver.set_project_root(root.path.clone());
+        Arc::new(resolver)
+    }
+
+    /// Checks `selected` (the files discovered from `paths`) within their projects: each
+    /// project is summarised whole and its cross-module phase run, and what concerns the
+    /// selected files is kept. With `stdin` (`--stdin-filename`), its bytes replace the one
+    /// selected file.
+    pub fn check(
+        &self,
+        paths: &[PathBuf],
+        selected: &[PathBuf],
+        stdin: Option<Vec<u8>>,
+        options: &WorkspaceOptions,
+    ) -> Result<Checked, ConfigError> {
+        // (project, the paths under it, absolute; the selected files found under them)
+        let mut projects: Vec<(ProjectRoot, Vec<PathBuf>, Vec<PathBuf>)> = Vec::new();
+        for path in paths {
+            let root = self.project_root(path);
+            let at = match projects.iter().position(|(r, _, _)| *r == root) {
+                Some(at) => at,
+                None => {
+                    projects.push((root, Vec::new(), Vec::new()));
+                    projects.len() - 1
+                }
+            };
+            projects[at].1.push(run::absolute(path));
+        }
+        // Each selected file goes to the innermost project of a path it was found under.
+        for file in selected {
+            let absolute = run::absolute(file);
+            let project = projects
+                .iter_mut()
+                .filter(|(_, paths, _)| paths.iter().any(|p| absolute.starts_with(p)))
+                .max_by_key(|(root, _, _)| root.path.components().count());
+            if let Some((_, _, files)) = project {
+                files.push(file.clone());
+            }
+        }
+        let mut checked = Checked::default();
+        for (root, _, files) in projects {
+            if files.is_empty() {
+                continue;
+            }
+            let resolver = self.resolver(&root);
+            let resolved = resolver.for_path(&root.path)?;
+            let mut workspace = Workspace::open(root, resolver.clone(), &files, options)?;
+            if let (Some(stdin), [file]) = (&stdin, files.as_slice()) {
+                workspace.update_bytes(&run::absolute(file), stdin.clone())?;
+            }
+            checked
+                .warnings
+                .extend(workspace.layout.warnings(&workspace.root.path));
+            let selected: HashSet<PathBuf> = files.iter().map(|f| run::absolute(f)).collect();
+            let mut found = if workspace.files().len() == selected.len() {
+                workspace.reports()
+            } else {
+                workspace.reports_for(&selected)
+            };
+            // Reports carry the paths as the user named them.
+            let named: HashMap<PathBuf, &PathBuf> =
+                files.iter().map(|f| (run::absolute(f), f)).collect();
+            for report in &mut found {
+                if let Some(named) = named.get(&run::absolute(&report.path)) {
+                    report.path = (*named).clone();
+                }
+            }
+            let depends_on_backend = [
+                Rule::SecretOutsideLookupPattern,
+                Rule::UnmaskedSecretName,
+                Rule::ConnectionOutsideLookupPattern,
+            ]
+            .into_iter()
+            .any(|rule| resolved.settings.rules.contains(rule));
+            checked.backend_assumed |= resolved.backend_assumed && depends_on_backend;
+            checked.reports.append(&mut found);
+        }
+        checked.reports.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(checked)
+    }
 }

@@ -21,6 +21,10 @@ const HELPER_MODULE: &str = "module level; runs whenever a DAG file imports this
 
 /// A concise DS101 line for a module-level `Variable.get("{key}")` in a file that does not
 /// import `DAG`.
+
+/// The summary's note when nothing in the tree declares a secrets backend.
+const ASSUMED_BACKEND: &str = "note: no secrets backend is declared (no airflow.cfg, AIRFLOW__SECRETS__BACKEND, or docker-compose, Helm values, Dockerfile or .env file declaring one): DS201, DS202 and DS204 assume AWS Secrets Manager with the lookup pattern `^aws_`; name your airflow.cfg with `airflow-config` in dagsafe.toml, or set `variables-lookup-pattern` / `connections-lookup-pattern`\n";
+
 fn ds101(path: &str, row: usize, column: usize, key: &str) -> String {
     ds101_in(path, row, column, key, HELPER_MODULE)
 }
@@ -651,7 +655,10 @@ fn directory_symlink_loop_does_not_hang() {
     let out = dagsafe(dir.path(), &["check", "--output-format", "concise", "."]);
     assert_eq!(
         out.stdout,
-        format!("{}\nFound 1 diagnostic (1 file checked).\n", good_line())
+        format!(
+            "{}\nFound 1 diagnostic (1 file checked).\n{ASSUMED_BACKEND}",
+            good_line()
+        )
     );
     assert_eq!(out.code, 1);
 }
@@ -693,8 +700,9 @@ fn a_directory_of_100000_small_files() {
         "the good file is not reported"
     );
     assert!(
-        out.stdout
-            .ends_with("\nFound 1 diagnostic (100001 files checked).\n"),
+        out.stdout.ends_with(&format!(
+            "\nFound 1 diagnostic (100001 files checked).\n{ASSUMED_BACKEND}"
+        )),
         "{}",
         out.stdout
     );
@@ -726,7 +734,10 @@ fn missing_path_is_exit_2_and_the_other_paths_are_still_reported() {
     );
     assert_eq!(
         out.stdout,
-        format!("{}\nFound 1 diagnostic (1 file checked).\n", good_line())
+        format!(
+            "{}\nFound 1 diagnostic (1 file checked).\n{ASSUMED_BACKEND}",
+            good_line()
+        )
     );
     assert_eq!(out.code, 2);
 }

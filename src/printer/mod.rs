@@ -123,6 +123,8 @@ pub struct PrintOptions {
     /// `--quiet`: no summary line.
     pub quiet: bool,
     pub files_checked: usize,
+    /// Said once after the summary line.
+    pub notes: Vec<String>,
 }
 
 pub fn print(
@@ -157,6 +159,9 @@ pub fn print(
                 "diagnostics"
             };
             writeln!(out, "Found {count} {word} ({files} {files_word} checked).")?;
+        }
+        for note in &options.notes {
+            writeln!(out, "{note}")?;
         }
     }
     Ok(())
