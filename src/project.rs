@@ -242,6 +242,14 @@ impl<'a> Project<'a> {
     /// Breadth-first from the DAG files, then from every other module, so that chains
     /// start in a DAG file whenever one reaches the code, and are shortest.
     pub fn reachability(&self) -> Reachability<'_> {
+        self.reachability_from(&[])
+    }
+
+    /// [`Project::reachability`], walking from the files `first` (unit indices) before
+    /// anything else, so that whatever they reach gets a chain that starts in one of them:
+    /// a staged file's calls are named as the staged file's, even when another DAG file
+    /// reaches the same helper.
+    pub fn reachability_from(&self, first: &[usize]) -> Reachability<'_> {
         let mut adjacency: Vec<HashMap<Exec, Vec<usize>>> = Vec::with_capacity(self.units.len());
         for unit in &self.units {
             let mut by_exec: HashMap<Exec, Vec<usize>> = HashMap::new();
@@ -253,9 +261,17 @@ impl<'a> Project<'a> {
         let mut via: HashMap<Node, Via> = HashMap::new();
         let mut queue = VecDeque::new();
         let mut targets = Vec::new();
-        for dag_files_first in [true, false] {
+        let first: std::collections::HashSet<usize> = first.iter().copied().collect();
+        for tier in [Tier::First, Tier::DagFiles, Tier::Rest] {
             for (file, unit) in self.units.iter().enumerate() {
-                if unit.summary.is_dag_file != dag_files_first {
+                let of = if first.contains(&file) {
+                    Tier::First
+                } else if unit.summary.is_dag_file {
+                    Tier::DagFiles
+                } else {
+                    Tier::Rest
+                };
+                if of != tier {
                     continue;
                 }
                 let mut roots = vec![(file, Exec::ParseTime)];
@@ -304,6 +320,14 @@ impl<'a> Project<'a> {
     pub fn units(&self) -> &[Unit<'a>] {
         &self.units
     }
+}
+
+/// The order in which files' roots are walked.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Tier {
+    First,
+    DagFiles,
+    Rest,
 }
 
 pub struct Reachability<'p> {

@@ -115,6 +115,17 @@ pub fn finish(
     outcomes: &[Outcome],
     roots: &[PathBuf],
 ) -> Vec<FileReport> {
+    finish_from(files, outcomes, roots, &[])
+}
+
+/// [`finish`], walking from the files at the indices `first` before any other (see
+/// [`Project::reachability_from`]).
+pub fn finish_from(
+    files: &[(PathBuf, Arc<Settings>)],
+    outcomes: &[Outcome],
+    roots: &[PathBuf],
+    first: &[usize],
+) -> Vec<FileReport> {
     let roots: Vec<PathBuf> = roots.iter().map(|r| absolute(r)).collect();
     let mut units = Vec::new();
     let mut unit_of_file = vec![None; files.len()];
@@ -134,8 +145,9 @@ pub fn finish(
             });
         }
     }
+    let first: Vec<usize> = first.iter().filter_map(|&i| unit_of_file[i]).collect();
     let project = Project::new(units);
-    let reachability = project.reachability();
+    let reachability = project.reachability_from(&first);
     outcomes
         .par_iter()
         .enumerate()

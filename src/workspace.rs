@@ -763,7 +763,16 @@ impl Workspace {
     /// (a staged DAG file reaches a helper's `Variable.get`: the helper's diagnostic is
     /// reported, and its chain names the staged file).
     pub fn reports_for(&self, selected: &HashSet<PathBuf>) -> Vec<FileReport> {
-        select(self.reports(), selected)
+        let roots = self.layout.root_paths();
+        let first: Vec<usize> = selected
+            .iter()
+            .filter_map(|p| self.index.get(p).copied())
+            .collect();
+        let mut reports = run::with_large_stacks(|| {
+            run::finish_from(&self.files, &self.outcomes, &roots, &first)
+        });
+        reports.sort_by(|a, b| a.path.cmp(&b.path));
+        select(reports, selected)
     }
 }
 

@@ -74,6 +74,11 @@ fn readme_config(hooks: &HookRepo) -> String {
 /// A git repository with README's config and `files`; `pre-commit run --all-files
 /// --verbose` in it, returning the exit code and the output.
 fn pre_commit_run(hooks: &HookRepo, files: &[(&str, &str)]) -> (i32, String) {
+    pre_commit_run_with(hooks, files, &["--all-files"])
+}
+
+/// [`pre_commit_run`] with `which` choosing the files (`--all-files`, `--files A B`).
+fn pre_commit_run_with(hooks: &HookRepo, files: &[(&str, &str)], which: &[&str]) -> (i32, String) {
     let project = tempfile::tempdir().unwrap();
     write(
         project.path(),
@@ -87,7 +92,9 @@ fn pre_commit_run(hooks: &HookRepo, files: &[(&str, &str)]) -> (i32, String) {
     run_ok(git(project.path()).args(["add", "--all"]));
     let output = run(quick_release_build(&mut Command::new(&hooks.pre_commit))
         .current_dir(project.path())
-        .args(["run", "--all-files", "--verbose", "--color", "never"])
+        .arg("run")
+        .args(which)
+        .args(["--verbose", "--color", "never"])
         .env("PRE_COMMIT_HOME", &hooks.home)
         // pre-commit skips the hooks named here; a developer's shell may have it set.
         .env_remove("SKIP")
@@ -192,6 +199,53 @@ fn hook_skips_excluded_files_that_pre_commit_passes() {
     assert_eq!(status_line(&output), "dagsafePassed", "{output}");
     assert!(
         output.contains("All checks passed (1 file checked).\n"),
+        "{output}"
+    );
+}
+
+/// The scenario: only the new DAG file is staged, and its `@dag` body calls a
+/// helper of `common/` that reads a Variable. The hook gets the one file name and still
+/// reports the helper's lookup, with the chain from the staged file.
+#[test]
+fn hook_reports_the_helper_lookup_a_staged_dag_file_reaches() {
+    let hooks = match hook_repo() {
+        Ok(hooks) => hooks,
+        Err(reason) => {
+            return skip(
+                "hook_reports_the_helper_lookup_a_staged_dag_file_reaches",
+                &reason,
+            );
+        }
+    };
+    let helper = "from airflow.models import Variable\n\n\ndef slack_webhook():\n    return Variable.get(\"slack_webhook_url\")\n";
+    let dag = "from airflow.decorators import dag\nfrom common.settings import slack_webhook\n\n\n@dag(schedule=None)\ndef alerts():\n    slack_webhook()\n\n\nalerts()\n";
+    let (code, output) = pre_commit_run_with(
+        hooks,
+        &[
+            ("common/__init__.py", ""),
+            ("common/settings.py", helper),
+            ("dags/alerts.py", dag),
+        ],
+        &["--files", "dags/alerts.py"],
+    );
+    assert_eq!(code, 1, "{output}");
+    assert_eq!(status_line(&output), "dagsafeFailed", "{output}");
+    let reported: Vec<&str> = output
+        .lines()
+        .filter(|l| l.contains("⚠ DS101") || l.contains("╭─[") || l.contains("│ at parse"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            "⚠ DS101 `Variable.get(\"slack_webhook_url\")` runs at DAG parse time (in `slack_webhook`, reached",
+            "│ at parse time from @dag `alerts` via dags/alerts.py:7 `slack_webhook()`): a secrets-backend",
+            "╭─[common/settings.py:5:12]",
+        ],
+        "{output}"
+    );
+    assert!(
+        output.contains("Found 1 diagnostic (1 file checked).\n"),
         "{output}"
     );
 }
