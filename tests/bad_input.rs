@@ -19,12 +19,11 @@ const IMPORT: &str = "from airflow.models import Variable\n";
 /// `DAG` (all the small files here), and in one that does (the 50 MB file).
 const HELPER_MODULE: &str = "module level; runs whenever a DAG file imports this module";
 
-/// A concise DS101 line for a module-level `Variable.get("{key}")` in a file that does not
-/// import `DAG`.
-
 /// The summary's note when nothing in the tree declares a secrets backend.
 const ASSUMED_BACKEND: &str = "note: no secrets backend is declared (no airflow.cfg, AIRFLOW__SECRETS__BACKEND, or docker-compose, Helm values, Dockerfile or .env file declaring one): DS201, DS202 and DS204 assume AWS Secrets Manager with the lookup pattern `^aws_`; name your airflow.cfg with `airflow-config` in dagsafe.toml, or set `variables-lookup-pattern` / `connections-lookup-pattern`\n";
 
+/// A concise DS101 line for a module-level `Variable.get("{key}")` in a file that does not
+/// import `DAG`.
 fn ds101(path: &str, row: usize, column: usize, key: &str) -> String {
     ds101_in(path, row, column, key, HELPER_MODULE)
 }

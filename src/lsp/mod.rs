@@ -17,6 +17,7 @@ mod code_actions;
 mod diagnostics;
 mod position;
 mod server;
+pub mod transport;
 mod workspace;
 
 use std::process::ExitCode;
@@ -26,8 +27,8 @@ use lsp_server::Connection;
 /// Serves the client on standard input and output until it sends `exit`; the exit code is
 /// 0 when `shutdown` came first, 1 otherwise (as the protocol asks).
 pub fn run() -> ExitCode {
-    let (connection, io_threads) = Connection::stdio();
-    let code = serve(connection);
+    let (sender, receiver, io_threads) = transport::stdio();
+    let code = serve(Connection { sender, receiver });
     // `serve` returns after `exit` or the end of the input, when the reader thread has
     // stopped too; the writer stops once the connection is dropped.
     if let Err(error) = io_threads.join() {
