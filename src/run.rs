@@ -115,16 +115,28 @@ pub fn finish(
     outcomes: &[Outcome],
     roots: &[PathBuf],
 ) -> Vec<FileReport> {
-    finish_from(files, outcomes, roots, &[])
+    finish_from(files, outcomes, roots, &[], None)
+}
+
+/// How a file reads in other files' messages: relative to `base` (the folder the user
+/// works in) when under it, else as given.
+fn display(path: &Path, base: Option<&Path>) -> String {
+    let normalized = crate::discover::normalize(path);
+    let shown = base
+        .and_then(|base| normalized.strip_prefix(base).ok())
+        .filter(|relative| !relative.as_os_str().is_empty())
+        .unwrap_or(&normalized);
+    shown.to_string_lossy().into_owned()
 }
 
 /// [`finish`], walking from the files at the indices `first` before any other (see
-/// [`Project::reachability_from`]).
+/// [`Project::reachability_from`]), and naming files in messages relative to `base`.
 pub fn finish_from(
     files: &[(PathBuf, Arc<Settings>)],
     outcomes: &[Outcome],
     roots: &[PathBuf],
     first: &[usize],
+    base: Option<&Path>,
 ) -> Vec<FileReport> {
     let roots: Vec<PathBuf> = roots.iter().map(|r| absolute(r)).collect();
     let mut units = Vec::new();
@@ -135,9 +147,7 @@ pub fn finish_from(
             let absolute = absolute(path);
             unit_of_file[index] = Some(units.len());
             units.push(Unit {
-                display: crate::discover::normalize(path)
-                    .to_string_lossy()
-                    .into_owned(),
+                display: display(path, base),
                 modules: module_names(&absolute, &roots),
                 is_package: absolute.file_stem().is_some_and(|s| s == "__init__"),
                 absolute,

@@ -582,17 +582,7 @@ impl Workspace {
     ) -> Result<Workspace, ConfigError> {
         let resolved = resolver.for_path(&root.path)?;
         let discovered = discover(&[(root.path.clone(), resolved.excludes.clone())], false);
-        // Paths as the user would write them, relative to the working directory: messages
-        // of other files name them.
-        let cwd = resolver.cwd().to_path_buf();
-        let mut files: Vec<PathBuf> = discovered
-            .files
-            .into_iter()
-            .map(|f| match f.strip_prefix(&cwd) {
-                Ok(relative) if !relative.as_os_str().is_empty() => relative.to_path_buf(),
-                _ => f,
-            })
-            .collect();
+        let mut files: Vec<PathBuf> = discovered.files;
         let known: HashSet<PathBuf> = files.iter().map(|f| run::absolute(f)).collect();
         for file in extra {
             if !known.contains(&run::absolute(file)) {
@@ -752,8 +742,10 @@ impl Workspace {
     /// Phase two over the whole project: one report per file, in path order.
     pub fn reports(&self) -> Vec<FileReport> {
         let roots = self.layout.root_paths();
-        let mut reports =
-            run::with_large_stacks(|| run::finish(&self.files, &self.outcomes, &roots));
+        let base = self.resolver.cwd();
+        let mut reports = run::with_large_stacks(|| {
+            run::finish_from(&self.files, &self.outcomes, &roots, &[], Some(base))
+        });
         reports.sort_by(|a, b| a.path.cmp(&b.path));
         reports
     }
@@ -769,7 +761,13 @@ impl Workspace {
             .filter_map(|p| self.index.get(p).copied())
             .collect();
         let mut reports = run::with_large_stacks(|| {
-            run::finish_from(&self.files, &self.outcomes, &roots, &first)
+            run::finish_from(
+                &self.files,
+                &self.outcomes,
+                &roots,
+                &first,
+                Some(self.resolver.cwd()),
+            )
         });
         reports.sort_by(|a, b| a.path.cmp(&b.path));
         select(reports, selected)

@@ -362,7 +362,7 @@ fn a_client_that_pulls_gets_diagnostics_on_request_and_none_pushed() {
         Client::initialized(json!({"textDocument": {"diagnostic": {}}}), dir.path());
     assert_eq!(
         result["capabilities"]["diagnosticProvider"],
-        json!({"identifier": "dagsafe", "interFileDependencies": false, "workspaceDiagnostics": false})
+        json!({"identifier": "dagsafe", "interFileDependencies": true, "workspaceDiagnostics": false})
     );
     let uri = client.open(&path, text);
     let report = client
@@ -720,7 +720,7 @@ fn config_changes_are_picked_up_from_watched_files_and_saves() {
         json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}),
         dir.path(),
     );
-    // The server asks to be told about config files.
+    // The server asks to be told about config files and Python files.
     let registration = client.server_request("client/registerCapability");
     assert_eq!(
         registration.params,
@@ -731,6 +731,7 @@ fn config_changes_are_picked_up_from_watched_files_and_saves() {
                 {"globPattern": "**/pyproject.toml"},
                 {"globPattern": "**/dagsafe.toml"},
                 {"globPattern": "**/.dagsafe.toml"},
+                {"globPattern": "**/*.py"},
             ]},
         }]})
     );
@@ -988,4 +989,278 @@ fn a_pulling_client_is_asked_to_pull_again_after_a_config_change() {
     let (code, rest) = client.shut_down();
     assert_eq!(code, 0);
     assert_eq!(methods(&rest), Vec::<String>::new());
+}
+
+const HELPER: &str = "from airflow.models import Variable\n\n\ndef slack_webhook():\n    return Variable.get(\"slack_webhook_url\")\n";
+const QUIET_DAG: &str = "from airflow.decorators import dag\n\n\n@dag(schedule=None)\ndef alerts():\n    pass\n\n\nalerts()\n";
+const CALLING_DAG: &str = "from airflow.decorators import dag\nfrom common.settings import slack_webhook\n\n\n@dag(schedule=None)\ndef alerts():\n    slack_webhook()\n\n\nalerts()\n";
+
+/// A project whose DAG file does not call the helper yet.
+fn helper_project() -> (TempDir, PathBuf, PathBuf) {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "common/__init__.py", "");
+    let helper = write(dir.path(), "common/settings.py", HELPER);
+    let dag = write(dir.path(), "dags/alerts.py", QUIET_DAG);
+    (dir, helper, dag)
+}
+
+#[test]
+fn opening_a_helper_shows_the_lookups_dag_files_reach_through_it() {
+    let (dir, helper, dag) = helper_project();
+    fs::write(&dag, CALLING_DAG).unwrap();
+    let (mut client, _) = Client::initialized(json!({}), dir.path());
+    let uri = client.open(&helper, HELPER);
+    let published = client.published(&uri);
+    assert_eq!(spans(&published), vec![json!(["DS101", 4, 11, 4, 44])]);
+    let diagnostic = &published["diagnostics"][0];
+    assert_eq!(
+        diagnostic["message"],
+        format!(
+            "`Variable.get(\"slack_webhook_url\")` runs at DAG parse time (in `slack_webhook`, reached at parse time from @dag `alerts` via dags/alerts.py:7 `slack_webhook()`): a secrets-backend lookup on every parse\n{}",
+            DS101_HELP.replace("NAME", "slack_webhook_url")
+        )
+    );
+    // The chain's step in the DAG file, as related information.
+    assert_eq!(
+        diagnostic["relatedInformation"],
+        json!([{
+            "location": {"uri": file_uri(&dag), "range": {"start": {"line": 6, "character": 0}, "end": {"line": 6, "character": 0}}},
+            "message": "`slack_webhook()` runs here at parse time",
+        }])
+    );
+    let (code, rest) = client.shut_down();
+    assert_eq!(code, 0);
+    assert_eq!(methods(&rest), Vec::<String>::new());
+}
+
+#[test]
+fn editing_a_dag_file_updates_the_helper_it_calls_open_or_closed() {
+    let (dir, helper, dag) = helper_project();
+    let (mut client, _) = Client::initialized(json!({}), dir.path());
+    let dag_uri = client.open(&dag, QUIET_DAG);
+    assert_eq!(spans(&client.published(&dag_uri)), Vec::<Value>::new());
+    // The helper is closed: the edit that makes the DAG call it publishes its lookup.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": dag_uri, "version": 2}, "contentChanges": [{"text": CALLING_DAG}]}),
+    );
+    let helper_uri = file_uri(&helper);
+    let published = client.published(&helper_uri);
+    assert_eq!(published["version"], Value::Null);
+    assert_eq!(spans(&published), vec![json!(["DS101", 4, 11, 4, 44])]);
+    // Now open: undoing the call clears it there.
+    let helper_uri = client.open(&helper, HELPER);
+    assert_eq!(
+        spans(&client.published(&helper_uri)),
+        vec![json!(["DS101", 4, 11, 4, 44])]
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": dag_uri, "version": 3}, "contentChanges": [{"text": QUIET_DAG}]}),
+    );
+    assert_eq!(spans(&client.published(&helper_uri)), Vec::<Value>::new());
+    let status = client.request("dagsafe/status", Value::Null).unwrap();
+    assert_eq!(status["files"], 3);
+    let (code, _) = client.shut_down();
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_file_changed_on_disk_updates_the_open_documents_that_depend_on_it() {
+    let (dir, helper, dag) = helper_project();
+    fs::write(&helper, "def slack_webhook():\n    return None\n").unwrap();
+    let (mut client, _) = Client::initialized(json!({}), dir.path());
+    let dag_text = CALLING_DAG.replace("slack_webhook()\n\n", "slack_webhook()\n    x = 1\n\n");
+    let dag_uri = client.open(&dag, &dag_text);
+    assert_eq!(spans(&client.published(&dag_uri)), Vec::<Value>::new());
+    // `git pull` brings a helper that reads a Variable: the watcher says so.
+    fs::write(&helper, HELPER).unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&helper), "type": 2}]}),
+    );
+    let published = client.published(&file_uri(&helper));
+    assert_eq!(spans(&published), vec![json!(["DS101", 4, 11, 4, 44])]);
+    let (code, _) = client.shut_down();
+    assert_eq!(code, 0);
+}
+
+/// A burst of edits is checked once: every message up to the status request is queued
+/// before the server reads the first, so the cross-module phase runs once for all 1,000
+/// changes, and the document is published once, at its last version.
+#[test]
+fn a_burst_of_edits_is_checked_once() {
+    let (dir, _, dag) = helper_project();
+    let (server_side, client_side) = Connection::memory();
+    let send = |message: Message| client_side.sender.send(message).unwrap();
+    let initialize =
+        json!({"processId": null, "rootUri": file_uri(dir.path()), "capabilities": {}});
+    send(Request::new(RequestId::from(1), "initialize".to_string(), initialize).into());
+    send(Notification::new("initialized".to_string(), json!({})).into());
+    let uri = file_uri(&dag);
+    let open = json!({"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": QUIET_DAG}});
+    send(Notification::new("textDocument/didOpen".to_string(), open).into());
+    for version in 2..=1001 {
+        let text = if version % 2 == 0 {
+            CALLING_DAG
+        } else {
+            QUIET_DAG
+        };
+        let change = json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]});
+        send(Notification::new("textDocument/didChange".to_string(), change).into());
+    }
+    send(
+        Request::new(
+            RequestId::from(2),
+            "dagsafe/status".to_string(),
+            Value::Null,
+        )
+        .into(),
+    );
+    let server = std::thread::spawn(move || dagsafe::lsp::serve(server_side));
+    let mut client = Client {
+        connection: client_side,
+        server,
+        next_id: 10,
+        inbox: VecDeque::new(),
+    };
+    let status = client.take(
+        "the status",
+        |m| matches!(m, Message::Response(r) if r.id == RequestId::from(2)),
+    );
+    let Message::Response(status) = status else {
+        unreachable!()
+    };
+    let status = status.response_result.unwrap();
+    assert_eq!(status["crossModuleRuns"], 1, "{status}");
+    let published = client.published(&uri);
+    assert_eq!(published["version"], 1001);
+    let (code, rest) = client.shut_down();
+    assert_eq!(code, 0);
+    // The answer to `initialize`, which this test did not wait for.
+    assert_eq!(methods(&rest), ["response 1"]);
+}
+
+#[test]
+fn a_client_with_work_done_progress_sees_the_indexing() {
+    let (dir, _, _) = helper_project();
+    let (mut client, _) =
+        Client::initialized(json!({"window": {"workDoneProgress": true}}), dir.path());
+    let status = client.request("dagsafe/status", Value::Null).unwrap();
+    assert_eq!(status["files"], 3);
+    // The progress was created, begun and ended (the end may come before the begin is read).
+    let create = client.server_request("window/workDoneProgress/create");
+    assert_eq!(create.params, json!({"token": "dagsafe-index"}));
+    let begin = client.notification("$/progress");
+    assert_eq!(begin["value"]["kind"], "begin");
+    assert_eq!(begin["value"]["title"], "dagsafe: indexing the project");
+    let end = client.notification("$/progress");
+    assert_eq!(end["value"], json!({"kind": "end", "message": "3 files"}));
+    client
+        .connection
+        .sender
+        .send(Response::new_ok(create.id, ()).into())
+        .unwrap();
+    let (code, _) = client.shut_down();
+    assert_eq!(code, 0);
+}
+
+/// The real binary's transport: frames that are not messages are skipped with a log
+/// message, and the server goes on to answer what comes after.
+#[test]
+fn the_real_binary_skips_malformed_frames_and_carries_on() {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let dir = TempDir::new().unwrap();
+    let frame = |body: &str| format!("Content-Length: {}\r\n\r\n{body}", body.len());
+    let input = [
+        frame("{oops"),
+        frame("42"),
+        "Content-Type: text/plain\r\n\r\n".to_string(),
+        format!("Content-Length: {}\r\n\r\n", 1u64 << 40),
+    ]
+    .concat();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dagsafe"))
+        .arg("server")
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    // The oversized frame swallows what follows up to its length: end the input instead.
+    drop(stdin);
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    let messages: Vec<&str> = out
+        .split("Content-Length: ")
+        .filter(|s| !s.is_empty())
+        .map(|s| s.split_once("\r\n\r\n").unwrap().1)
+        .collect();
+    let logged: Vec<String> = messages
+        .iter()
+        .map(|m| {
+            serde_json::from_str::<Value>(m).unwrap()["params"]["message"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        logged,
+        [
+            "dagsafe: skipped a message that is not JSON (key must be a string at line 1 column 2)"
+                .to_string(),
+            "dagsafe: skipped a message whose body is not a JSON object".to_string(),
+            "dagsafe: skipped a message without a Content-Length header".to_string(),
+            format!(
+                "dagsafe: skipped a message of {} bytes, over the limit of 67108864 (0 bytes skipped)",
+                1u64 << 40
+            ),
+        ]
+    );
+
+    // And a valid message after bad ones is answered.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dagsafe"))
+        .arg("server")
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = [
+        frame("[]"),
+        frame(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": null, "rootUri": null, "capabilities": {}}}).to_string()),
+        frame(&json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}).to_string()),
+        frame(&json!({"jsonrpc": "2.0", "method": "exit"}).to_string()),
+    ]
+    .concat();
+    stdin.write_all(input.as_bytes()).unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert!(
+        out.contains("\"serverInfo\":{\"name\":\"dagsafe\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("{\"id\":2,\"jsonrpc\":\"2.0\",\"result\":null}") || out.contains("\"id\":2"),
+        "{out}"
+    );
 }

@@ -28,7 +28,7 @@ pub fn to_lsp(
         message.push_str("\nhelp: ");
         message.push_str(help);
     }
-    let related: Vec<DiagnosticRelatedInformation> = diagnostic
+    let mut related: Vec<DiagnosticRelatedInformation> = diagnostic
         .labels
         .iter()
         .map(|label| DiagnosticRelatedInformation {
@@ -36,6 +36,23 @@ pub fn to_lsp(
             message: label.message.clone(),
         })
         .collect();
+    // The steps of the chain in other files (a DAG file's call into this helper): at the
+    // start of their line, which is all a summary keeps of them.
+    for step in &diagnostic.chain {
+        let Some(other) = step
+            .path
+            .as_deref()
+            .and_then(crate::lsp::workspace::path_to_uri)
+        else {
+            continue;
+        };
+        let line = u32::try_from(step.row.saturating_sub(1)).unwrap_or(u32::MAX);
+        let at = lsp_types::Position::new(line, 0);
+        related.push(DiagnosticRelatedInformation {
+            location: Location::new(other, lsp_types::Range::new(at, at)),
+            message: format!("`{}` runs here at parse time", step.callee),
+        });
+    }
     Diagnostic {
         range: index.range(text, diagnostic.range, encoding),
         severity: Some(DiagnosticSeverity::WARNING),

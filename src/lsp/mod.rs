@@ -8,6 +8,9 @@
 //!   and `didSave`, and cleared after `didClose` — unless the client can pull them
 //!   (`textDocument/diagnostic`), in which case it pulls and nothing is pushed, so that
 //!   no diagnostic shows twice.
+//! - Project-wide: the workspace's project is indexed in the background, and a change to
+//!   one file re-checks the files that depend on it (a helper shows the lookups DAG files
+//!   reach through it, with the chain as related information).
 //! - Quick fixes add the rule's code to the line's `# noqa` comment.
 //! - Settings come from the same config files as `dagsafe check`; they are read again when
 //!   one changes (`workspace/didChangeWatchedFiles`, or saved in the editor).

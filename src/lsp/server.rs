@@ -1,9 +1,13 @@
 //! The server's state and its message loop.
 //!
-//! One thread handles every message in order, so the state needs no lock. Checking is quick
-//! (one file, milliseconds), so it happens on that thread too; when the client sends
-//! changes faster than they are checked, each document is checked once per burst: results
-//! are published only when no message is waiting.
+//! One thread handles every message in order, so the state needs no lock. At `initialize`
+//! the project of the workspace root is indexed on another thread (a [`Workspace`]: every
+//! file summarised, from the cache when unchanged); until it is ready, diagnostics wait
+//! (requests that need them block on it). Open documents are overlays over the files on
+//! disk: an edit only records the new text. When no message is waiting, the changed files
+//! are summarised again, once each, the cross-module phase runs once, and every file whose
+//! diagnostics changed is published: open documents, and closed files too (push clients
+//! take diagnostics for any file). So a burst of edits costs one check.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -35,6 +39,8 @@ use lsp_types::{
 };
 use serde::de::DeserializeOwned;
 
+use crossbeam_channel::{Receiver, select};
+
 use crate::config::{CliOverrides, Resolved, Resolver};
 use crate::diagnostic::Located;
 use crate::lsp::code_actions;
@@ -42,7 +48,9 @@ use crate::lsp::diagnostics;
 use crate::lsp::position::{Encoding, LineIndex};
 use crate::lsp::workspace::{self, CONFIG_FILE_NAMES};
 use crate::rules::unparsable_file;
+use crate::run::RunOptions;
 use crate::settings::Settings;
+use crate::workspace::{Session, Workspace, WorkspaceOptions};
 
 const SUCCESS: u8 = 0;
 /// `exit` without `shutdown` first, or the input ended.
@@ -121,7 +129,9 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
         })),
         diagnostic_provider: Some(DiagnosticServerCapabilities::Options(DiagnosticOptions {
             identifier: Some("dagsafe".to_string()),
-            inter_file_dependencies: false,
+            // A change to a helper changes the diagnostics of the DAG files that call it,
+            // and the other way round.
+            inter_file_dependencies: true,
             workspace_diagnostics: false,
             ..DiagnosticOptions::default()
         })),
@@ -171,7 +181,37 @@ struct Server<'a> {
     shown_errors: HashSet<String>,
     next_request: i32,
     shut_down: bool,
+    /// The project of the workspace root, summarised once in the background.
+    index: Index,
+    /// Each project file's diagnostics from the last cross-module run (absolute paths).
+    latest: HashMap<PathBuf, Vec<Located>>,
+    /// Files whose text changed (an open document edited, opened or closed; a file
+    /// changed on disk) since the last cross-module run: re-summarised then, once each,
+    /// however many edits came in between.
+    changed: BTreeSet<PathBuf>,
+    /// The cross-module run is out of date.
+    stale: bool,
+    /// The client shows `window/workDoneProgress`.
+    progress: bool,
+    /// How many cross-module runs were made (for the tests of coalescing).
+    runs: usize,
 }
+
+/// The project index: being built on another thread, then ready.
+enum Index {
+    Building(Receiver<Result<Workspace, String>>),
+    Ready(Box<Workspace>),
+    /// It could not be built (a config error, shown to the user): documents are checked
+    /// one by one.
+    Failed,
+}
+
+/// dagsafe's own request: what the server knows of the project, once up to date (like
+/// rust-analyzer's `analyzerStatus`), for users and for tests.
+pub const STATUS_METHOD: &str = "dagsafe/status";
+
+/// The token of the indexing progress.
+const INDEX_PROGRESS: &str = "dagsafe-index";
 
 impl<'a> Server<'a> {
     fn new(connection: &'a Connection, params: InitializeParams) -> Server<'a> {
@@ -207,19 +247,46 @@ impl<'a> Server<'a> {
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|d| d.dynamic_registration)
                 .unwrap_or(false),
+            progress: capabilities
+                .window
+                .as_ref()
+                .and_then(|w| w.work_done_progress)
+                .unwrap_or(false),
             resolver: new_resolver(&root),
+            index: start_index(&root),
             root,
             documents: HashMap::new(),
             dirty: BTreeSet::new(),
             shown_errors: HashSet::new(),
             next_request: 0,
             shut_down: false,
+            latest: HashMap::new(),
+            changed: BTreeSet::new(),
+            stale: true,
+            runs: 0,
         }
     }
 
     fn main_loop(&mut self) -> u8 {
         loop {
-            let Ok(message) = self.connection.receiver.recv() else {
+            let building = match &self.index {
+                Index::Building(receiver) => Some(receiver.clone()),
+                _ => None,
+            };
+            let received = match building {
+                Some(index) => select! {
+                    recv(self.connection.receiver) -> message => message,
+                    recv(index) -> built => {
+                        self.index_built(built.unwrap_or_else(|_| Err("the indexing thread stopped".to_string())));
+                        if self.connection.receiver.is_empty() {
+                            self.publish_dirty();
+                        }
+                        continue;
+                    }
+                },
+                None => self.connection.receiver.recv(),
+            };
+            let Ok(message) = received else {
                 return FAILURE;
             };
             if let Message::Notification(notification) = &message
@@ -299,6 +366,11 @@ impl<'a> Server<'a> {
                 Ok(params) => Response::new_ok(id, self.code_actions(params)),
                 Err(error) => Response::new_err(id, ErrorCode::InvalidParams as i32, error),
             },
+            STATUS_METHOD => {
+                self.wait_for_index();
+                self.refresh();
+                Response::new_ok(id, self.status())
+            }
             Initialize::METHOD => Response::new_err(
                 id,
                 ErrorCode::InvalidRequest as i32,
@@ -321,6 +393,7 @@ impl<'a> Server<'a> {
         let result = match method.as_str() {
             Initialized::METHOD => {
                 self.register_watcher();
+                self.begin_progress();
                 Ok(())
             }
             DidOpenTextDocument::METHOD => parse(params).map(|p| self.did_open(p)),
@@ -349,6 +422,9 @@ impl<'a> Server<'a> {
                 .as_ref()
                 .and_then(|p| p.extension())
                 .is_some_and(|ext| ext == "py" || ext == "pyi");
+        if python && let Some(path) = &path {
+            self.changed.insert(path.clone());
+        }
         self.documents.insert(
             item.uri.clone(),
             Document {
@@ -389,6 +465,11 @@ impl<'a> Server<'a> {
         }
         document.version = params.text_document.version;
         document.checked = None;
+        if document.python
+            && let Some(path) = &document.path
+        {
+            self.changed.insert(path.clone());
+        }
         self.mark_dirty(&uri);
     }
 
@@ -404,19 +485,35 @@ impl<'a> Server<'a> {
     fn did_close(&mut self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         self.dirty.remove(&uri);
-        if self.documents.remove(&uri).is_some_and(|d| d.python) && !self.pull {
-            self.publish(uri, Vec::new(), None);
+        let Some(document) = self.documents.remove(&uri) else {
+            return;
+        };
+        if document.python {
+            // The file on disk counts again.
+            if let Some(path) = document.path {
+                self.changed.insert(path.clone());
+            }
+            if !self.pull {
+                self.publish(uri, Vec::new(), None);
+            }
         }
     }
 
     fn did_change_watched(&mut self, params: DidChangeWatchedFilesParams) {
-        if params
+        let paths: Vec<PathBuf> = params
             .changes
             .iter()
             .filter_map(|change| workspace::uri_to_path(&change.uri))
-            .any(|path| workspace::is_config_file(&path))
-        {
-            self.reload();
+            .collect();
+        if paths.iter().any(|path| workspace::is_config_file(path)) {
+            return self.reload();
+        }
+        // A Python file created, changed or deleted on disk; an open document's text stays
+        // what the editor says.
+        for path in paths {
+            if path.extension().is_some_and(|ext| ext == "py") {
+                self.changed.insert(path);
+            }
         }
     }
 
@@ -425,6 +522,10 @@ impl<'a> Server<'a> {
     fn reload(&mut self) {
         self.resolver = new_resolver(&self.root);
         self.shown_errors.clear();
+        // Settings decide what a file's summary holds: the project is indexed again.
+        self.index = start_index(&self.root);
+        self.begin_progress();
+        self.stale = true;
         for document in self.documents.values_mut() {
             document.checked = None;
         }
@@ -446,8 +547,10 @@ impl<'a> Server<'a> {
         }
         let watchers = CONFIG_FILE_NAMES
             .iter()
-            .map(|name| FileSystemWatcher {
-                glob_pattern: GlobPattern::String(format!("**/{name}")),
+            .map(|name| format!("**/{name}"))
+            .chain(["**/*.py".to_string()])
+            .map(|glob| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(glob),
                 kind: None,
             })
             .collect();
@@ -469,6 +572,12 @@ impl<'a> Server<'a> {
     }
 
     fn publish_dirty(&mut self) {
+        if matches!(self.index, Index::Building(_)) {
+            // Published once the project is indexed: a document's diagnostics depend on
+            // the files it calls into.
+            return;
+        }
+        self.refresh();
         for uri in std::mem::take(&mut self.dirty) {
             let Some(checked) = self.check(&uri) else {
                 continue;
@@ -507,6 +616,10 @@ impl<'a> Server<'a> {
                     .is_some_and(|path| is_excluded(&resolved, path, &self.root)) =>
             {
                 Vec::new()
+            }
+            Some(_) if self.in_index(path.as_deref()) => {
+                let path = path.as_deref().expect("indexed documents have a path");
+                self.latest.get(path).cloned().unwrap_or_default()
             }
             Some(resolved) => {
                 let text = &self.documents[uri].text;
@@ -573,6 +686,8 @@ impl<'a> Server<'a> {
         &mut self,
         params: DocumentDiagnosticParams,
     ) -> DocumentDiagnosticReportResult {
+        self.wait_for_index();
+        self.refresh();
         let items = self
             .check(&params.text_document.uri)
             .map(|checked| checked.iter().map(|(_, d)| d.clone()).collect())
@@ -593,6 +708,8 @@ impl<'a> Server<'a> {
         if !code_actions::wants_quick_fixes(params.context.only.as_deref()) {
             return Vec::new();
         }
+        self.wait_for_index();
+        self.refresh();
         let Some(checked) = self.check(&uri) else {
             return Vec::new();
         };
@@ -606,6 +723,223 @@ impl<'a> Server<'a> {
             last -= 1;
         }
         code_actions::suppressions(&uri, text, self.encoding, &checked, first..=last)
+    }
+
+    /// The index is done: the open documents' texts replace the files on disk, and every
+    /// open document is checked again, project-wide.
+    fn index_built(&mut self, built: Result<Workspace, String>) {
+        match built {
+            Ok(workspace) => {
+                self.index = Index::Ready(Box::new(workspace));
+                for document in self.documents.values_mut() {
+                    document.checked = None;
+                    if document.python
+                        && let Some(path) = &document.path
+                    {
+                        self.changed.insert(path.clone());
+                    }
+                }
+                self.latest.clear();
+                self.stale = true;
+            }
+            Err(error) => {
+                self.index = Index::Failed;
+                if self.shown_errors.insert(error.clone()) {
+                    self.notify(
+                        ShowMessage::METHOD,
+                        ShowMessageParams {
+                            typ: MessageType::ERROR,
+                            message: error.clone(),
+                        },
+                    );
+                    self.log(MessageType::ERROR, error);
+                }
+            }
+        }
+        let open: Vec<Uri> = self.documents.keys().cloned().collect();
+        for uri in open {
+            self.mark_dirty(&uri);
+        }
+        // A pulling client's requests waited for the index: nothing to refresh.
+        self.end_progress();
+    }
+
+    fn status(&self) -> serde_json::Value {
+        let (root, files) = match &self.index {
+            Index::Ready(workspace) => (
+                Some(workspace.root.path.display().to_string()),
+                workspace.files().len(),
+            ),
+            _ => (None, 0),
+        };
+        serde_json::json!({
+            "projectRoot": root,
+            "files": files,
+            "crossModuleRuns": self.runs,
+            "openDocuments": self.documents.len(),
+        })
+    }
+
+    /// Blocks until the project is indexed (a request that needs diagnostics came first).
+    fn wait_for_index(&mut self) {
+        if let Index::Building(receiver) = &self.index {
+            let built = receiver
+                .recv()
+                .unwrap_or_else(|_| Err("the indexing thread stopped".to_string()));
+            self.index_built(built);
+        }
+    }
+
+    fn in_index(&self, path: Option<&Path>) -> bool {
+        match (&self.index, path) {
+            (Index::Ready(workspace), Some(path)) => workspace.contains(path),
+            _ => false,
+        }
+    }
+
+    /// Brings the index up to date with the changed files, then, when anything changed,
+    /// runs the cross-module phase once and marks every document whose diagnostics
+    /// changed; a closed file whose diagnostics changed is published too (push clients
+    /// take diagnostics for any file).
+    fn refresh(&mut self) {
+        let Index::Ready(workspace) = &mut self.index else {
+            return;
+        };
+        for path in std::mem::take(&mut self.changed) {
+            let open = self
+                .documents
+                .values()
+                .find(|d| d.python && d.path.as_ref() == Some(&path));
+            let text = open.map(|d| d.text.clone());
+            if !workspace.contains(&path)
+                && (!path.starts_with(&workspace.root.path)
+                    || path.extension().is_none_or(|ext| ext != "py")
+                    || self
+                        .resolver
+                        .for_path(&path)
+                        .is_ok_and(|resolved| is_excluded(&resolved, &path, &workspace.root.path)))
+            {
+                // Not the project's: checked alone when open.
+                continue;
+            }
+            if workspace.update(&path, text).is_err() {
+                // A config error: shown when the document is checked.
+                continue;
+            }
+            self.stale = true;
+        }
+        if !self.stale {
+            return;
+        }
+        self.stale = false;
+        self.runs += 1;
+        let reports = workspace.reports();
+        let mut latest: HashMap<PathBuf, Vec<Located>> = HashMap::with_capacity(reports.len());
+        for report in reports {
+            latest.insert(crate::run::absolute(&report.path), report.diagnostics);
+        }
+        let empty = Vec::new();
+        let mut differ: Vec<PathBuf> = latest
+            .iter()
+            .filter(|(path, now)| self.latest.get(*path).unwrap_or(&empty) != *now)
+            .map(|(path, _)| path.clone())
+            .collect();
+        differ.extend(
+            self.latest
+                .keys()
+                .filter(|path| !latest.contains_key(*path))
+                .cloned(),
+        );
+        let first = self.latest.is_empty();
+        self.latest = latest;
+        let mut others_changed = false;
+        for path in differ {
+            let open = self
+                .documents
+                .iter_mut()
+                .find(|(_, d)| d.python && d.path.as_ref() == Some(&path));
+            match open {
+                Some((uri, document)) => {
+                    document.checked = None;
+                    let uri = uri.clone();
+                    self.mark_dirty(&uri);
+                    others_changed = true;
+                }
+                // On the first run the client has nothing to update for closed files.
+                None if !first && !self.pull => self.publish_closed(&path),
+                None => {}
+            }
+        }
+        if others_changed && self.pull && self.refresh && !first {
+            self.request(WorkspaceDiagnosticRefresh::METHOD, ());
+        }
+    }
+
+    /// Publishes a closed file's diagnostics, its positions taken from the file on disk.
+    fn publish_closed(&self, path: &Path) {
+        let Some(uri) = workspace::path_to_uri(path) else {
+            return;
+        };
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let index = LineIndex::new(&text);
+        let diagnostics = self
+            .latest
+            .get(path)
+            .map(|located| {
+                located
+                    .iter()
+                    .map(|l| diagnostics::to_lsp(l, &uri, &text, &index, self.encoding))
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.publish(uri, diagnostics, None);
+    }
+
+    fn begin_progress(&mut self) {
+        if !self.progress || !matches!(self.index, Index::Building(_)) {
+            return;
+        }
+        self.request(
+            lsp_types::request::WorkDoneProgressCreate::METHOD,
+            lsp_types::WorkDoneProgressCreateParams {
+                token: lsp_types::NumberOrString::String(INDEX_PROGRESS.to_string()),
+            },
+        );
+        self.notify(
+            lsp_types::notification::Progress::METHOD,
+            lsp_types::ProgressParams {
+                token: lsp_types::NumberOrString::String(INDEX_PROGRESS.to_string()),
+                value: lsp_types::ProgressParamsValue::WorkDone(
+                    lsp_types::WorkDoneProgress::Begin(lsp_types::WorkDoneProgressBegin {
+                        title: "dagsafe: indexing the project".to_string(),
+                        cancellable: Some(false),
+                        message: Some(self.root.display().to_string()),
+                        percentage: None,
+                    }),
+                ),
+            },
+        );
+    }
+
+    fn end_progress(&mut self) {
+        if !self.progress {
+            return;
+        }
+        let files = match &self.index {
+            Index::Ready(workspace) => format!("{} files", workspace.files().len()),
+            _ => "not indexed".to_string(),
+        };
+        self.notify(
+            lsp_types::notification::Progress::METHOD,
+            lsp_types::ProgressParams {
+                token: lsp_types::NumberOrString::String(INDEX_PROGRESS.to_string()),
+                value: lsp_types::ProgressParamsValue::WorkDone(lsp_types::WorkDoneProgress::End(
+                    lsp_types::WorkDoneProgressEnd {
+                        message: Some(files),
+                    },
+                )),
+            },
+        );
     }
 
     fn respond(&self, response: Response) {
@@ -658,6 +992,41 @@ fn is_excluded(resolved: &Resolved, path: &Path, root: &Path) -> bool {
     path.ancestors()
         .take_while(|folder| Some(*folder) != base)
         .any(|folder| resolved.excludes.is_excluded(folder))
+}
+
+/// Indexes the project of `root` on another thread (with the summary cache in the project
+/// root, as `dagsafe check` keeps it).
+fn start_index(root: &Path) -> Index {
+    let (sender, receiver) = crossbeam_channel::bounded(1);
+    let root = root.to_path_buf();
+    let spawned = std::thread::Builder::new()
+        .name("dagsafe-index".to_string())
+        .stack_size(crate::run::WORKER_STACK_SIZE)
+        .spawn(move || {
+            let built = catch_unwind(AssertUnwindSafe(|| {
+                let session = Session::new(CliOverrides::default(), workspace::airflow_env(), root.clone());
+                let project = session.project_root(&root);
+                let resolver = session.resolver(&project);
+                let options = WorkspaceOptions {
+                    run: RunOptions::default(),
+                    cache: true,
+                    force_exclude: false,
+                };
+                Workspace::open(project, resolver, &[], &options)
+                    .map_err(|e| workspace::describe_config_error(&e))
+            }))
+            .unwrap_or_else(|panic| {
+                Err(format!(
+                    "dagsafe: internal error while indexing the project (a dagsafe bug, please report it): {}",
+                    panic_message(&*panic)
+                ))
+            });
+            let _ = sender.send(built);
+        });
+    match spawned {
+        Ok(_) => Index::Building(receiver),
+        Err(_) => Index::Failed,
+    }
 }
 
 fn new_resolver(root: &Path) -> Resolver {

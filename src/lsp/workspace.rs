@@ -41,6 +41,29 @@ pub fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
     path_from_bytes(bytes)
 }
 
+/// The `file:` URI of an absolute path, with every byte but the unreserved ones and `/`
+/// percent-encoded.
+pub fn path_to_uri(path: &Path) -> Option<Uri> {
+    let text = path.to_str()?;
+    let text = if cfg!(windows) {
+        format!("/{}", text.replace('\\', "/"))
+    } else {
+        text.to_string()
+    };
+    let mut uri = String::from("file://");
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric()
+            || b"-._~/".contains(&byte)
+            || (cfg!(windows) && byte == b':')
+        {
+            uri.push(byte as char);
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri.parse().ok()
+}
+
 fn percent_decode(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -124,6 +147,15 @@ mod tests {
         assert_eq!(path("FILE:/dags/a.py"), Some(PathBuf::from("/dags/a.py")));
         assert_eq!(path("untitled:Untitled-1"), None);
         assert_eq!(path("file://server/share/a.py"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn paths_become_file_uris_and_back() {
+        let path = PathBuf::from("/home/me/dags/a bé%.py");
+        let uri = path_to_uri(&path).unwrap();
+        assert_eq!(uri.as_str(), "file:///home/me/dags/a%20b%C3%A9%25.py");
+        assert_eq!(uri_to_path(&uri), Some(path));
     }
 
     #[test]
