@@ -261,7 +261,13 @@ impl<'a> Project<'a> {
         let mut via: HashMap<Node, Via> = HashMap::new();
         let mut queue = VecDeque::new();
         let mut targets = Vec::new();
-        let first: std::collections::HashSet<usize> = first.iter().copied().collect();
+        // Only DAG files: a helper walked first would name itself as the start of its own
+        // module level's chain, unlike a run over the whole tree.
+        let first: std::collections::HashSet<usize> = first
+            .iter()
+            .copied()
+            .filter(|&file| self.units[file].summary.is_dag_file)
+            .collect();
         for tier in [Tier::First, Tier::DagFiles, Tier::Rest] {
             for (file, unit) in self.units.iter().enumerate() {
                 let of = if first.contains(&file) {
