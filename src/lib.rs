@@ -57,7 +57,7 @@ pub fn check_source_with_lookups(source: &str, settings: &Settings) -> SourceFin
     let project = Project::new(vec![Unit {
         display: String::new(),
         absolute: std::path::PathBuf::new(),
-        modules: Vec::new(),
+        modules: Vec::new().into(),
         is_package: false,
         summary: &summary,
     }]);
@@ -178,5 +178,6 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
         diagnostics,
         edge_rows,
         noqa,
+        adjacency: Default::default(),
     }
 }

@@ -33,6 +33,22 @@ pub struct Summary {
     /// The row of each edge's site (parallel to `graph.edges`), for chains.
     pub edge_rows: Vec<usize>,
     pub noqa: NoqaMap,
+    /// The graph's edges by the code they start from, built on first use and kept with the
+    /// summary: the language server walks the same summaries after every edit.
+    #[serde(skip)]
+    pub adjacency: std::sync::OnceLock<HashMap<Exec, Vec<usize>>>,
+}
+
+impl Summary {
+    pub fn adjacency(&self) -> &HashMap<Exec, Vec<usize>> {
+        self.adjacency.get_or_init(|| {
+            let mut by_exec: HashMap<Exec, Vec<usize>> = HashMap::new();
+            for (index, edge) in self.graph.edges.iter().enumerate() {
+                by_exec.entry(edge.from).or_default().push(index);
+            }
+            by_exec
+        })
+    }
 }
 
 /// A file in the project.
@@ -41,8 +57,9 @@ pub struct Unit<'a> {
     pub display: String,
     /// The absolute path, for machine-readable chains.
     pub absolute: PathBuf,
-    /// The dotted module names the file is importable as, one per root it is under.
-    pub modules: Vec<String>,
+    /// The dotted module names the file is importable as, one per root it is under
+    /// (borrowed from a workspace that keeps them between runs).
+    pub modules: std::borrow::Cow<'a, [String]>,
     /// `__init__.py`: its module is a package.
     pub is_package: bool,
     pub summary: &'a Summary,
@@ -76,7 +93,7 @@ impl<'a> Project<'a> {
     pub fn new(units: Vec<Unit<'a>>) -> Project<'a> {
         let mut modules = HashMap::new();
         for (index, unit) in units.iter().enumerate() {
-            for module in &unit.modules {
+            for module in unit.modules.iter() {
                 modules.entry(module.clone()).or_insert(index);
             }
         }
@@ -250,14 +267,8 @@ impl<'a> Project<'a> {
     /// a staged file's calls are named as the staged file's, even when another DAG file
     /// reaches the same helper.
     pub fn reachability_from(&self, first: &[usize]) -> Reachability<'_> {
-        let mut adjacency: Vec<HashMap<Exec, Vec<usize>>> = Vec::with_capacity(self.units.len());
-        for unit in &self.units {
-            let mut by_exec: HashMap<Exec, Vec<usize>> = HashMap::new();
-            for (index, edge) in unit.summary.graph.edges.iter().enumerate() {
-                by_exec.entry(edge.from).or_default().push(index);
-            }
-            adjacency.push(by_exec);
-        }
+        let adjacency: Vec<&HashMap<Exec, Vec<usize>>> =
+            self.units.iter().map(|u| u.summary.adjacency()).collect();
         let mut via: HashMap<Node, Via> = HashMap::new();
         let mut queue = VecDeque::new();
         let mut targets = Vec::new();

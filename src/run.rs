@@ -138,7 +138,29 @@ pub fn finish_from(
     first: &[usize],
     base: Option<&Path>,
 ) -> Vec<FileReport> {
-    let roots: Vec<PathBuf> = roots.iter().map(|r| absolute(r)).collect();
+    finish_with(files, outcomes, &Modules::Roots(roots), first, base)
+}
+
+/// How phase two learns each file's module names.
+pub enum Modules<'a> {
+    /// From these roots.
+    Roots(&'a [PathBuf]),
+    /// Already known, per file (a workspace keeps them while its roots stay).
+    Known(&'a [Vec<String>]),
+}
+
+/// [`finish_from`] with the module names given.
+pub fn finish_with(
+    files: &[(PathBuf, Arc<Settings>)],
+    outcomes: &[Outcome],
+    modules: &Modules,
+    first: &[usize],
+    base: Option<&Path>,
+) -> Vec<FileReport> {
+    let roots: Vec<PathBuf> = match modules {
+        Modules::Roots(roots) => roots.iter().map(|r| absolute(r)).collect(),
+        Modules::Known(_) => Vec::new(),
+    };
     let mut units = Vec::new();
     let mut unit_of_file = vec![None; files.len()];
     for (index, outcome) in outcomes.iter().enumerate() {
@@ -148,7 +170,10 @@ pub fn finish_from(
             unit_of_file[index] = Some(units.len());
             units.push(Unit {
                 display: display(path, base),
-                modules: module_names(&absolute, &roots),
+                modules: match modules {
+                    Modules::Roots(_) => module_names(&absolute, &roots).into(),
+                    Modules::Known(known) => known[index].as_slice().into(),
+                },
                 is_package: absolute.file_stem().is_some_and(|s| s == "__init__"),
                 absolute,
                 summary,
@@ -164,7 +189,7 @@ pub fn finish_from(
         .map(|(index, outcome)| {
             let (path, settings) = &files[index];
             match outcome {
-                Outcome::Done(report) => report.clone(),
+                Outcome::Done(report) => (**report).clone(),
                 Outcome::Summarized { source, .. } => {
                     let unit = unit_of_file[index].expect("summarized files are units");
                     let finished =
@@ -193,12 +218,14 @@ pub fn finish_from(
 
 /// Phase one for a file: either a summary waiting for phase two, or, when the file cannot
 /// be read or checked, its finished report.
+// Nearly every file is `Summarized`: boxing the summary would cost an allocation per file.
+#[allow(clippy::large_enum_variant)]
 pub enum Outcome {
     Summarized {
         summary: Summary,
         source: Option<Arc<str>>,
     },
-    Done(FileReport),
+    Done(Box<FileReport>),
 }
 
 /// Phase one for a text in memory (standard input, an editor's buffer) as if it were the
@@ -217,12 +244,12 @@ pub fn summarize_text(
         Err(panic) => {
             let mut diagnostics = vec![panic_diagnostic(panic, &text)];
             apply_per_file_ignores(path, settings, &mut diagnostics);
-            Outcome::Done(FileReport {
+            Outcome::Done(Box::new(FileReport {
                 path: path.to_path_buf(),
                 diagnostics,
                 source: options.keep_sources.then(|| Arc::from(text)),
                 lookups: LookupTally::default(),
-            })
+            }))
         }
     }
 }
@@ -241,7 +268,9 @@ pub fn summarize_bytes(
             let byte = error.as_bytes().get(offset).copied();
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
             let diagnostic = unparsable_file::not_utf8(offset, byte);
-            Outcome::Done(report_single(path, settings, diagnostic, &text, options))
+            Outcome::Done(Box::new(report_single(
+                path, settings, diagnostic, &text, options,
+            )))
         }
     }
 }
@@ -255,13 +284,13 @@ fn summarize_path(
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(error) => {
-            return Outcome::Done(report_single(
+            return Outcome::Done(Box::new(report_single(
                 path,
                 settings,
                 unparsable_file::io_error(path, &error),
                 "",
                 options,
-            ));
+            )));
         }
     };
     let absolute_path = absolute(path);

@@ -358,6 +358,15 @@ fn absolute_imports(outcome: &Outcome) -> Vec<(&str, usize)> {
         .collect()
 }
 
+/// A file's absolute imports, as a set, without rows.
+fn imports_of(outcome: &Outcome) -> BTreeSet<&str> {
+    absolute_imports(outcome)
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| !NOT_PROJECT_MODULES.contains(&name.split('.').next().unwrap_or(name)))
+        .collect()
+}
+
 /// Works out the module roots of a project from its files (absolute paths, in path order)
 /// and their summaries. `configured`: the `roots` setting, which replaces inference.
 /// `declared`: folders Airflow's configuration names (`dags_folder`, `plugins_folder`),
@@ -566,6 +575,8 @@ pub struct Workspace {
     outcomes: Vec<Outcome>,
     index: HashMap<PathBuf, usize>,
     configured_roots: Vec<PathBuf>,
+    /// Each file's module names under the layout's roots (parallel to `files`).
+    modules: Vec<Vec<String>>,
     /// Problems walking the tree (unreadable folders); arguments that do not exist are
     /// the caller's to report.
     pub errors: Vec<DiscoveryError>,
@@ -613,6 +624,7 @@ impl Workspace {
         let mut workspace = Workspace {
             layout: Layout::default(),
             configured_roots: resolved.roots.clone(),
+            modules: Vec::new(),
             root,
             resolver,
             options: options.run,
@@ -638,6 +650,12 @@ impl Workspace {
             &self.configured_roots,
             &declared,
         );
+        let roots = self.layout.root_paths();
+        self.modules = self
+            .absolute
+            .iter()
+            .map(|file| run::module_names(file, &roots))
+            .collect();
     }
 
     /// `--show-settings`: the project root and the module roots, each with why.
@@ -710,17 +728,22 @@ impl Workspace {
         };
         match self.index.get(&path) {
             Some(&i) => {
+                // The layout depends on the files and their imports only.
+                let same_imports = imports_of(&self.outcomes[i]) == imports_of(&outcome);
                 self.outcomes[i] = outcome;
                 self.files[i].1 = settings;
+                if !same_imports {
+                    self.relayout();
+                }
             }
             None => {
                 self.index.insert(path.clone(), self.files.len());
                 self.files.push((path.clone(), settings));
                 self.absolute.push(path);
                 self.outcomes.push(outcome);
+                self.relayout();
             }
         }
-        self.relayout();
         Ok(())
     }
 
@@ -741,10 +764,10 @@ impl Workspace {
 
     /// Phase two over the whole project: one report per file, in path order.
     pub fn reports(&self) -> Vec<FileReport> {
-        let roots = self.layout.root_paths();
         let base = self.resolver.cwd();
+        let modules = run::Modules::Known(&self.modules);
         let mut reports = run::with_large_stacks(|| {
-            run::finish_from(&self.files, &self.outcomes, &roots, &[], Some(base))
+            run::finish_with(&self.files, &self.outcomes, &modules, &[], Some(base))
         });
         reports.sort_by(|a, b| a.path.cmp(&b.path));
         reports
@@ -755,16 +778,15 @@ impl Workspace {
     /// (a staged DAG file reaches a helper's `Variable.get`: the helper's diagnostic is
     /// reported, and its chain names the staged file).
     pub fn reports_for(&self, selected: &HashSet<PathBuf>) -> Vec<FileReport> {
-        let roots = self.layout.root_paths();
         let first: Vec<usize> = selected
             .iter()
             .filter_map(|p| self.index.get(p).copied())
             .collect();
         let mut reports = run::with_large_stacks(|| {
-            run::finish_from(
+            run::finish_with(
                 &self.files,
                 &self.outcomes,
-                &roots,
+                &run::Modules::Known(&self.modules),
                 &first,
                 Some(self.resolver.cwd()),
             )

@@ -72,6 +72,12 @@ fn grouped_output_aligns_rows_and_columns_and_separates_files() {
             c = message("c"),
         )
     );
+    // The backend is declared: no note about an assumed one follows the summary.
+    write(
+        dir.path(),
+        "Dockerfile",
+        b"ENV AIRFLOW__SECRETS__BACKEND=airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend\n",
+    );
     let out = dagsafe(
         dir.path(),
         &["check", "--output-format", "grouped", "clean.py"],

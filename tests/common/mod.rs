@@ -40,6 +40,13 @@ pub fn project() -> TempDir {
     for name in ["bad_dag.py", "good_dag.py"] {
         fs::copy(source.join(name), dir.path().join("dags").join(name)).unwrap();
     }
+    // The backend dagsafe would assume, declared as a deployment would, so that the
+    // summary has no note about the assumption (tests/workspace.rs tests the note).
+    fs::write(
+        dir.path().join(".env"),
+        "AIRFLOW__SECRETS__BACKEND=airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend\nAIRFLOW__SECRETS__BACKEND_KWARGS='{\"variables_lookup_pattern\": \"^aws_\", \"connections_lookup_pattern\": \"^aws_\"}'\n",
+    )
+    .unwrap();
     dir
 }
 
