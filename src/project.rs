@@ -384,6 +384,31 @@ impl Reachability<'_> {
         None
     }
 
+    /// What unit `file`'s diagnostics depend on beyond its own summary (`generation`, a
+    /// number that changes whenever the summary does): for each finding, whether its code
+    /// is reached and by which chain — the root and every call on the way, with the
+    /// generation of each file on it (`generations`, per unit). Equal fingerprints give
+    /// equal diagnostics.
+    pub fn fingerprint(&self, file: usize, generation: u64, generations: &[u64]) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = rustc_hash::FxHasher::default();
+        generation.hash(&mut hasher);
+        for (candidate, _, _) in &self.project.units[file].summary.candidates {
+            match self.chain((file, candidate.exec)) {
+                None => 0u8.hash(&mut hasher),
+                Some((root, hops)) => {
+                    1u8.hash(&mut hasher);
+                    root.hash(&mut hasher);
+                    generations[root.0].hash(&mut hasher);
+                    for hop in hops {
+                        (hop.file, generations[hop.file], hop.edge, hop.to).hash(&mut hasher);
+                    }
+                }
+            }
+        }
+        hasher.finish()
+    }
+
     fn function_name(&self, (file, exec): Node) -> String {
         let graph = self.project.graph(file);
         match exec {

@@ -157,6 +157,68 @@ pub fn finish_with(
     first: &[usize],
     base: Option<&Path>,
 ) -> Vec<FileReport> {
+    let (units, unit_of_file) = units(files, outcomes, modules, base);
+    let first: Vec<usize> = first.iter().filter_map(|&i| unit_of_file[i]).collect();
+    let project = Project::new(units);
+    let reachability = project.reachability_from(&first);
+    outcomes
+        .par_iter()
+        .enumerate()
+        .map(|(index, outcome)| finish_one(files, index, outcome, &unit_of_file, &reachability))
+        .collect()
+}
+
+/// Phase two for a workspace that keeps the last run's reports in `previous` (parallel to
+/// `files`, with the key each was made under): a file whose own summary (its
+/// `generations` entry) and the chains of its findings (the files and calls on them, with
+/// their generations) are unchanged keeps its report, unformatted again. Returns the
+/// indices of the files whose diagnostics changed.
+pub fn finish_incremental(
+    files: &[(PathBuf, Arc<Settings>)],
+    outcomes: &[Outcome],
+    modules: &[Vec<String>],
+    base: Option<&Path>,
+    generations: &[u64],
+    previous: &mut [Option<(u64, FileReport)>],
+) -> Vec<usize> {
+    let (units, unit_of_file) = units(files, outcomes, &Modules::Known(modules), base);
+    let unit_generations: Vec<u64> = unit_of_file
+        .iter()
+        .enumerate()
+        .filter_map(|(index, unit)| unit.map(|_| generations[index]))
+        .collect();
+    let project = Project::new(units);
+    let reachability = project.reachability_from(&[]);
+    let mut changed: Vec<usize> = previous
+        .par_iter_mut()
+        .enumerate()
+        .filter_map(|(index, slot)| {
+            let key = match unit_of_file[index] {
+                Some(unit) => reachability.fingerprint(unit, generations[index], &unit_generations),
+                None => generations[index],
+            };
+            if slot.as_ref().is_some_and(|(old, _)| *old == key) {
+                return None;
+            }
+            let report = finish_one(files, index, &outcomes[index], &unit_of_file, &reachability);
+            let differs = slot
+                .as_ref()
+                .is_none_or(|(_, old)| old.diagnostics != report.diagnostics);
+            *slot = Some((key, report));
+            differs.then_some(index)
+        })
+        .collect();
+    changed.sort_unstable();
+    changed
+}
+
+/// The project's units, and the unit of each file (`None` for a file that has no summary).
+fn units<'a>(
+    files: &[(PathBuf, Arc<Settings>)],
+    outcomes: &'a [Outcome],
+    modules: &Modules<'a>,
+    base: Option<&Path>,
+) -> (Vec<Unit<'a>>, Vec<Option<usize>>) {
     let roots: Vec<PathBuf> = match modules {
         Modules::Roots(roots) => roots.iter().map(|r| absolute(r)).collect(),
         Modules::Known(_) => Vec::new(),
@@ -180,40 +242,39 @@ pub fn finish_with(
             });
         }
     }
-    let first: Vec<usize> = first.iter().filter_map(|&i| unit_of_file[i]).collect();
-    let project = Project::new(units);
-    let reachability = project.reachability_from(&first);
-    outcomes
-        .par_iter()
-        .enumerate()
-        .map(|(index, outcome)| {
-            let (path, settings) = &files[index];
-            match outcome {
-                Outcome::Done(report) => (**report).clone(),
-                Outcome::Summarized { source, .. } => {
-                    let unit = unit_of_file[index].expect("summarized files are units");
-                    let finished =
-                        catch_unwind(AssertUnwindSafe(|| reachability.finalize(unit, settings)));
-                    let (mut diagnostics, lookups) = match finished {
-                        Ok((diagnostics, lookups)) => {
-                            (diagnostics, LookupTally::of(&lookups, settings))
-                        }
-                        Err(panic) => (
-                            vec![panic_diagnostic(panic, source.as_deref().unwrap_or(""))],
-                            LookupTally::default(),
-                        ),
-                    };
-                    apply_per_file_ignores(path, settings, &mut diagnostics);
-                    FileReport {
-                        path: path.clone(),
-                        diagnostics,
-                        source: source.clone(),
-                        lookups,
-                    }
-                }
+    (units, unit_of_file)
+}
+
+/// One file's report after phase two.
+fn finish_one(
+    files: &[(PathBuf, Arc<Settings>)],
+    index: usize,
+    outcome: &Outcome,
+    unit_of_file: &[Option<usize>],
+    reachability: &crate::project::Reachability,
+) -> FileReport {
+    let (path, settings) = &files[index];
+    match outcome {
+        Outcome::Done(report) => (**report).clone(),
+        Outcome::Summarized { source, .. } => {
+            let unit = unit_of_file[index].expect("summarized files are units");
+            let finished = catch_unwind(AssertUnwindSafe(|| reachability.finalize(unit, settings)));
+            let (mut diagnostics, lookups) = match finished {
+                Ok((diagnostics, lookups)) => (diagnostics, LookupTally::of(&lookups, settings)),
+                Err(panic) => (
+                    vec![panic_diagnostic(panic, source.as_deref().unwrap_or(""))],
+                    LookupTally::default(),
+                ),
+            };
+            apply_per_file_ignores(path, settings, &mut diagnostics);
+            FileReport {
+                path: path.clone(),
+                diagnostics,
+                source: source.clone(),
+                lookups,
             }
-        })
-        .collect()
+        }
+    }
 }
 
 /// Phase one for a file: either a summary waiting for phase two, or, when the file cannot

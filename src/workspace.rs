@@ -577,6 +577,12 @@ pub struct Workspace {
     configured_roots: Vec<PathBuf>,
     /// Each file's module names under the layout's roots (parallel to `files`).
     modules: Vec<Vec<String>>,
+    /// A number per file that changes whenever its summary does (parallel to `files`).
+    generations: Vec<u64>,
+    next_generation: u64,
+    /// The last [`Workspace::refresh`]'s report of each file, with the key it was made
+    /// under (parallel to `files`).
+    kept: Vec<Option<(u64, FileReport)>>,
     /// Problems walking the tree (unreadable folders); arguments that do not exist are
     /// the caller's to report.
     pub errors: Vec<DiscoveryError>,
@@ -621,10 +627,14 @@ impl Workspace {
             .enumerate()
             .map(|(i, p)| (p.clone(), i))
             .collect();
+        let count = with_settings.len();
         let mut workspace = Workspace {
             layout: Layout::default(),
             configured_roots: resolved.roots.clone(),
             modules: Vec::new(),
+            generations: (0..count as u64).collect(),
+            next_generation: count as u64,
+            kept: (0..count).map(|_| None).collect(),
             root,
             resolver,
             options: options.run,
@@ -726,8 +736,10 @@ impl Workspace {
                     .expect("one outcome per file")
             }
         };
+        self.next_generation += 1;
         match self.index.get(&path) {
             Some(&i) => {
+                self.generations[i] = self.next_generation;
                 // The layout depends on the files and their imports only.
                 let same_imports = imports_of(&self.outcomes[i]) == imports_of(&outcome);
                 self.outcomes[i] = outcome;
@@ -741,6 +753,8 @@ impl Workspace {
                 self.files.push((path.clone(), settings));
                 self.absolute.push(path);
                 self.outcomes.push(outcome);
+                self.generations.push(self.next_generation);
+                self.kept.push(None);
                 self.relayout();
             }
         }
@@ -754,12 +768,41 @@ impl Workspace {
         self.files.remove(i);
         self.absolute.remove(i);
         self.outcomes.remove(i);
+        self.generations.remove(i);
+        self.kept.remove(i);
         for slot in self.index.values_mut() {
             if *slot > i {
                 *slot -= 1;
             }
         }
         self.relayout();
+    }
+
+    /// Phase two over the whole project, keeping each file's report for
+    /// [`Workspace::report`]: a file whose summary and whose findings' chains are unchanged
+    /// keeps its report. Returns the files (absolute) whose diagnostics changed since the
+    /// last call (every file with diagnostics, the first time).
+    pub fn refresh(&mut self) -> Vec<PathBuf> {
+        let changed = run::with_large_stacks(|| {
+            run::finish_incremental(
+                &self.files,
+                &self.outcomes,
+                &self.modules,
+                Some(self.resolver.cwd()),
+                &self.generations,
+                &mut self.kept,
+            )
+        });
+        changed
+            .into_iter()
+            .map(|i| self.absolute[i].clone())
+            .collect()
+    }
+
+    /// A file's report from the last [`Workspace::refresh`].
+    pub fn report(&self, path: &Path) -> Option<&FileReport> {
+        let i = *self.index.get(path)?;
+        self.kept[i].as_ref().map(|(_, report)| report)
     }
 
     /// Phase two over the whole project: one report per file, in path order.

@@ -183,8 +183,9 @@ struct Server<'a> {
     shut_down: bool,
     /// The project of the workspace root, summarised once in the background.
     index: Index,
-    /// Each project file's diagnostics from the last cross-module run (absolute paths).
-    latest: HashMap<PathBuf, Vec<Located>>,
+    /// The index is new: its first cross-module run tells the client nothing about closed
+    /// files (it has nothing to update for them).
+    fresh_index: bool,
     /// Files whose text changed (an open document edited, opened or closed; a file
     /// changed on disk) since the last cross-module run: re-summarised then, once each,
     /// however many edits came in between.
@@ -260,7 +261,7 @@ impl<'a> Server<'a> {
             shown_errors: HashSet::new(),
             next_request: 0,
             shut_down: false,
-            latest: HashMap::new(),
+            fresh_index: true,
             changed: BTreeSet::new(),
             stale: true,
             runs: 0,
@@ -619,7 +620,13 @@ impl<'a> Server<'a> {
             }
             Some(_) if self.in_index(path.as_deref()) => {
                 let path = path.as_deref().expect("indexed documents have a path");
-                self.latest.get(path).cloned().unwrap_or_default()
+                match &self.index {
+                    Index::Ready(workspace) => workspace
+                        .report(path)
+                        .map(|r| r.diagnostics.clone())
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                }
             }
             Some(resolved) => {
                 let text = &self.documents[uri].text;
@@ -739,7 +746,7 @@ impl<'a> Server<'a> {
                         self.changed.insert(path.clone());
                     }
                 }
-                self.latest.clear();
+                self.fresh_index = true;
                 self.stale = true;
             }
             Err(error) => {
@@ -833,25 +840,8 @@ impl<'a> Server<'a> {
         }
         self.stale = false;
         self.runs += 1;
-        let reports = workspace.reports();
-        let mut latest: HashMap<PathBuf, Vec<Located>> = HashMap::with_capacity(reports.len());
-        for report in reports {
-            latest.insert(crate::run::absolute(&report.path), report.diagnostics);
-        }
-        let empty = Vec::new();
-        let mut differ: Vec<PathBuf> = latest
-            .iter()
-            .filter(|(path, now)| self.latest.get(*path).unwrap_or(&empty) != *now)
-            .map(|(path, _)| path.clone())
-            .collect();
-        differ.extend(
-            self.latest
-                .keys()
-                .filter(|path| !latest.contains_key(*path))
-                .cloned(),
-        );
-        let first = self.latest.is_empty();
-        self.latest = latest;
+        let first = std::mem::take(&mut self.fresh_index);
+        let differ = workspace.refresh();
         let mut others_changed = false;
         for path in differ {
             let open = self
@@ -882,16 +872,19 @@ impl<'a> Server<'a> {
         };
         let text = std::fs::read_to_string(path).unwrap_or_default();
         let index = LineIndex::new(&text);
-        let diagnostics = self
-            .latest
-            .get(path)
-            .map(|located| {
-                located
-                    .iter()
-                    .map(|l| diagnostics::to_lsp(l, &uri, &text, &index, self.encoding))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let diagnostics = match &self.index {
+            Index::Ready(workspace) => workspace
+                .report(path)
+                .map(|report| {
+                    report
+                        .diagnostics
+                        .iter()
+                        .map(|l| diagnostics::to_lsp(l, &uri, &text, &index, self.encoding))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         self.publish(uri, diagnostics, None);
     }
 
