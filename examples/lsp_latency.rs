@@ -124,6 +124,7 @@ fn main() {
     let root = std::fs::canonicalize(&root).expect("the project folder exists");
     let dag = args
         .next()
+        .filter(|f| !f.is_empty())
         .map(|f| root.join(f))
         .or_else(|| first_dag_file(&root))
         .expect("a DAG file in the project");

@@ -20,6 +20,9 @@
 #        dagsafe check --quiet --exit-zero --output-format concise --per-file CORPUS  (each file alone)
 #      print the ratio project/per-file, and score both against that corpus's labels
 #      (--per-file misses the helper functions reached from other files, by design)
+#   7. the language server on the --imports corpus (examples/lsp_latency.rs): time to
+#      index (cold and warm cache), and from a didChange of one DAG file to its
+#      diagnostics, median and max of 20 edits
 #
 # Environment knobs:
 #   RUNS=5 WARMUP=1      timed / untimed runs per tool
@@ -32,6 +35,7 @@
 #   SKIP_BUILD=1         do not run cargo build (use an already built binary)
 #   SKIP_IMPORTS=1       skip step 6 (the --imports corpus, project-wide vs --per-file)
 #   KEEP_CORPUS=1        keep the temp dir (its path is printed)
+#   SKIP_LSP=1           skip step 7 (the language server's index and edit latency)
 set -euo pipefail
 
 N_FILES="${1:-2000}"
@@ -393,3 +397,20 @@ printf '%-22s best %s, median %s  (the cost of following calls across modules)\n
 echo
 score_in "$CORPUS_IMPORTS" dagsafe "$WORK/dagsafe_project.out" DS101
 score_in "$CORPUS_IMPORTS" "dagsafe --per-file" "$WORK/dagsafe_per_file.out" DS101
+
+# 7. The language server on the --imports corpus (examples/lsp_latency.rs, in process):
+#    time to index (cold cache, then warm) and from a didChange of one DAG file to its
+#    diagnostics, median of 20 edits.
+if [ "${SKIP_BUILD:-0}" != "1" ] && [ -z "${SKIP_LSP:-}" ]; then
+    info "building examples/lsp_latency.rs (release)"
+    (cd "$REPO_ROOT" && cargo build --release --quiet --example lsp_latency) \
+        || die "cargo build --example lsp_latency failed"
+fi
+if [ -z "${SKIP_LSP:-}" ]; then
+    LATENCY_DIR="${CARGO_TARGET_DIR:-target}"
+    case "$LATENCY_DIR" in /*) ;; *) LATENCY_DIR="$REPO_ROOT/$LATENCY_DIR";; esac
+    LATENCY_BIN="$LATENCY_DIR/release/examples/lsp_latency"
+    echo
+    echo "== language server (--imports corpus, $N_FILES files) =="
+    "$LATENCY_BIN" "$CORPUS_IMPORTS" "" 20 || die "lsp_latency failed"
+fi
