@@ -331,3 +331,41 @@ fn a_dags_folder_declared_in_docker_compose_is_a_root() {
         "airflow_dags/lib_two/env.py:5:12: DS101 `Variable.get(\"region\")` runs at DAG parse time (in `region`, reached at parse time from airflow_dags/report.py:5 `region()`): a secrets-backend lookup on every parse\n"
     );
 }
+
+/// README shows these outputs as dagsafe prints them.
+#[test]
+fn readme_quotes_the_layout_warnings_and_the_backend_note_as_printed() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pipelines/report.py",
+        b"from airflow import DAG\nfrom shared.env import region\n\nwith DAG(\"report\") as dag:\n    region()\n",
+    );
+    write(dir.path(), "team_a/shared/env.py", b"x = 1\n");
+    write(dir.path(), "team_b/shared/env.py", b"x = 1\n");
+    let out = dagsafe(
+        dir.path(),
+        &["check", "--no-cache", "--output-format", "concise"],
+    );
+    let mut quoted = out.stderr.lines().collect::<Vec<_>>();
+    quoted.extend(out.stdout.lines().filter(|l| l.starts_with("note: ")));
+    assert_eq!(quoted.len(), 3, "{quoted:?}");
+    for line in quoted {
+        assert!(readme.contains(line), "README does not quote: {line}");
+    }
+    // The module roots of a src/ layout, as --show-settings prints them.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/dags/a.py", b"x = 1\n");
+    let out = dagsafe(dir.path(), &["check", "--show-settings", "--no-cache"]);
+    let roots: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("module-root"))
+        .collect();
+    assert_eq!(roots.len(), 3);
+    for line in roots {
+        assert!(readme.contains(line), "README does not quote: {line}");
+    }
+}
