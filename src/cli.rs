@@ -221,9 +221,10 @@ fn check(args: CheckArgs) -> u8 {
             Ok(resolved) => resolved,
             Err(e) => return config_error(&e),
         };
+        // Only to describe the layout: the cache is neither read nor written.
         let options = WorkspaceOptions {
             run: RunOptions::default(),
-            cache: !args.no_cache,
+            cache: false,
             force_exclude: args.force_exclude,
         };
         let workspace = match Workspace::open(root, resolver, &[], &options) {

@@ -388,6 +388,7 @@ pub fn layout(
     // packages) and modules of that name, anywhere in the project.
     let mut places: BTreeMap<String, BTreeSet<PathBuf>> = BTreeMap::new();
     let mut folders: BTreeSet<PathBuf> = BTreeSet::new();
+    let known_files: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
     for file in files {
         let Ok(relative) = file.strip_prefix(project) else {
             continue;
@@ -443,18 +444,34 @@ pub fn layout(
     // Each new root can make more imports resolve; a few rounds settle it.
     for round in 0..4 {
         let importable = importable_tops(files, &roots);
-        let mut wanted: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        // Each unresolved project name: where it is first imported, and the folders that
+        // would make its imports importable.
+        let mut wanted: BTreeMap<&str, (usize, usize, BTreeSet<PathBuf>)> = BTreeMap::new();
         unresolved.clear();
         for (index, outcome) in outcomes.iter().enumerate() {
             for (module, row) in absolute_imports(outcome) {
                 let top = module.split('.').next().unwrap_or(module);
-                if NOT_PROJECT_MODULES.contains(&top)
-                    || importable.contains(top)
-                    || !places.contains_key(top)
-                {
+                if NOT_PROJECT_MODULES.contains(&top) || importable.contains(top) {
                     continue;
                 }
-                wanted.entry(top).or_insert((index, row));
+                // Only a place that has the whole dotted path counts: `from databricks.sdk
+                // import x` is not about a `databricks/` folder without `sdk` in it (the
+                // library of that name is meant).
+                let parents: BTreeSet<PathBuf> = places
+                    .get(top)
+                    .into_iter()
+                    .flatten()
+                    .filter(|place| provides(place, module, &folders, &known_files))
+                    .filter_map(|place| place.parent().map(Path::to_path_buf))
+                    .collect();
+                if parents.is_empty() {
+                    continue;
+                }
+                wanted
+                    .entry(top)
+                    .or_insert_with(|| (index, row, BTreeSet::new()))
+                    .2
+                    .extend(parents);
                 unresolved.push((module.to_string(), files[index].clone(), row));
             }
         }
@@ -462,11 +479,7 @@ pub fn layout(
             break;
         }
         let mut added = false;
-        for (top, (index, row)) in wanted {
-            let parents: BTreeSet<PathBuf> = places[top]
-                .iter()
-                .filter_map(|p| p.parent().map(Path::to_path_buf))
-                .collect();
+        for (top, (index, row, parents)) in wanted {
             if parents.len() == 1 {
                 let parent = parents.into_iter().next().expect("one parent");
                 let relative = files[index].strip_prefix(project).unwrap_or(&files[index]);
@@ -499,6 +512,34 @@ pub fn layout(
     }
 }
 
+/// Whether `place` (a folder or a `.py` file named like the module's first name) holds
+/// the whole dotted `module`: `a.b.c` needs `a/b/c.py` or a folder `a/b/c`.
+fn provides(
+    place: &Path,
+    module: &str,
+    folders: &BTreeSet<PathBuf>,
+    files: &HashSet<&Path>,
+) -> bool {
+    let rest: Vec<&str> = module.split('.').skip(1).collect();
+    if !folders.contains(place) {
+        // A module file: only the name itself.
+        return rest.is_empty();
+    }
+    let mut at = place.to_path_buf();
+    for (i, part) in rest.iter().enumerate() {
+        let folder = at.join(part);
+        if i + 1 == rest.len() {
+            return folders.contains(&folder)
+                || files.contains(at.join(format!("{part}.py")).as_path());
+        }
+        if !folders.contains(&folder) {
+            return false;
+        }
+        at = folder;
+    }
+    true
+}
+
 /// The first names of every module the roots make importable.
 fn importable_tops(files: &[PathBuf], roots: &[ModuleRoot]) -> HashSet<String> {
     let roots: Vec<PathBuf> = roots.iter().map(|r| r.path.clone()).collect();
@@ -527,11 +568,19 @@ impl Layout {
         };
         let mut out = Vec::new();
         for a in &self.ambiguous {
-            let candidates: Vec<String> = a
+            // A namespace package spread over many folders would make a line of
+            // kilobytes: three are enough to see the point.
+            let mut candidates: Vec<String> = a
                 .candidates
                 .iter()
+                .take(3)
                 .map(|c| format!("`{}`", show(&c.join(&a.name))))
                 .collect();
+            if a.candidates.len() > 3 {
+                let more = a.candidates.len() - 3;
+                let places = if more == 1 { "place" } else { "places" };
+                candidates.push(format!("{more} more {places}"));
+            }
             out.push(format!(
                 "`{}` (imported at {}:{}) could be {}: set `roots` in dagsafe.toml to the folders on Airflow's sys.path, e.g. `roots = [\"{}\"]`",
                 a.name,

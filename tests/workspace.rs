@@ -369,3 +369,40 @@ fn readme_quotes_the_layout_warnings_and_the_backend_note_as_printed() {
         assert!(readme.contains(line), "README does not quote: {line}");
     }
 }
+
+/// A library imported by the project (`databricks.sdk`) is not the project's own module
+/// because a folder of that name exists: only a place that has the whole dotted path counts.
+#[test]
+fn a_folder_named_like_a_library_is_not_a_root() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "src/ttd/workflow.py",
+        b"from databricks.sdk import WorkspaceClient\nimport snowflake.connector\n",
+    );
+    write(
+        dir.path(),
+        "src/ttd/eldorado/databricks/cluster.py",
+        b"x = 1\n",
+    );
+    write(dir.path(), "src/dags/datasrvc/snowflake.py", b"x = 1\n");
+    let out = concise(dir.path(), &[]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "", "")
+    );
+    let settings = dagsafe(dir.path(), &["check", "--show-settings", "--no-cache"]);
+    let roots: Vec<&str> = settings
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("module-root"))
+        .collect();
+    assert_eq!(
+        roots,
+        [
+            "module-root = .  # the project root",
+            "module-root = src  # a `src/` folder: a project's own packages live there",
+            "module-root = src/dags  # a `dags/` folder: Airflow puts it on sys.path",
+        ]
+    );
+}
