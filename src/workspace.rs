@@ -31,7 +31,8 @@ pub struct ProjectRoot {
 
 /// The project root for `path` (a file or a folder): the folder of the outermost dagsafe
 /// config file (`dagsafe.toml`, `.dagsafe.toml`, `pyproject.toml` with `[tool.dagsafe]`)
-/// between `path` and its git work tree, else the git work tree, else `cwd`.
+/// between `path` and its git work tree, else the git work tree, else `cwd` when `path` is
+/// in it, else `path`'s folder.
 ///
 /// The outermost, not the nearest: a config file in a subfolder gives that folder its own
 /// settings ("the nearest config wins whole"), but its files still import, and are imported
@@ -67,9 +68,15 @@ pub fn project_root(resolver: &Resolver, path: &Path, cwd: &Path) -> ProjectRoot
             origin: "the git work tree (no dagsafe config file)".to_string(),
             path: dir,
         },
-        (None, None) => ProjectRoot {
+        // The current folder holds what was named; a path elsewhere is its own project.
+        (None, None) if start.starts_with(normalize(cwd)) => ProjectRoot {
             origin: "the current folder (no config file, not in a git work tree)".to_string(),
             path: normalize(cwd),
+        },
+        (None, None) => ProjectRoot {
+            origin: "the checked folder (no config file, not in a git work tree, outside the current folder)"
+                .to_string(),
+            path: start,
         },
     }
 }

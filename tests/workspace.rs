@@ -274,6 +274,14 @@ fn the_project_root_is_the_outermost_config_then_the_git_work_tree() {
         show(outside.path(), "a.py").replace(&outside.path().display().to_string(), "<cwd>"),
         "project-root = <cwd>  # the current folder (no config file, not in a git work tree)"
     );
+    // A folder named from elsewhere is its own project, not the current folder's.
+    let elsewhere = tempfile::tempdir().unwrap();
+    write(elsewhere.path(), "b.py", b"x = 1\n");
+    let named = elsewhere.path().display().to_string();
+    assert_eq!(
+        show(outside.path(), &named).replace(&named, "<named>"),
+        "project-root = <named>  # the checked folder (no config file, not in a git work tree, outside the current folder)"
+    );
 }
 
 #[test]
