@@ -165,7 +165,7 @@ fn pyproject_packages_the_binary_and_configures_nothing() {
     assert!(pyproject["tool"].get("dagsafe").is_none());
     let out = common::dagsafe(
         repo_root(),
-        &["check", "--show-settings", "fixtures/cli/dags"],
+        &["check", "--show-settings", "--no-cache", "scripts"],
     );
     assert!(
         out.stdout.contains("\nconfig file: none\n"),
