@@ -393,29 +393,41 @@ pub fn layout(
     };
     // Where each top-level name could be imported from: folders (packages, namespace
     // packages) and modules of that name, anywhere in the project.
-    let mut places: BTreeMap<String, BTreeSet<PathBuf>> = BTreeMap::new();
-    let mut folders: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut places: HashMap<String, BTreeSet<PathBuf>> = HashMap::new();
+    let mut folders: HashSet<PathBuf> = HashSet::new();
     let known_files: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
     for file in files {
-        let Ok(relative) = file.strip_prefix(project) else {
+        if !file.starts_with(project) {
             continue;
-        };
-        let mut dir = project.to_path_buf();
-        let components: Vec<_> = relative.components().collect();
-        for (i, component) in components.iter().enumerate() {
-            let name = component.as_os_str().to_string_lossy();
-            let last = i + 1 == components.len();
-            let path = dir.join(component);
-            let module = if last {
-                name.strip_suffix(".py").map(str::to_string)
-            } else {
-                folders.insert(path.clone());
-                Some(name.to_string())
-            };
-            if let Some(module) = module.filter(|m| is_identifier(m) && m != "__init__") {
-                places.entry(module).or_default().insert(path.clone());
+        }
+        let stem = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".py"));
+        if let Some(stem) = stem.filter(|m| is_identifier(m) && *m != "__init__") {
+            places
+                .entry(stem.to_string())
+                .or_default()
+                .insert(file.clone());
+        }
+        // Its folders up to the project root, each once: most files share theirs.
+        let mut dir = file.parent();
+        while let Some(folder) = dir {
+            if folder == project || !folder.starts_with(project) {
+                break;
             }
-            dir = path;
+            if !folders.insert(folder.to_path_buf()) {
+                break;
+            }
+            if let Some(name) = folder.file_name().and_then(|n| n.to_str())
+                && is_identifier(name)
+            {
+                places
+                    .entry(name.to_string())
+                    .or_default()
+                    .insert(folder.to_path_buf());
+            }
+            dir = folder.parent();
         }
     }
     if !configured.is_empty() {
@@ -433,7 +445,16 @@ pub fn layout(
                 add(&mut roots, path.clone(), why.clone());
             }
         }
-        for folder in &folders {
+        let mut named: Vec<&PathBuf> = folders
+            .iter()
+            .filter(|f| {
+                f.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| ROOT_FOLDER_NAMES.contains(&n))
+            })
+            .collect();
+        named.sort();
+        for folder in named {
             let name = folder.file_name().map(|n| n.to_string_lossy().into_owned());
             if let Some(name) = name.filter(|n| ROOT_FOLDER_NAMES.contains(&n.as_str())) {
                 let why = if name == "src" {
@@ -524,7 +545,7 @@ pub fn layout(
 fn provides(
     place: &Path,
     module: &str,
-    folders: &BTreeSet<PathBuf>,
+    folders: &HashSet<PathBuf>,
     files: &HashSet<&Path>,
 ) -> bool {
     let rest: Vec<&str> = module.split('.').skip(1).collect();
