@@ -225,7 +225,6 @@ fn check(args: CheckArgs) -> u8 {
         let options = WorkspaceOptions {
             run: RunOptions::default(),
             cache: false,
-            force_exclude: args.force_exclude,
         };
         let workspace = match Workspace::open(root, resolver, &[], &options) {
             Ok(workspace) => workspace,
@@ -243,7 +242,6 @@ fn check(args: CheckArgs) -> u8 {
     let workspace_options = WorkspaceOptions {
         run: options,
         cache: !args.no_cache,
-        force_exclude: args.force_exclude,
     };
     let (checked, files_checked) = if stdin {
         let name = args

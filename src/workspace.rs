@@ -635,8 +635,6 @@ pub struct WorkspaceOptions {
     pub run: RunOptions,
     /// Read and write the summary cache in the project root.
     pub cache: bool,
-    /// `--force-exclude`: excludes apply to files named explicitly.
-    pub force_exclude: bool,
 }
 
 /// One project, summarised: see the module documentation.

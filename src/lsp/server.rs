@@ -1003,7 +1003,6 @@ fn start_index(root: &Path) -> Index {
                 let options = WorkspaceOptions {
                     run: RunOptions::default(),
                     cache: true,
-                    force_exclude: false,
                 };
                 Workspace::open(project, resolver, &[], &options)
                     .map_err(|e| workspace::describe_config_error(&e))
