@@ -115,7 +115,7 @@ pub fn finish(
     outcomes: &[Outcome],
     roots: &[PathBuf],
 ) -> Vec<FileReport> {
-    finish_from(files, outcomes, roots, &[], None)
+    finish_with(files, outcomes, &Modules::Roots(roots), &[], None)
 }
 
 /// How a file reads in other files' messages: relative to `base` (the folder the user
@@ -129,18 +129,6 @@ fn display(path: &Path, base: Option<&Path>) -> String {
     shown.to_string_lossy().into_owned()
 }
 
-/// [`finish`], walking from the files at the indices `first` before any other (see
-/// [`Project::reachability_from`]), and naming files in messages relative to `base`.
-pub fn finish_from(
-    files: &[(PathBuf, Arc<Settings>)],
-    outcomes: &[Outcome],
-    roots: &[PathBuf],
-    first: &[usize],
-    base: Option<&Path>,
-) -> Vec<FileReport> {
-    finish_with(files, outcomes, &Modules::Roots(roots), first, base)
-}
-
 /// How phase two learns each file's module names.
 pub enum Modules<'a> {
     /// From these roots.
@@ -149,7 +137,9 @@ pub enum Modules<'a> {
     Known(&'a [Vec<String>]),
 }
 
-/// [`finish_from`] with the module names given.
+/// [`finish`] with the module names given, walking from the files at the indices `first`
+/// before any other (see [`Project::reachability_from`]), and naming files in messages
+/// relative to `base`.
 pub fn finish_with(
     files: &[(PathBuf, Arc<Settings>)],
     outcomes: &[Outcome],

@@ -882,13 +882,7 @@ impl Workspace {
 
     /// Phase two over the whole project: one report per file, in path order.
     pub fn reports(&self) -> Vec<FileReport> {
-        let base = self.resolver.cwd();
-        let modules = run::Modules::Known(&self.modules);
-        let mut reports = run::with_large_stacks(|| {
-            run::finish_with(&self.files, &self.outcomes, &modules, &[], Some(base))
-        });
-        reports.sort_by(|a, b| a.path.cmp(&b.path));
-        reports
+        self.reports_walking_first(&[])
     }
 
     /// The reports that concern `selected` (absolute paths): those files' own, and every
@@ -900,17 +894,24 @@ impl Workspace {
             .iter()
             .filter_map(|p| self.index.get(p).copied())
             .collect();
+        select(self.reports_walking_first(&first), selected)
+    }
+
+    /// Phase two, walking from the files at the indices `first` before the others; one
+    /// report per file, in path order.
+    fn reports_walking_first(&self, first: &[usize]) -> Vec<FileReport> {
+        let modules = run::Modules::Known(&self.modules);
         let mut reports = run::with_large_stacks(|| {
             run::finish_with(
                 &self.files,
                 &self.outcomes,
-                &run::Modules::Known(&self.modules),
-                &first,
+                &modules,
+                first,
                 Some(self.resolver.cwd()),
             )
         });
         reports.sort_by(|a, b| a.path.cmp(&b.path));
-        select(reports, selected)
+        reports
     }
 }
 
