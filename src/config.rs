@@ -829,8 +829,43 @@ impl Resolver {
             ("AIRFLOW__CORE__DAGS_FOLDER", "dags_folder"),
             ("AIRFLOW__CORE__PLUGINS_FOLDER", "plugins_folder"),
         ] {
+            // Airflow's own settings first, as for the backend: the environment, then the
+            // named airflow.cfg; the deployment files' declarations after them.
+            let mut declared = false;
+            if let Some(value) = self.env.get(setting).filter(|v| !v.trim().is_empty()) {
+                origins.push((
+                    shown.into(),
+                    value.clone(),
+                    format!("environment variable {setting}"),
+                ));
+                airflow_folders.push((
+                    setting.to_string(),
+                    value.clone(),
+                    format!("environment variable {setting}"),
+                ));
+                declared = true;
+            }
+            if let (Some((path, _)), Some(text)) = (&airflow_config, &airflow_text)
+                && let Ok(ini) = crate::airflow_config::Ini::parse(text)
+                && let Some(entry) = ini.get("core", shown).filter(|e| !e.value.is_empty())
+            {
+                let line = text[..usize::from(entry.range.start())]
+                    .matches('\n')
+                    .count()
+                    + 1;
+                let place = format!("{}:{line}", path.display());
+                if !declared {
+                    origins.push((
+                        shown.into(),
+                        entry.value.clone(),
+                        format!("airflow config {place}"),
+                    ));
+                }
+                airflow_folders.push((setting.to_string(), entry.value.clone(), place));
+                declared = true;
+            }
             for (i, declaration) in deployment.scan.all(setting).enumerate() {
-                if i == 0 {
+                if i == 0 && !declared {
                     origins.push((
                         shown.into(),
                         declaration.value.clone(),

@@ -414,3 +414,54 @@ fn a_folder_named_like_a_library_is_not_a_root() {
         ]
     );
 }
+
+/// Airflow's own settings name the DAGs folder too: the environment dagsafe runs in, and the
+/// `airflow.cfg` that `airflow-config` names (`{AIRFLOW_HOME}/...` matched by its tail).
+#[test]
+fn the_dags_folder_of_the_environment_or_airflow_cfg_is_a_root() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pipelines/report.py", b"x = 1\n");
+    let roots = |out: &Output| -> Vec<String> {
+        out.stdout
+            .lines()
+            .filter(|l| l.starts_with("module-root = pipelines"))
+            .map(str::to_string)
+            .collect()
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_dagsafe"))
+        .args(["check", "--show-settings", "--no-cache"])
+        .env("AIRFLOW__CORE__DAGS_FOLDER", "/opt/airflow/pipelines")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let out = Output {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    };
+    assert_eq!(
+        roots(&out),
+        [
+            "module-root = pipelines  # AIRFLOW__CORE__DAGS_FOLDER = /opt/airflow/pipelines (environment variable AIRFLOW__CORE__DAGS_FOLDER)"
+        ]
+    );
+    write(
+        dir.path(),
+        "deploy/airflow.cfg",
+        b"[core]\nexecutor = LocalExecutor\ndags_folder = {AIRFLOW_HOME}/pipelines\n",
+    );
+    write(
+        dir.path(),
+        "dagsafe.toml",
+        b"airflow-config = \"deploy/airflow.cfg\"\n",
+    );
+    let out = dagsafe(dir.path(), &["check", "--show-settings", "--no-cache"]);
+    let cfg = dir.path().join("deploy/airflow.cfg");
+    assert_eq!(
+        roots(&out),
+        [format!(
+            "module-root = pipelines  # AIRFLOW__CORE__DAGS_FOLDER = {{AIRFLOW_HOME}}/pipelines ({}:3)",
+            cfg.display()
+        )]
+    );
+}
