@@ -2,7 +2,8 @@
 //! resolved settings are unchanged is not parsed again. Phase two (following calls across
 //! files) always runs, on the summaries, so a change in one file still reaches the others.
 //!
-//! Stored in `.dagsafe_cache/` under the working directory (with a `.gitignore` inside), one
+//! Stored in `.dagsafe_cache/` in the project root (see `workspace.rs`; with `--per-file`, the
+//! working directory), with a `.gitignore` inside, one
 //! file per dagsafe version, written to a temporary file and renamed, so that concurrent
 //! runs never leave a torn cache: the last writer wins. A cache that cannot be read is
 //! ignored; one that cannot be written is skipped. `--no-cache` turns it off.

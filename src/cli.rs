@@ -105,7 +105,7 @@ struct CheckArgs {
     /// Print where the time went to standard error.
     #[arg(long)]
     timings: bool,
-    /// Do not read or write the cache (`.dagsafe_cache/` in the working directory).
+    /// Do not read or write the cache (`.dagsafe_cache/` in the project root).
     #[arg(long)]
     no_cache: bool,
     /// Check each file on its own, without following calls and imports into other modules.
