@@ -364,6 +364,14 @@ pub fn absolute(path: &Path) -> PathBuf {
     crate::discover::normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
+/// Whether `name` can be one part of a dotted module name.
+pub fn is_identifier(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
 /// The dotted names a file is importable as: one per root it is under, when every folder
 /// on the way is a valid Python identifier.
 pub fn module_names(file: &Path, roots: &[PathBuf]) -> Vec<String> {
@@ -385,13 +393,7 @@ pub fn module_names(file: &Path, roots: &[PathBuf]) -> Vec<String> {
         if stem != "__init__" {
             parts.push(stem.to_string());
         }
-        let valid = !parts.is_empty()
-            && parts.iter().all(|p| {
-                p.chars()
-                    .next()
-                    .is_some_and(|c| c.is_alphabetic() || c == '_')
-                    && p.chars().all(|c| c.is_alphanumeric() || c == '_')
-            });
+        let valid = !parts.is_empty() && parts.iter().all(|p| is_identifier(p));
         if valid {
             let name = parts.join(".");
             if !names.contains(&name) {

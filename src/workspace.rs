@@ -98,6 +98,8 @@ pub struct Layout {
     /// Imports whose first name is a module or package of the project, but that no root
     /// makes importable: `(import, file, row)`, in path order.
     pub unresolved: Vec<(String, PathBuf, usize)>,
+    /// Each file's dotted module names under the roots (parallel to the files given).
+    pub modules: Vec<Vec<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -338,13 +340,6 @@ const NOT_PROJECT_MODULES: &[&str] = &[
 /// home of a project's own package.
 const ROOT_FOLDER_NAMES: &[&str] = &["dags", "plugins", "include", "src"];
 
-fn is_identifier(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
-}
-
 /// The imports a summary makes: `(module as written, row)`, absolute ones only.
 fn absolute_imports(outcome: &Outcome) -> Vec<(&str, usize)> {
     let Outcome::Summarized { summary, .. } = outcome else {
@@ -404,7 +399,7 @@ pub fn layout(
             .file_name()
             .and_then(|n| n.to_str())
             .and_then(|n| n.strip_suffix(".py"));
-        if let Some(stem) = stem.filter(|m| is_identifier(m) && *m != "__init__") {
+        if let Some(stem) = stem.filter(|m| run::is_identifier(m) && *m != "__init__") {
             places
                 .entry(stem.to_string())
                 .or_default()
@@ -420,7 +415,7 @@ pub fn layout(
                 break;
             }
             if let Some(name) = folder.file_name().and_then(|n| n.to_str())
-                && is_identifier(name)
+                && run::is_identifier(name)
             {
                 places
                     .entry(name.to_string())
@@ -445,33 +440,31 @@ pub fn layout(
                 add(&mut roots, path.clone(), why.clone());
             }
         }
-        let mut named: Vec<&PathBuf> = folders
+        let mut named: Vec<(&PathBuf, &str)> = folders
             .iter()
-            .filter(|f| {
-                f.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| ROOT_FOLDER_NAMES.contains(&n))
-            })
+            .filter_map(|f| Some((f, f.file_name()?.to_str()?)))
+            .filter(|(_, name)| ROOT_FOLDER_NAMES.contains(name))
             .collect();
         named.sort();
-        for folder in named {
-            let name = folder.file_name().map(|n| n.to_string_lossy().into_owned());
-            if let Some(name) = name.filter(|n| ROOT_FOLDER_NAMES.contains(&n.as_str())) {
-                let why = if name == "src" {
-                    "a `src/` folder: a project's own packages live there".to_string()
-                } else {
-                    format!("a `{name}/` folder: Airflow puts it on sys.path")
-                };
-                add(&mut roots, folder.clone(), why);
-            }
+        for (folder, name) in named {
+            let why = if name == "src" {
+                "a `src/` folder: a project's own packages live there".to_string()
+            } else {
+                format!("a `{name}/` folder: Airflow puts it on sys.path")
+            };
+            add(&mut roots, folder.clone(), why);
         }
     }
 
     let mut ambiguous: Vec<Ambiguity> = Vec::new();
     let mut unresolved = Vec::new();
+    let mut modules = Vec::new();
     // Each new root can make more imports resolve; a few rounds settle it.
     for round in 0..4 {
-        let importable = importable_tops(files, &roots);
+        let importable;
+        // The last round's names are those of the final roots (a round that adds a root
+        // is followed by another).
+        (modules, importable) = module_names(files, &roots);
         // Each unresolved project name: where it is first imported, and the folders that
         // would make its imports importable.
         let mut wanted: BTreeMap<&str, (usize, usize, BTreeSet<PathBuf>)> = BTreeMap::new();
@@ -537,6 +530,7 @@ pub fn layout(
         roots,
         ambiguous,
         unresolved,
+        modules,
     }
 }
 
@@ -568,14 +562,19 @@ fn provides(
     true
 }
 
-/// The first names of every module the roots make importable.
-fn importable_tops(files: &[PathBuf], roots: &[ModuleRoot]) -> HashSet<String> {
+/// Each file's module names under `roots`, and the set of their first names.
+fn module_names(files: &[PathBuf], roots: &[ModuleRoot]) -> (Vec<Vec<String>>, HashSet<String>) {
     let roots: Vec<PathBuf> = roots.iter().map(|r| r.path.clone()).collect();
-    files
+    let modules: Vec<Vec<String>> = files
         .iter()
-        .flat_map(|file| run::module_names(file, &roots))
-        .map(|name| name.split('.').next().unwrap_or(&name).to_string())
-        .collect()
+        .map(|file| run::module_names(file, &roots))
+        .collect();
+    let tops = modules
+        .iter()
+        .flatten()
+        .map(|name| name.split('.').next().unwrap_or(name).to_string())
+        .collect();
+    (modules, tops)
 }
 
 impl Layout {
@@ -650,8 +649,6 @@ pub struct Workspace {
     outcomes: Vec<Outcome>,
     index: HashMap<PathBuf, usize>,
     configured_roots: Vec<PathBuf>,
-    /// Each file's module names under the layout's roots (parallel to `files`).
-    modules: Vec<Vec<String>>,
     /// A number per file that changes whenever its summary does (parallel to `files`).
     generations: Vec<u64>,
     next_generation: u64,
@@ -706,7 +703,6 @@ impl Workspace {
         let mut workspace = Workspace {
             layout: Layout::default(),
             configured_roots: resolved.roots.clone(),
-            modules: Vec::new(),
             generations: (0..count as u64).collect(),
             next_generation: count as u64,
             kept: (0..count).map(|_| None).collect(),
@@ -735,12 +731,6 @@ impl Workspace {
             &self.configured_roots,
             &declared,
         );
-        let roots = self.layout.root_paths();
-        self.modules = self
-            .absolute
-            .iter()
-            .map(|file| run::module_names(file, &roots))
-            .collect();
     }
 
     /// `--show-settings`: the project root and the module roots, each with why.
@@ -862,7 +852,7 @@ impl Workspace {
             run::finish_incremental(
                 &self.files,
                 &self.outcomes,
-                &self.modules,
+                &self.layout.modules,
                 Some(self.resolver.cwd()),
                 &self.generations,
                 &mut self.kept,
@@ -900,7 +890,7 @@ impl Workspace {
     /// Phase two, walking from the files at the indices `first` before the others; one
     /// report per file, in path order.
     fn reports_walking_first(&self, first: &[usize]) -> Vec<FileReport> {
-        let modules = run::Modules::Known(&self.modules);
+        let modules = run::Modules::Known(&self.layout.modules);
         let mut reports = run::with_large_stacks(|| {
             run::finish_with(
                 &self.files,
