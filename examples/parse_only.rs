@@ -6,9 +6,15 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 fn main() {
-    let roots: Vec<(PathBuf, dagsafe::config::Excludes)> = std::env::args()
+    let roots: Vec<dagsafe::discover::WalkRoot> = std::env::args()
         .skip(1)
-        .map(|p| (PathBuf::from(p), dagsafe::config::Excludes::defaults()))
+        .map(|p| {
+            (
+                PathBuf::from(p),
+                dagsafe::config::Excludes::defaults(),
+                None,
+            )
+        })
         .collect();
     let started = std::time::Instant::now();
     let files = dagsafe::discover::discover(&roots, false).files;

@@ -16,6 +16,7 @@ use dagsafe::cache::Cache;
 use dagsafe::config::{CliOverrides, ConfigError};
 use dagsafe::discover::discover;
 use dagsafe::printer::{self, OutputFormat, Paths, PrintOptions};
+use dagsafe::read::Boundary;
 use dagsafe::registry::{RULES, Rule};
 use dagsafe::run::{RunOptions, check_files_cached, check_stdin};
 use dagsafe::settings::Selector;
@@ -108,6 +109,10 @@ struct CheckArgs {
     /// Do not read or write the cache (`.dagsafe_cache/` in the project root).
     #[arg(long)]
     no_cache: bool,
+    /// Read files whose symbolic links lead out of the project (git-sync style layouts).
+    /// Off by default: a link committed in a pull request could point at any file.
+    #[arg(long)]
+    follow_external_links: bool,
     /// Check each file on its own, without following calls and imports into other modules.
     #[arg(long)]
     per_file: bool,
@@ -237,6 +242,7 @@ fn check(args: CheckArgs) -> u8 {
 
     let options = RunOptions {
         keep_sources: args.output_format.needs_sources() && !args.statistics,
+        follow_external_links: args.follow_external_links,
     };
     let mut usage_error = false;
     let workspace_options = WorkspaceOptions {
@@ -288,16 +294,39 @@ fn check(args: CheckArgs) -> u8 {
         // Every setting is resolved before anything is checked: a bad config stops the run.
         let mut walk_roots = Vec::new();
         for path in &paths {
+            // Links may lead anywhere in the project the path belongs to, and no further.
+            let boundary = (!args.follow_external_links)
+                .then(|| Boundary::new(&session.project_root(path).path));
             match resolver.for_path(path) {
-                Ok(resolved) => walk_roots.push((path.clone(), resolved.excludes.clone())),
+                Ok(resolved) => {
+                    walk_roots.push((path.clone(), resolved.excludes.clone(), boundary))
+                }
                 Err(e) => return config_error(&e),
             }
         }
         let started = std::time::Instant::now();
         let discovered = discover(&walk_roots, args.force_exclude);
+        // A path that does not exist is a usage error; a folder that cannot be walked is a
+        // finding (DS001 on the folder), never a silent pass.
+        let mut unwalked = Vec::new();
         for failure in &discovered.errors {
-            error(format!("{}: {}", failure.path.display(), failure.message));
-            usage_error |= failure.missing_argument;
+            if failure.missing_argument {
+                error(format!(
+                    "{}: {}",
+                    printer::escape::terminal(&failure.path.display().to_string()),
+                    failure.message
+                ));
+                usage_error = true;
+            } else {
+                match resolver.for_path(&failure.path) {
+                    Ok(resolved) => unwalked.push(dagsafe::run::unchecked_path(
+                        &failure.path,
+                        &failure.message,
+                        &resolved.settings,
+                    )),
+                    Err(e) => return config_error(&e),
+                }
+            }
         }
         let count = discovered.files.len();
         let discovered_at = std::time::Instant::now();
@@ -333,6 +362,13 @@ fn check(args: CheckArgs) -> u8 {
                 dagsafe::timings::PARSE.get().as_secs_f64(),
                 dagsafe::timings::CHECK.get().as_secs_f64(),
             );
+        }
+        let mut checked = checked;
+        if !unwalked.is_empty() {
+            // Nothing could be checked at all: as much an error as a missing path.
+            usage_error |= count == 0;
+            checked.reports.extend(unwalked);
+            checked.reports.sort_by(|a, b| a.path.cmp(&b.path));
         }
         (checked, count)
     };

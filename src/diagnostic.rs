@@ -56,26 +56,23 @@ pub struct Located {
     pub end: Position,
 }
 
-/// Control characters from a checked file (a NUL, a terminal escape sequence) must not reach
-/// a terminal or a CI log as they are: they are written escaped, as `\0` or `\u{1b}`.
+/// Text from a checked file (a NUL, a terminal escape sequence, a right-to-left override)
+/// must not reach a terminal or a CI log as it is: see [`crate::printer::escape::terminal`].
 pub fn escape_controls(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_debug().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    crate::printer::escape::terminal(text).into_owned()
 }
 
 impl Located {
     pub fn new(mut diagnostic: Diagnostic, source: &str, index: &LineIndex) -> Located {
+        // Every text of a diagnostic can quote the file (a key, a name): all are escaped.
         diagnostic.message = escape_controls(&diagnostic.message);
+        if let Some(help) = &mut diagnostic.help {
+            *help = escape_controls(help);
+        }
+        diagnostic.primary_label = escape_controls(&diagnostic.primary_label);
+        for label in &mut diagnostic.labels {
+            label.message = escape_controls(&label.message);
+        }
         let start = position(index, source, diagnostic.range.start());
         let end = position(index, source, diagnostic.range.end());
         Located {

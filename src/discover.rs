@@ -7,6 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use ignore::WalkBuilder;
 
 use crate::config::Excludes;
+use crate::read::{Boundary, ReadError};
 
 /// Folder names never descended into (the root of a walk is exempt: naming a folder on the
 /// command line checks it).
@@ -41,12 +42,16 @@ pub struct DiscoveryError {
     pub missing_argument: bool,
 }
 
+/// A path to walk, what to skip under it, and where its links may lead (`None`: anywhere).
+pub type WalkRoot = (PathBuf, Excludes, Option<Boundary>);
+
 /// Finds the files under each root, skipping what its excludes name. A file named on the
 /// command line is checked even when excluded, unless `force_exclude` (for pre-commit,
-/// which passes every changed file by name).
-pub fn discover(roots: &[(PathBuf, Excludes)], force_exclude: bool) -> Discovered {
+/// which passes every changed file by name). A symbolic link to a folder outside the root's
+/// boundary is not walked: it is an error, like an unreadable folder.
+pub fn discover(roots: &[WalkRoot], force_exclude: bool) -> Discovered {
     let mut found = Discovered::default();
-    for (path, excludes) in roots {
+    for (path, excludes, boundary) in roots {
         match std::fs::metadata(path) {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let message = match broken_link_target(path) {
@@ -59,7 +64,7 @@ pub fn discover(roots: &[(PathBuf, Excludes)], force_exclude: bool) -> Discovere
                     missing_argument: true,
                 });
             }
-            Ok(meta) if meta.is_dir() => walk(path, excludes, &mut found),
+            Ok(meta) if meta.is_dir() => walk(path, excludes, boundary.as_ref(), &mut found),
             // A file, or something we cannot stat: checking it reports the problem as DS001.
             _ => {
                 let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
@@ -74,8 +79,12 @@ pub fn discover(roots: &[(PathBuf, Excludes)], force_exclude: bool) -> Discovere
     found
 }
 
-fn walk(root: &Path, excludes: &Excludes, found: &mut Discovered) {
+fn walk(root: &Path, excludes: &Excludes, boundary: Option<&Boundary>, found: &mut Discovered) {
     let excludes = excludes.clone();
+    // Folder links that lead out of the boundary, found by the filter (which must be 'static).
+    let outside = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let boundary = boundary.cloned();
+    let outside_in_filter = outside.clone();
     let walker = WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
@@ -83,8 +92,26 @@ fn walk(root: &Path, excludes: &Excludes, found: &mut Discovered) {
         // we; the walker reports link loops instead of following them forever.
         .follow_links(true)
         .filter_entry(move |entry| {
+            let path = entry.path();
+            if let Some(boundary) = &boundary
+                && entry.path_is_symlink()
+                && entry.file_type().is_some_and(|t| t.is_dir())
+                && let Err(target) = boundary.admits(path)
+            {
+                let error = ReadError::Outside {
+                    target,
+                    root: boundary.root().to_path_buf(),
+                };
+                if let Ok(mut outside) = outside_in_filter.lock() {
+                    outside.push(DiscoveryError {
+                        path: path.to_path_buf(),
+                        message: format!("not walked: {error}"),
+                        missing_argument: false,
+                    });
+                }
+                return false;
+            }
             entry.depth() == 0 || {
-                let path = entry.path();
                 let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
                 !excludes.is_excluded(&absolute)
             }
@@ -104,13 +131,31 @@ fn walk(root: &Path, excludes: &Excludes, found: &mut Discovered) {
                 Some(path) if path.extension().is_some_and(|ext| ext == "py") => {
                     found.files.push(path)
                 }
-                _ => found.errors.push(DiscoveryError {
-                    path: root.to_path_buf(),
-                    message: error.to_string(),
+                path => found.errors.push(DiscoveryError {
+                    path: path.unwrap_or_else(|| root.to_path_buf()),
+                    message: io_message(&error),
                     missing_argument: false,
                 }),
             },
         }
+    }
+    if let Ok(mut outside) = outside.lock() {
+        found.errors.append(&mut outside);
+    }
+}
+
+/// The walker's error without the path it names (reports carry the path already).
+fn io_message(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            io_message(err)
+        }
+        ignore::Error::Io(error) => format!("cannot read this folder: {error}"),
+        ignore::Error::Loop { ancestor, .. } => format!(
+            "not walked: a symbolic link loop back to `{}`",
+            ancestor.display()
+        ),
+        other => other.to_string(),
     }
 }
 

@@ -16,6 +16,7 @@ pub mod lsp;
 pub mod noqa;
 pub mod printer;
 pub mod project;
+pub mod read;
 pub mod registry;
 pub mod rules;
 pub mod run;

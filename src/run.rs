@@ -2,7 +2,6 @@
 //! locate — with no lock on the hot path; results come back in the order of the input, which
 //! the caller sorts by path, so output never depends on thread timing.
 
-use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,9 +9,11 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use ruff_source_file::LineIndex;
 
+use crate::MAX_FILE_SIZE;
 use crate::cache::Cache;
 use crate::diagnostic::{Diagnostic, Located};
 use crate::project::{Project, Summary, Unit};
+use crate::read::{self, Boundary};
 use crate::registry::Rule;
 use crate::rules::unparsable_file;
 use crate::settings::Settings;
@@ -36,6 +37,8 @@ pub struct FileReport {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunOptions {
     pub keep_sources: bool,
+    /// Read files whose symbolic links lead out of the project (`--follow-external-links`).
+    pub follow_external_links: bool,
 }
 
 /// Runs `work` on a pool whose threads have [`WORKER_STACK_SIZE`] stacks.
@@ -69,7 +72,7 @@ pub fn check_files_cached(
     cache: Option<Cache>,
 ) -> Vec<FileReport> {
     with_large_stacks(|| {
-        let outcomes = summarize_files(files, options, cache.as_ref());
+        let outcomes = summarize_files(files, options, cache.as_ref(), None);
         let reports = finish(files, &outcomes, roots);
         if let Some(cache) = cache {
             save_cache(cache, files, &outcomes);
@@ -78,15 +81,17 @@ pub fn check_files_cached(
     })
 }
 
-/// Phase one for many files, in parallel (call it inside [`with_large_stacks`]).
+/// Phase one for many files, in parallel (call it inside [`with_large_stacks`]). Files
+/// whose real location is outside `boundary` are not read (see [`crate::read`]).
 pub fn summarize_files(
     files: &[(PathBuf, Arc<Settings>)],
     options: RunOptions,
     cache: Option<&Cache>,
+    boundary: Option<&Boundary>,
 ) -> Vec<Outcome> {
     files
         .par_iter()
-        .map(|(path, settings)| summarize_path(path, settings, options, cache))
+        .map(|(path, settings)| summarize_path(path, settings, options, cache, boundary))
         .collect()
 }
 
@@ -331,14 +336,15 @@ fn summarize_path(
     settings: &Settings,
     options: RunOptions,
     cache: Option<&Cache>,
+    boundary: Option<&Boundary>,
 ) -> Outcome {
-    let bytes = match std::fs::read(path) {
+    let bytes = match read::read(path, MAX_FILE_SIZE, boundary) {
         Ok(bytes) => bytes,
         Err(error) => {
             return Outcome::Done(Box::new(report_single(
                 path,
                 settings,
-                unparsable_file::io_error(path, &error),
+                unparsable_file::read_error(path, &error),
                 "",
                 options,
             )));
@@ -425,9 +431,8 @@ pub fn check_path(path: &Path, settings: &Settings, options: RunOptions) -> File
 
 /// Reads standard input and checks it as if it were the file at `path`.
 pub fn check_stdin(path: &Path, settings: &Settings, options: RunOptions) -> FileReport {
-    let mut bytes = Vec::new();
-    match std::io::stdin().lock().read_to_end(&mut bytes) {
-        Ok(_) => with_large_stacks(|| match String::from_utf8(bytes) {
+    match read::read_bounded(std::io::stdin().lock(), MAX_FILE_SIZE) {
+        Ok(bytes) => with_large_stacks(|| match String::from_utf8(bytes) {
             Ok(source) => check_text(path, source, settings, options),
             Err(error) => {
                 let offset = error.utf8_error().valid_up_to();
@@ -445,7 +450,7 @@ pub fn check_stdin(path: &Path, settings: &Settings, options: RunOptions) -> Fil
         Err(error) => report_single(
             path,
             settings,
-            unparsable_file::io_error(path, &error),
+            unparsable_file::read_error(path, &error),
             "",
             options,
         ),
@@ -487,6 +492,13 @@ fn apply_per_file_ignores(path: &Path, settings: &Settings, diagnostics: &mut Ve
     }
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     diagnostics.retain(|d| !settings.is_ignored_in(d.rule(), &absolute));
+}
+
+/// The report of a path that could not be checked at all (a folder that cannot be walked):
+/// one DS001 saying why.
+pub fn unchecked_path(path: &Path, message: &str, settings: &Settings) -> FileReport {
+    let diagnostic = unparsable_file::not_checked(message);
+    report_single(path, settings, diagnostic, "", RunOptions::default())
 }
 
 fn report_single(

@@ -17,6 +17,7 @@ use crate::airflow_config::Env;
 use crate::cache::Cache;
 use crate::config::{CliOverrides, ConfigError, Resolver};
 use crate::discover::{DiscoveryError, discover, normalize};
+use crate::read::Boundary;
 use crate::registry::Rule;
 use crate::run::{self, FileReport, Outcome, RunOptions};
 use crate::semantic::Target;
@@ -642,6 +643,8 @@ pub struct Workspace {
     pub layout: Layout,
     resolver: Arc<Resolver>,
     options: RunOptions,
+    /// Where files may be read from (none with `--follow-external-links`).
+    boundary: Option<Boundary>,
     /// Every file, as discovered (relative to the working directory when named so), with
     /// its settings; parallel to `absolute` and `outcomes`.
     files: Vec<(PathBuf, Arc<Settings>)>,
@@ -670,7 +673,15 @@ impl Workspace {
         options: &WorkspaceOptions,
     ) -> Result<Workspace, ConfigError> {
         let resolved = resolver.for_path(&root.path)?;
-        let discovered = discover(&[(root.path.clone(), resolved.excludes.clone())], false);
+        let boundary = (!options.run.follow_external_links).then(|| Boundary::new(&root.path));
+        let discovered = discover(
+            &[(
+                root.path.clone(),
+                resolved.excludes.clone(),
+                boundary.clone(),
+            )],
+            false,
+        );
         let mut files: Vec<PathBuf> = discovered.files;
         let known: HashSet<PathBuf> = files.iter().map(|f| run::absolute(f)).collect();
         for file in extra {
@@ -685,7 +696,12 @@ impl Workspace {
         }
         let cache = options.cache.then(|| Cache::open(&root.path));
         let outcomes = run::with_large_stacks(|| {
-            run::summarize_files(&with_settings, options.run, cache.as_ref())
+            run::summarize_files(
+                &with_settings,
+                options.run,
+                cache.as_ref(),
+                boundary.as_ref(),
+            )
         });
         if let Some(cache) = cache {
             run::save_cache(cache, &with_settings, &outcomes);
@@ -709,6 +725,7 @@ impl Workspace {
             root,
             resolver,
             options: options.run,
+            boundary,
             files: with_settings,
             absolute,
             outcomes,
@@ -796,9 +813,11 @@ impl Workspace {
             }
             None => {
                 let files = [(path.clone(), settings.clone())];
-                run::with_large_stacks(|| run::summarize_files(&files, self.options, None))
-                    .pop()
-                    .expect("one outcome per file")
+                run::with_large_stacks(|| {
+                    run::summarize_files(&files, self.options, None, self.boundary.as_ref())
+                })
+                .pop()
+                .expect("one outcome per file")
             }
         };
         self.next_generation += 1;

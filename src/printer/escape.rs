@@ -1,7 +1,51 @@
-//! Escaping for the formats that embed our text in theirs, in one place: CI runners'
-//! logging commands, XML, and URIs.
+//! Escaping for the formats that embed our text in theirs, in one place: text shown to a
+//! person (a terminal, a CI log), CI runners' logging commands, XML, and URIs.
 
+use std::borrow::Cow;
 use std::fmt::Write;
+
+/// Whether a character must not reach a terminal or a log as it is: control characters
+/// (C0, DEL, C1: line breaks, escape sequences, NEL), the bidirectional formatting
+/// characters that reorder what a reader sees (U+202E and its kin), and the Unicode line
+/// and paragraph separators that some log viewers break lines at.
+pub fn is_hostile(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// Text from the checked tree (a path, a key, a message, a config value) as a person's
+/// output shows it: each hostile character is written as an escape (`\n`, `\u{1b}`,
+/// `\u{202e}`), so no output line can start with, or be rewritten by, attacker text.
+pub fn terminal(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_hostile) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_hostile(c) {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                _ => {
+                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// Escapes text for a CI runner's logging command (GitHub's `::warning ...::`, Azure's
 /// `##vso[...]`): `%` becomes `percent`, and line breaks and each of `special` become
@@ -72,6 +116,16 @@ pub fn uri_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_text() {
+        assert_eq!(terminal("dags/a.py"), "dags/a.py");
+        assert_eq!(
+            terminal("a\n::error file=x::y\r\t\u{1b}[31m\u{85}\u{202e}\u{2028}\u{7f}\0"),
+            "a\\n::error file=x::y\\r\\t\\u{1b}[31m\\u{85}\\u{202e}\\u{2028}\\u{7f}\\u{0}"
+        );
+        assert!(matches!(terminal("plain é ✓"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn logging_commands() {

@@ -12,7 +12,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Paths, each};
+use super::Paths;
 use crate::diagnostic::Located;
 use crate::registry::Rule;
 use crate::run::FileReport;
@@ -52,19 +52,32 @@ fn severity(rule: Rule) -> &'static str {
     }
 }
 
-/// The text of a 1-based row, splitting lines as Python does (`\n`, `\r\n` or `\r`).
-fn line_text(source: &str, row: usize) -> &str {
+/// A source's lines, split as Python splits them (`\n`, `\r\n` or `\r`), once per file:
+/// looking each diagnostic's line up from the start would be quadratic.
+fn lines(source: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
     let mut rest = source;
-    for _ in 1..row {
+    loop {
         match rest.find(['\n', '\r']) {
             Some(i) => {
+                lines.push(&rest[..i]);
                 let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
                 rest = &rest[i + skip..];
             }
-            None => return "",
+            None => {
+                lines.push(rest);
+                return lines;
+            }
         }
     }
-    rest.split(['\n', '\r']).next().unwrap_or("")
+}
+
+/// The text of a 1-based row of `lines`.
+fn line_text<'a>(lines: &[&'a str], row: usize) -> &'a str {
+    row.checked_sub(1)
+        .and_then(|i| lines.get(i))
+        .copied()
+        .unwrap_or("")
 }
 
 fn fingerprint(path: &str, d: &Located, line: &str, occurrence: usize) -> String {
@@ -84,27 +97,30 @@ fn fingerprint(path: &str, d: &Located, line: &str, occurrence: usize) -> String
 pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::Result<()> {
     let mut issues = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (report, d) in each(reports) {
+    for report in reports.iter().filter(|r| !r.diagnostics.is_empty()) {
         let path = paths.portable(&report.path);
-        let source = report.source.as_deref().unwrap_or("");
-        let base = fingerprint(&path, d, line_text(source, d.start.row), 0);
-        let occurrence = seen.entry(base.clone()).or_default();
-        let fingerprint = if *occurrence == 0 {
-            base
-        } else {
-            fingerprint(&path, d, line_text(source, d.start.row), *occurrence)
-        };
-        *occurrence += 1;
-        issues.push(Issue {
-            description: format!("{} {}", d.rule().code(), d.diagnostic.message),
-            check_name: d.rule().code(),
-            fingerprint,
-            severity: severity(d.rule()),
-            location: Location {
-                path,
-                lines: Lines { begin: d.start.row },
-            },
-        });
+        let lines = lines(report.source.as_deref().unwrap_or(""));
+        for d in &report.diagnostics {
+            let line = line_text(&lines, d.start.row);
+            let base = fingerprint(&path, d, line, 0);
+            let occurrence = seen.entry(base.clone()).or_default();
+            let fingerprint = if *occurrence == 0 {
+                base
+            } else {
+                fingerprint(&path, d, line, *occurrence)
+            };
+            *occurrence += 1;
+            issues.push(Issue {
+                description: format!("{} {}", d.rule().code(), d.diagnostic.message),
+                check_name: d.rule().code(),
+                fingerprint,
+                severity: severity(d.rule()),
+                location: Location {
+                    path: path.clone(),
+                    lines: Lines { begin: d.start.row },
+                },
+            });
+        }
     }
     serde_json::to_writer_pretty(&mut *out, &issues)?;
     writeln!(out)
@@ -112,17 +128,17 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
 
 #[cfg(test)]
 mod tests {
-    use super::line_text;
+    use super::{line_text, lines};
 
     #[test]
     fn lines_split_as_python_splits_them() {
-        let source = "a\nb\r\nc\rd";
+        let lines_of = lines("a\nb\r\nc\rd");
         assert_eq!(
-            (1..=5)
-                .map(|row| line_text(source, row))
+            (0..=5)
+                .map(|row| line_text(&lines_of, row))
                 .collect::<Vec<_>>(),
-            ["a", "b", "c", "d", ""]
+            ["", "a", "b", "c", "d", ""]
         );
-        assert_eq!(line_text("", 1), "");
+        assert_eq!(line_text(&lines(""), 1), "");
     }
 }

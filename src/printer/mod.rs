@@ -3,7 +3,7 @@
 
 mod azure;
 mod concise;
-mod escape;
+pub mod escape;
 pub mod full;
 mod github;
 mod gitlab;
@@ -81,10 +81,12 @@ impl Paths {
         crate::discover::normalize(&joined)
     }
 
+    /// The path as a person reads it: relative where possible, escaped (a file name can
+    /// hold a line break or an escape sequence; see [`escape::terminal`]).
     pub fn display(&self, path: &Path) -> String {
         let absolute = self.absolute(path);
         let shown = absolute.strip_prefix(&self.cwd).unwrap_or(&absolute);
-        shown.to_string_lossy().into_owned()
+        escape::terminal(&shown.to_string_lossy()).into_owned()
     }
 
     /// The path relative to the working directory, with `/` separators on every platform,

@@ -59,6 +59,38 @@ pub fn io_error(path: &std::path::Path, error: &std::io::Error) -> Diagnostic {
     }
 }
 
+/// A file that was not read: not a regular file, a link out of the project, too large, or
+/// an I/O error. Nothing of its content is shown.
+pub fn read_error(path: &std::path::Path, error: &crate::read::ReadError) -> Diagnostic {
+    use crate::read::ReadError;
+    match error {
+        ReadError::Io(error) => io_error(path, error),
+        ReadError::TooLarge { size, limit } => too_large(*size, *limit),
+        ReadError::NotRegular(_) | ReadError::Outside { .. } => Diagnostic {
+            rule: Rule::UnparsableFile,
+            message: format!("cannot read this file: {error}"),
+            help: None,
+            range: TextRange::default(),
+            primary_label: "not read".to_string(),
+            labels: Vec::new(),
+            chain: Vec::new(),
+        },
+    }
+}
+
+/// A path the walk could not enter (an unreadable folder, a link out of the project).
+pub fn not_checked(message: &str) -> Diagnostic {
+    Diagnostic {
+        rule: Rule::UnparsableFile,
+        message: message.to_string(),
+        help: Some("the files under it were not checked".to_string()),
+        range: TextRange::default(),
+        primary_label: "not checked".to_string(),
+        labels: Vec::new(),
+        chain: Vec::new(),
+    }
+}
+
 /// A file nested deeper than Python itself accepts (so Airflow cannot import it either).
 pub fn too_deep(what: &str, at: TextSize) -> Diagnostic {
     Diagnostic {
