@@ -69,7 +69,11 @@ impl Ini {
                 continue;
             }
             let Some(split) = trimmed.find(['=', ':']) else {
-                return Err((range, format!("expected `key = value`, found `{trimmed}`")));
+                // The line is not quoted: an airflow.cfg is named by path, and may be any file.
+                return Err((
+                    range,
+                    "expected `key = value` or a `[section]` header".to_string(),
+                ));
             };
             let Some(current) = &section else {
                 return Err((
@@ -411,7 +415,8 @@ impl AirflowSettings {
                 return Err(AirflowConfigError {
                     source: kwargs.source.clone(),
                     message: format!(
-                        "`{key}` in backend_kwargs must be a string or null, not {other}"
+                        "`{key}` in backend_kwargs must be a string or null, not {}",
+                        json_kind(other)
                     ),
                 });
             }
@@ -427,6 +432,18 @@ impl AirflowSettings {
         self.backend_kwargs
             .as_ref()
             .is_some_and(|k| matches!(k.value.get(&format!("{kind}_prefix")), Some(Value::Null)))
+    }
+}
+
+/// What kind of JSON value this is (the value itself is not shown: it may be a secret).
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -669,7 +686,7 @@ mod tests {
             ),
             (
                 "{\"variables_lookup_pattern\": 1}",
-                "AIRFLOW__SECRETS__BACKEND_KWARGS in .env:2: `variables_lookup_pattern` in backend_kwargs must be a string or null, not 1; backend_kwargs left out",
+                "AIRFLOW__SECRETS__BACKEND_KWARGS in .env:2: `variables_lookup_pattern` in backend_kwargs must be a string or null, not a number; backend_kwargs left out",
             ),
         ] {
             let scan = deployment(vec![

@@ -16,6 +16,7 @@ use dagsafe::cache::Cache;
 use dagsafe::config::{CliOverrides, ConfigError};
 use dagsafe::discover::discover;
 use dagsafe::printer::{self, OutputFormat, Paths, PrintOptions};
+use dagsafe::printer::escape::terminal;
 use dagsafe::read::Boundary;
 use dagsafe::registry::{RULES, Rule};
 use dagsafe::run::{RunOptions, check_files_cached, check_stdin};
@@ -145,8 +146,16 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// Messages name paths and values from the checked tree: they are escaped like output.
 fn error(message: impl std::fmt::Display) {
-    eprintln!("dagsafe: error: {message}");
+    eprintln!("dagsafe: error: {}", terminal(&message.to_string()));
+}
+
+/// Multi-line text from the checked tree (`--show-settings`), each line escaped.
+fn print_escaped(text: &str) {
+    for line in text.lines() {
+        println!("{}", terminal(line));
+    }
 }
 
 fn parse_selectors(texts: &[String]) -> Result<Vec<Selector>, String> {
@@ -235,8 +244,8 @@ fn check(args: CheckArgs) -> u8 {
             Ok(workspace) => workspace,
             Err(e) => return config_error(&e),
         };
-        print!("{}", resolved.describe(first));
-        print!("{}", workspace.describe());
+        print_escaped(&resolved.describe(first));
+        print_escaped(&workspace.describe());
         return SUCCESS;
     }
 
@@ -311,11 +320,7 @@ fn check(args: CheckArgs) -> u8 {
         let mut unwalked = Vec::new();
         for failure in &discovered.errors {
             if failure.missing_argument {
-                error(format!(
-                    "{}: {}",
-                    printer::escape::terminal(&failure.path.display().to_string()),
-                    failure.message
-                ));
+                error(format!("{}: {}", failure.path.display(), failure.message));
                 usage_error = true;
             } else {
                 match resolver.for_path(&failure.path) {
@@ -373,7 +378,7 @@ fn check(args: CheckArgs) -> u8 {
         (checked, count)
     };
     for warning in &checked.warnings {
-        eprintln!("dagsafe: warning: {warning}");
+        eprintln!("dagsafe: warning: {}", terminal(warning));
     }
     let reports = checked.reports;
     let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();

@@ -18,6 +18,8 @@ use toml::Spanned;
 use crate::airflow_config::{AirflowConfigError, AirflowSettings, AirflowSource, Env};
 use crate::deployment::Scan;
 use crate::discover::DEFAULT_EXCLUDES;
+use crate::printer::escape::{snippet, terminal};
+use crate::read::{self, Boundary};
 use crate::registry::Rule;
 use crate::secrets::{AirflowVersion, LookupPattern, Masking};
 use crate::settings::{
@@ -146,7 +148,7 @@ impl ConfigError {
         struct Report<'a>(&'a ConfigError, Option<NamedSource<String>>);
         impl std::fmt::Display for Report<'_> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "invalid configuration: {}", self.0.message)
+                write!(f, "invalid configuration: {}", terminal(&self.0.message))
             }
         }
         impl std::error::Error for Report<'_> {}
@@ -165,22 +167,22 @@ impl ConfigError {
                 self.0
                     .help
                     .as_ref()
-                    .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+                    .map(|h| Box::new(terminal(h)) as Box<dyn std::fmt::Display>)
             }
         }
         let source = self.location.as_ref().map(|(path, text, range)| {
             let index = ruff_source_file::LineIndex::from_source_text(text);
             let at = crate::diagnostic::position(&index, text, range.start());
             NamedSource::new(
-                format!("{}:{}:{}", path.display(), at.row, at.column),
-                text.clone(),
+                terminal(&format!("{}:{}:{}", path.display(), at.row, at.column)),
+                snippet(text).into_owned(),
             )
         });
         let handler = crate::printer::full::handler().with_wrap_lines(false);
         let mut out = String::new();
         let report = Report(self, source);
         if handler.render_report(&mut out, &report).is_err() {
-            out = format!("invalid configuration: {}\n", self.message);
+            out = format!("invalid configuration: {}\n", terminal(&self.message));
         }
         out
     }
@@ -311,6 +313,9 @@ pub struct Resolver {
     deployment: OnceLock<Deployment>,
 }
 
+/// Config files (and the `airflow.cfg` one names) larger than this are an error.
+pub const MAX_CONFIG_SIZE: u64 = 1_000_000;
+
 const CONFIG_NAMES: &[&str] = &["dagsafe.toml", ".dagsafe.toml", "pyproject.toml"];
 
 impl Resolver {
@@ -339,6 +344,16 @@ impl Resolver {
         }
         self.project_root = Some(self.absolute(&root));
         self.forget();
+    }
+
+    /// Where a config file found at `path` may lead: the project, when it is in it, else
+    /// its own folder. A `dagsafe.toml` committed as a link to `/proc/self/environ` is then
+    /// an error that shows nothing of the target.
+    fn boundary_for(&self, path: &Path) -> Boundary {
+        match &self.project_root {
+            Some(root) if path.starts_with(root) => Boundary::new(root),
+            _ => Boundary::new(path.parent().unwrap_or(&self.cwd)),
+        }
     }
 
     /// Reads no deployment files.
@@ -453,7 +468,9 @@ impl Resolver {
         }
         if let Some(path) = &self.cli.config {
             let path = self.absolute(path);
-            let text = std::fs::read_to_string(&path).map_err(|e| {
+            // Named on the command line: trusted to be anywhere, but still only a regular
+            // file, and bounded.
+            let text = read::read_text(&path, MAX_CONFIG_SIZE, None).map_err(|e| {
                 ConfigError::plain(format!("cannot read config file {}: {e}", path.display()))
             })?;
             let file = ConfigFile { path, text };
@@ -465,7 +482,8 @@ impl Resolver {
             if !path.is_file() {
                 continue;
             }
-            let text = std::fs::read_to_string(&path).map_err(|e| {
+            let boundary = self.boundary_for(&path);
+            let text = read::read_text(&path, MAX_CONFIG_SIZE, Some(&boundary)).map_err(|e| {
                 ConfigError::plain(format!("cannot read config file {}: {e}", path.display()))
             })?;
             let file = ConfigFile { path, text };
@@ -539,13 +557,26 @@ impl Resolver {
             _ => None,
         };
         let airflow_text = match &airflow_config {
-            Some((path, span)) => Some(std::fs::read_to_string(path).map_err(|e| {
-                let message = format!("cannot read airflow-config {}: {e}", path.display());
-                match (span, &file) {
-                    (Some(span), Some(file)) => ConfigError::at(file, span.clone(), message),
-                    _ => ConfigError::plain(message),
-                }
-            })?),
+            Some((path, span)) => Some(
+                // Named in a config file (which may come from a pull request): only inside
+                // the project. Named on the command line: anywhere. Either way only a
+                // regular file, bounded, and its text is never shown in an error.
+                read::read_text(
+                    path,
+                    MAX_CONFIG_SIZE,
+                    file.as_ref()
+                        .filter(|_| span.is_some())
+                        .map(|file| self.boundary_for(&file.path))
+                        .as_ref(),
+                )
+                .map_err(|e| {
+                    let message = format!("cannot read airflow-config {}: {e}", path.display());
+                    match (span, &file) {
+                        (Some(span), Some(file)) => ConfigError::at(file, span.clone(), message),
+                        _ => ConfigError::plain(message),
+                    }
+                })?,
+            ),
             None => None,
         };
         let deployment = self.deployment();
@@ -970,13 +1001,21 @@ fn parse_options(file: &ConfigFile) -> Result<Option<Options>, ConfigError> {
     }
 }
 
+/// An error in Airflow's settings. An `airflow.cfg` is named by path and may be any file,
+/// so the error gives its line and column but never shows its text.
 fn airflow_error(error: AirflowConfigError, text: Option<&str>) -> ConfigError {
     match (&error.source, text) {
-        (AirflowSource::File { path, range }, Some(text)) => ConfigError {
-            message: error.message,
-            location: Some((path.clone(), text.to_string(), *range)),
-            help: None,
-        },
+        (AirflowSource::File { path, range }, Some(text)) => {
+            let index = ruff_source_file::LineIndex::from_source_text(text);
+            let at = crate::diagnostic::position(&index, text, range.start());
+            ConfigError::plain(format!(
+                "{} (at {}:{}:{})",
+                error.message,
+                path.display(),
+                at.row,
+                at.column
+            ))
+        }
         (source, _) => ConfigError::plain(format!("{} (in {})", error.message, source.describe())),
     }
 }

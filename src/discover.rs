@@ -98,10 +98,7 @@ fn walk(root: &Path, excludes: &Excludes, boundary: Option<&Boundary>, found: &m
                 && entry.file_type().is_some_and(|t| t.is_dir())
                 && let Err(target) = boundary.admits(path)
             {
-                let error = ReadError::Outside {
-                    target,
-                    root: boundary.root().to_path_buf(),
-                };
+                let error = ReadError::outside(path, target, boundary);
                 if let Ok(mut outside) = outside_in_filter.lock() {
                     outside.push(DiscoveryError {
                         path: path.to_path_buf(),

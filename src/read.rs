@@ -57,10 +57,11 @@ impl Boundary {
 pub enum ReadError {
     /// Not a regular file: a FIFO, a device, a socket, a folder.
     NotRegular(&'static str),
-    /// Its real location is outside the boundary.
+    /// Its real location is outside the boundary; `link`: it gets there through a link.
     Outside {
         target: PathBuf,
         root: PathBuf,
+        link: bool,
     },
     /// Longer than the limit; `size` is what the file system says, or at least `limit + 1`.
     TooLarge {
@@ -74,17 +75,31 @@ impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReadError::NotRegular(kind) => write!(f, "it is {kind}, not a regular file"),
-            ReadError::Outside { target, root } => write!(
+            ReadError::Outside { target, root, link } if *link => write!(
                 f,
-                "it is a symbolic link to `{}`, outside `{}`; links out of the checked tree \
-                 are not followed (run with `--follow-external-links` to follow them)",
+                "it is a symbolic link to `{}`, outside `{}`, and is not followed",
                 target.display(),
                 root.display()
             ),
+            ReadError::Outside { root, .. } => {
+                write!(f, "it is outside `{}`, and is not read", root.display())
+            }
             ReadError::TooLarge { size, limit } => {
                 write!(f, "it is {size} bytes, more than the limit of {limit}")
             }
             ReadError::Io(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl ReadError {
+    /// `path`, whose real location `target` is outside `boundary`.
+    pub fn outside(path: &Path, target: PathBuf, boundary: &Boundary) -> ReadError {
+        let named = std::path::absolute(path).map(|p| crate::discover::normalize(&p));
+        ReadError::Outside {
+            link: named.map_or(true, |named| named != target),
+            target,
+            root: boundary.root().to_path_buf(),
         }
     }
 }
@@ -138,10 +153,7 @@ fn open(path: &Path) -> io::Result<File> {
 /// Reads the regular file at `path`, at most `limit` bytes, if `boundary` admits it.
 pub fn read(path: &Path, limit: u64, boundary: Option<&Boundary>) -> Result<Vec<u8>, ReadError> {
     if let Some(boundary) = boundary {
-        boundary.admits(path).map_err(|target| ReadError::Outside {
-            target,
-            root: boundary.root().to_path_buf(),
-        })?;
+        boundary.admits(path).map_err(|target| ReadError::outside(path, target, boundary))?;
     }
     // Before opening: opening some devices has effects of its own.
     if let Some(kind) = irregular(&std::fs::metadata(path)?) {

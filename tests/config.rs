@@ -449,10 +449,11 @@ fn bad_configs_are_exit_2_with_file_line_and_key() {
     bad_config(
         dir.path(),
         "  × invalid configuration: backend_kwargs is not valid JSON",
-        &[
-            &format!("{}:2:1]", root.join("airflow.cfg").display()),
-            "backend_kwargs = {",
-        ],
+        // Located, but not quoted: an airflow.cfg is named by path and may be any file.
+        &[&format!(
+            "backend_kwargs is not valid JSON: EOF while parsing a value at line 1 column 28 (at {}:2:1)\n",
+            root.join("airflow.cfg").display()
+        )],
     );
     write(dir.path(), "pyproject.toml", "[tool.dagsafe\n");
     bad_config(

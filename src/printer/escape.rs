@@ -36,6 +36,7 @@ pub fn terminal(text: &str) -> Cow<'_, str> {
                 '\n' => out.push_str("\\n"),
                 '\r' => out.push_str("\\r"),
                 '\t' => out.push_str("\\t"),
+                '\0' => out.push_str("\\0"),
                 _ => {
                     let _ = write!(out, "\\u{{{:x}}}", c as u32);
                 }
@@ -62,6 +63,24 @@ pub fn logging_command(text: &str, percent: &str, special: &[char]) -> String {
         }
     }
     out
+}
+
+/// A source text as a snippet shows it: hostile characters other than line breaks and
+/// tabs become `?`, one per byte, so every offset into the text still points where it did.
+pub fn snippet(text: &str) -> Cow<'_, str> {
+    let replaced = |c: char| is_hostile(c) && !matches!(c, '\n' | '\r' | '\t');
+    if !text.chars().any(replaced) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if replaced(c) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Whether XML 1.0 allows the character at all, even as a reference.
@@ -122,7 +141,7 @@ mod tests {
         assert_eq!(terminal("dags/a.py"), "dags/a.py");
         assert_eq!(
             terminal("a\n::error file=x::y\r\t\u{1b}[31m\u{85}\u{202e}\u{2028}\u{7f}\0"),
-            "a\\n::error file=x::y\\r\\t\\u{1b}[31m\\u{85}\\u{202e}\\u{2028}\\u{7f}\\u{0}"
+            "a\\n::error file=x::y\\r\\t\\u{1b}[31m\\u{85}\\u{202e}\\u{2028}\\u{7f}\\0"
         );
         assert!(matches!(terminal("plain é ✓"), Cow::Borrowed(_)));
     }

@@ -320,19 +320,8 @@ impl SourceCode for Excerpt {
 /// and bidirectional overrides, become `?` (one per byte of the character), so a checked file
 /// cannot send escape sequences to the terminal, and every offset still points where it did.
 fn displayable(source: &Arc<str>) -> Arc<str> {
-    let is_hostile = |c: char| super::escape::is_hostile(c) && !matches!(c, '\n' | '\r' | '\t');
-    if !source.chars().any(is_hostile) {
-        return source.clone();
+    match super::escape::snippet(source) {
+        std::borrow::Cow::Borrowed(_) => source.clone(),
+        std::borrow::Cow::Owned(cleaned) => Arc::from(cleaned),
     }
-    let cleaned: String = source
-        .chars()
-        .map(|c| {
-            if is_hostile(c) {
-                "?".repeat(c.len_utf8())
-            } else {
-                c.to_string()
-            }
-        })
-        .collect();
-    Arc::from(cleaned)
 }

@@ -59,6 +59,9 @@ pub fn io_error(path: &std::path::Path, error: &std::io::Error) -> Diagnostic {
     }
 }
 
+/// Why a link out of the project is not read, and how to read it anyway.
+pub const OUTSIDE_HELP: &str = "a link committed in a pull request could point at any file; run with `--follow-external-links` to follow links out of the project (git-sync layouts)";
+
 /// A file that was not read: not a regular file, a link out of the project, too large, or
 /// an I/O error. Nothing of its content is shown.
 pub fn read_error(path: &std::path::Path, error: &crate::read::ReadError) -> Diagnostic {
@@ -69,7 +72,7 @@ pub fn read_error(path: &std::path::Path, error: &crate::read::ReadError) -> Dia
         ReadError::NotRegular(_) | ReadError::Outside { .. } => Diagnostic {
             rule: Rule::UnparsableFile,
             message: format!("cannot read this file: {error}"),
-            help: None,
+            help: matches!(error, ReadError::Outside { .. }).then(|| OUTSIDE_HELP.to_string()),
             range: TextRange::default(),
             primary_label: "not read".to_string(),
             labels: Vec::new(),
@@ -83,7 +86,11 @@ pub fn not_checked(message: &str) -> Diagnostic {
     Diagnostic {
         rule: Rule::UnparsableFile,
         message: message.to_string(),
-        help: Some("the files under it were not checked".to_string()),
+        help: Some(if message.contains("symbolic link to") {
+            OUTSIDE_HELP.to_string()
+        } else {
+            "the files under it were not checked".to_string()
+        }),
         range: TextRange::default(),
         primary_label: "not checked".to_string(),
         labels: Vec::new(),
