@@ -15,8 +15,8 @@ use dagsafe::airflow_config::Env;
 use dagsafe::cache::Cache;
 use dagsafe::config::{CliOverrides, ConfigError};
 use dagsafe::discover::discover;
-use dagsafe::printer::{self, OutputFormat, Paths, PrintOptions};
 use dagsafe::printer::escape::terminal;
+use dagsafe::printer::{self, OutputFormat, Paths, PrintOptions};
 use dagsafe::read::Boundary;
 use dagsafe::registry::{RULES, Rule};
 use dagsafe::run::{RunOptions, check_files_cached, check_stdin};
@@ -284,8 +284,10 @@ fn check(args: CheckArgs) -> u8 {
                 1,
             )
         } else {
+            // One byte past the size limit is enough to say the text is too large.
             let mut bytes = Vec::new();
-            if let Err(e) = io::stdin().lock().read_to_end(&mut bytes) {
+            let limit = dagsafe::MAX_FILE_SIZE + 1;
+            if let Err(e) = io::stdin().lock().take(limit).read_to_end(&mut bytes) {
                 error(format!("cannot read standard input: {e}"));
                 return ERROR;
             }

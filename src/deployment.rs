@@ -253,7 +253,8 @@ pub fn scan(root: &Path) -> Scan {
                 continue;
             }
         }
-        let text = match std::fs::read_to_string(&path) {
+        // Bounded while reading (the file can grow after the size check), regular files only.
+        let text = match crate::read::read_text(&path, MAX_FILE_SIZE, None) {
             Ok(text) => text,
             Err(error) => {
                 scan.notes
@@ -261,10 +262,6 @@ pub fn scan(root: &Path) -> Scan {
                 continue;
             }
         };
-        // The size was checked before reading, but the file can grow in between.
-        if text.len() as u64 > MAX_FILE_SIZE {
-            continue;
-        }
         let mut notes = Vec::new();
         match read(kind, &relative, &text, &mut notes) {
             Ok(found) => scan.declarations.extend(found),

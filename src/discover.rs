@@ -117,7 +117,9 @@ fn walk(root: &Path, excludes: &Excludes, boundary: Option<&Boundary>, found: &m
     for entry in walker {
         match entry {
             Ok(entry) => {
-                let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                // Not only regular files: a FIFO or a device named `*.py` is what Airflow
+                // would try to import (and hang on); reading it reports it as DS001.
+                let is_file = entry.file_type().is_some_and(|t| !t.is_dir());
                 if is_file && entry.path().extension().is_some_and(|ext| ext == "py") {
                     found.files.push(entry.into_path());
                 }
@@ -147,7 +149,22 @@ fn io_message(error: &ignore::Error) -> String {
         ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
             io_message(err)
         }
-        ignore::Error::Io(error) => format!("cannot read this folder: {error}"),
+        ignore::Error::Io(error) => {
+            // The walker words its own errors with the path; the system's words suffice.
+            let error = match error.raw_os_error() {
+                Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
+                None => {
+                    let text = error.to_string();
+                    match text.rsplit_once(": ") {
+                        Some((_, reason)) if text.starts_with("IO error for operation on") => {
+                            reason.to_string()
+                        }
+                        _ => text,
+                    }
+                }
+            };
+            format!("cannot read this folder: {error}")
+        }
         ignore::Error::Loop { ancestor, .. } => format!(
             "not walked: a symbolic link loop back to `{}`",
             ancestor.display()

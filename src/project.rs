@@ -547,7 +547,7 @@ impl Reachability<'_> {
                 "{} runs at DAG parse time ({context}): {}",
                 candidate.what, candidate.consequence
             )),
-            help: Some(candidate.help.clone()),
+            help: Some(crate::diagnostic::escape_controls(&candidate.help)),
             range: candidate.range,
             primary_label: "runs every time Airflow parses this file".to_string(),
             labels,

@@ -870,7 +870,8 @@ impl<'a> Server<'a> {
         let Some(uri) = workspace::path_to_uri(path) else {
             return;
         };
-        let text = std::fs::read_to_string(path).unwrap_or_default();
+        // Only for positions; read like any checked file (bounded, regular files only).
+        let text = crate::read::read_text(path, crate::MAX_FILE_SIZE, None).unwrap_or_default();
         let index = LineIndex::new(&text);
         let diagnostics = match &self.index {
             Index::Ready(workspace) => workspace

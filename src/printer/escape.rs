@@ -83,6 +83,126 @@ pub fn snippet(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A JSON formatter that writes every hostile character that JSON would leave as it is (C1
+/// controls, bidirectional overrides, line separators) as a `\uXXXX` escape: the strings
+/// read back the same, and the bytes are inert when a CI job prints the report to its log.
+pub struct InertJson<F>(pub F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for InertJson<F> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest.char_indices().find(|&(_, c)| is_hostile(c)) {
+            self.0.write_string_fragment(writer, &rest[..at])?;
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(writer, "\\u{unit:04x}")?;
+            }
+            rest = &rest[at + c.len_utf8()..];
+        }
+        self.0.write_string_fragment(writer, rest)
+    }
+
+    // Every other method: the wrapped formatter's.
+    fn write_null<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.write_null(w)
+    }
+    fn write_bool<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        v: bool,
+    ) -> std::io::Result<()> {
+        self.0.write_bool(w, v)
+    }
+    fn write_i64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, v: i64) -> std::io::Result<()> {
+        self.0.write_i64(w, v)
+    }
+    fn write_u64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, v: u64) -> std::io::Result<()> {
+        self.0.write_u64(w, v)
+    }
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, v: f64) -> std::io::Result<()> {
+        self.0.write_f64(w, v)
+    }
+    fn begin_string<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_string(w)
+    }
+    fn end_string<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_string(w)
+    }
+    fn write_char_escape<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        escape: serde_json::ser::CharEscape,
+    ) -> std::io::Result<()> {
+        self.0.write_char_escape(w, escape)
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// Writes `value` as pretty-printed JSON, with [`InertJson`]'s escapes.
+pub fn json_pretty<T: serde::Serialize + ?Sized>(
+    out: &mut dyn std::io::Write,
+    value: &T,
+) -> std::io::Result<()> {
+    let formatter = InertJson(serde_json::ser::PrettyFormatter::new());
+    let mut serializer = serde_json::Serializer::with_formatter(out, formatter);
+    value
+        .serialize(&mut serializer)
+        .map_err(std::io::Error::other)
+}
+
+/// Writes `value` as one line of JSON, with [`InertJson`]'s escapes.
+pub fn json_line<T: serde::Serialize + ?Sized>(
+    out: &mut dyn std::io::Write,
+    value: &T,
+) -> std::io::Result<()> {
+    let formatter = InertJson(serde_json::ser::CompactFormatter);
+    let mut serializer = serde_json::Serializer::with_formatter(out, formatter);
+    value
+        .serialize(&mut serializer)
+        .map_err(std::io::Error::other)
+}
+
 /// Whether XML 1.0 allows the character at all, even as a reference.
 fn xml_allowed(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
@@ -100,6 +220,10 @@ fn xml(text: &str, attribute: bool) -> String {
             // A parser turns a literal line break or tab in an attribute into a space.
             '\n' | '\r' | '\t' if attribute => {
                 let _ = write!(out, "&#{};", c as u32);
+            }
+            // Allowed, but inert only as a reference: C1 controls, bidirectional overrides.
+            c if xml_allowed(c) && is_hostile(c) && !matches!(c, '\n' | '\r' | '\t') => {
+                let _ = write!(out, "&#x{:X};", c as u32);
             }
             c if xml_allowed(c) => out.push(c),
             _ => out.push(char::REPLACEMENT_CHARACTER),
@@ -135,6 +259,16 @@ pub fn uri_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_reads_back_the_same_and_is_inert() {
+        let text = "a\u{1b}b\u{85}c\u{202e}d\u{2028}é";
+        let mut out = Vec::new();
+        json_line(&mut out, &text).unwrap();
+        let written = String::from_utf8(out).unwrap();
+        assert_eq!(written, r#""a\u001bb\u0085c\u202ed\u2028é""#);
+        assert_eq!(serde_json::from_str::<String>(&written).unwrap(), text);
+    }
 
     #[test]
     fn terminal_text() {

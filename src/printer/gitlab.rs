@@ -80,6 +80,9 @@ fn line_text<'a>(lines: &[&'a str], row: usize) -> &'a str {
         .unwrap_or("")
 }
 
+/// Lines up to this many bytes are part of a fingerprint as they are.
+const MAX_HASHED_LINE: usize = 4096;
+
 fn fingerprint(path: &str, d: &Located, line: &str, occurrence: usize) -> String {
     let mut context = md5::Context::new();
     // Fields are separated by NUL, which none of them contains, so that moving text
@@ -100,8 +103,16 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
     for report in reports.iter().filter(|r| !r.diagnostics.is_empty()) {
         let path = paths.portable(&report.path);
         let lines = lines(report.source.as_deref().unwrap_or(""));
+        // A line longer than this is hashed once and stands in the fingerprint by its
+        // digest: many findings on one 1 MB line would otherwise hash it once each.
+        let mut digests: HashMap<usize, String> = HashMap::new();
         for d in &report.diagnostics {
-            let line = line_text(&lines, d.start.row);
+            let mut line = line_text(&lines, d.start.row).trim();
+            if line.len() > MAX_HASHED_LINE {
+                line = digests
+                    .entry(d.start.row)
+                    .or_insert_with(|| format!("{:x}", md5::compute(line.as_bytes())));
+            }
             let base = fingerprint(&path, d, line, 0);
             let occurrence = seen.entry(base.clone()).or_default();
             let fingerprint = if *occurrence == 0 {
@@ -122,7 +133,7 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
             });
         }
     }
-    serde_json::to_writer_pretty(&mut *out, &issues)?;
+    super::escape::json_pretty(&mut *out, &issues)?;
     writeln!(out)
 }
 

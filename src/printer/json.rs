@@ -86,13 +86,13 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
     let all: Vec<JsonDiagnostic> = each(reports)
         .map(|(report, d)| to_json(report, d, paths))
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &all)?;
+    super::escape::json_pretty(&mut *out, &all)?;
     writeln!(out)
 }
 
 pub fn write_lines(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::Result<()> {
     for (report, d) in each(reports) {
-        serde_json::to_writer(&mut *out, &to_json(report, d, paths))?;
+        super::escape::json_line(&mut *out, &to_json(report, d, paths))?;
         writeln!(out)?;
     }
     Ok(())

@@ -229,7 +229,7 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
                 .collect(),
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
+    super::escape::json_pretty(&mut *out, &log)?;
     writeln!(out)
 }
 
