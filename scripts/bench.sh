@@ -307,6 +307,13 @@ PY
     if [ ${#RUFF[@]} -gt 0 ]; then
         RSS_RUFF="$(peak_rss_mb "${RUFF[@]}" check --select AIR003 --preview --no-cache --isolated --exit-zero --quiet "$CORPUS")"
     fi
+    # One file just under the 10 MB cap (a realistic DAG module, repeated): memory per byte
+    # of input, which tests do not assert (it depends on the machine).
+    BIG_DIR="$(mktemp -d)"
+    "$PYTHON" "$SCRIPT_DIR/gen_big_dag.py" "$BIG_DIR/big_dag.py" || die "could not write the big DAG file"
+    BIG_BYTES="$(wc -c <"$BIG_DIR/big_dag.py")"
+    RSS_BIG="$(peak_rss_mb "$DAGSAFE" check --no-cache --quiet --exit-zero --output-format concise "$BIG_DIR/big_dag.py")"
+    rm -rf "$BIG_DIR"
     TIMINGS="$("$DAGSAFE" check --no-cache --timings --quiet --exit-zero --output-format concise "$CORPUS" 2>&1 >/dev/null | sed -n 1p)"
 
     echo
@@ -323,6 +330,8 @@ PY
         "$(ratio "$WARM_BEST" "$COLD_BEST")" "$(ratio "$WARM_MED" "$COLD_MED")"
     printf '%-22s dagsafe --no-cache %s MB, dagsafe warm cache %s MB, ruff %s MB\n' "peak RSS:" \
         "$RSS_NOCACHE" "$RSS_WARM" "$RSS_RUFF"
+    printf '%-22s %s MB for one %s-byte DAG file (%sx its size)\n' "peak RSS, big file:" \
+        "$RSS_BIG" "$BIG_BYTES" "$("$PYTHON" -c "print(f'{$RSS_BIG * 1048576 / $BIG_BYTES:.1f}')")"
     printf '%-22s %s\n' "where the time goes:" "${TIMINGS#timings: }"
 fi
 

@@ -9,6 +9,8 @@
 //!
 //! It needs `python3`; without it the test prints why to stderr and passes.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -57,8 +59,9 @@ fn python3_available() -> bool {
 #[test]
 fn ds101_matches_generated_corpus_labels() {
     if !python3_available() {
-        skipped(
-            "SKIPPED generated_corpus: `python3` is not available to run scripts/gen_corpus.py",
+        common::tools::skip(
+            "generated_corpus",
+            "`python3` is not available to run scripts/gen_corpus.py",
         );
         return;
     }
@@ -123,11 +126,4 @@ fn ds101_matches_generated_corpus_labels() {
         failures.len(),
         failures.join("\n")
     );
-}
-
-/// Says a test could not run here, past the harness's capture of `println!`, so that
-/// `.ci/run` counts it as skipped.
-fn skipped(line: &str) {
-    use std::io::Write as _;
-    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
 }

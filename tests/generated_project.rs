@@ -13,6 +13,8 @@
 //! (file, row) pairs it reports DS101 on are exactly the labelled ones, in both directions.
 //! It needs `python3`; without it the test prints why to stderr and passes.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -83,8 +85,9 @@ fn parse_finding(line: &str, corpus: &Path) -> Option<(String, usize)> {
 #[test]
 fn ds101_matches_generated_project_labels() {
     if !python3_available() {
-        skipped(
-            "SKIPPED generated_project: `python3` is not available to run scripts/gen_corpus.py",
+        common::tools::skip(
+            "generated_project",
+            "`python3` is not available to run scripts/gen_corpus.py",
         );
         return;
     }
@@ -219,11 +222,4 @@ fn ds101_matches_generated_project_labels() {
         want.len(),
         failures.join("\n")
     );
-}
-
-/// Says a test could not run here, past the harness's capture of `println!`, so that
-/// `.ci/run` counts it as skipped.
-fn skipped(line: &str) {
-    use std::io::Write as _;
-    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
 }

@@ -2,6 +2,8 @@
 //! (every message checked exactly), and end to end by a headless Neovim that starts the
 //! real binary.
 
+mod common;
+
 use std::collections::VecDeque;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -824,15 +826,14 @@ fn neovim_shows_fixes_and_updates_diagnostics() {
     match neovim() {
         Ok(version) if version >= (0, 7) => {}
         Ok((major, minor)) => {
-            skipped(&format!(
-                "SKIPPED neovim_shows_fixes_and_updates_diagnostics: Neovim {major}.{minor} is older than 0.7"
-            ));
+            common::tools::skip(
+                "neovim_shows_fixes_and_updates_diagnostics",
+                &format!("Neovim {major}.{minor} is older than 0.7"),
+            );
             return;
         }
         Err(reason) => {
-            skipped(&format!(
-                "SKIPPED neovim_shows_fixes_and_updates_diagnostics: {reason}"
-            ));
+            common::tools::skip("neovim_shows_fixes_and_updates_diagnostics", &reason);
             return;
         }
     }
@@ -1267,11 +1268,4 @@ fn the_real_binary_skips_malformed_frames_and_carries_on() {
         out.contains("{\"id\":2,\"jsonrpc\":\"2.0\",\"result\":null}") || out.contains("\"id\":2"),
         "{out}"
     );
-}
-
-/// Says a test could not run here, past the harness's capture of `println!`, so that
-/// `.ci/run` counts it as skipped.
-fn skipped(line: &str) {
-    use std::io::Write as _;
-    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
 }
