@@ -338,7 +338,10 @@ impl Cache {
                 let project = hash_bytes(root.as_os_str().as_encoded_bytes());
                 let project: String = project[..8].iter().map(|b| format!("{b:02x}")).collect();
                 let dir = std::path::absolute(dir).ok()?;
-                (dir.join(format!("v{version}-{FORMAT}-{project}.bin")), false)
+                (
+                    dir.join(format!("v{version}-{FORMAT}-{project}.bin")),
+                    false,
+                )
             }
             None => (
                 root.join(CACHE_DIR)
@@ -518,10 +521,11 @@ mod tests {
         let cache = Cache::open_with_key(dir.path(), None, key).unwrap();
         cache.note(&file, SOURCE.as_bytes(), &settings);
         cache.save(std::iter::once((file.as_path(), &summary)));
-        let bytes = std::fs::read(dir.path().join(CACHE_DIR).join(format!(
-            "v{}-{FORMAT}.bin",
-            env!("CARGO_PKG_VERSION")
-        )))
+        let bytes = std::fs::read(
+            dir.path()
+                .join(CACHE_DIR)
+                .join(format!("v{}-{FORMAT}.bin", env!("CARGO_PKG_VERSION"))),
+        )
         .unwrap();
         let payload = verify(&key, &bytes).unwrap();
         let decoded = decode(payload, SOURCE).unwrap();
@@ -603,7 +607,12 @@ mod tests {
 
     #[test]
     fn arbitrary_bytes_are_no_cache() {
-        for bytes in [&b""[..], b"\x00", b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x0f", b"\x01"] {
+        for bytes in [
+            &b""[..],
+            b"\x00",
+            b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x0f",
+            b"\x01",
+        ] {
             let _ = decode(bytes, SOURCE);
             assert!(verify(&[0; KEY_LEN], bytes).is_none());
         }

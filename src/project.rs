@@ -79,25 +79,32 @@ impl Summary {
         };
         graph.functions.iter().all(|function| {
             function.class.is_none_or(|id| id < classes) && exec(&function.body_exec)
-        }) && graph.classes.iter().all(|c| {
-            c.methods.values().all(|&id| id < functions) && c.bases.iter().all(class)
-        }) && graph.edges.iter().all(|edge| {
-            exec(&edge.from)
-                && range(&edge.site)
-                && match &edge.target {
-                    Target::Function(id) => *id < functions,
-                    Target::SuperMethod(id, _) => *id < classes,
-                    Target::Class(c) | Target::Method(c, _) | Target::Property(c, _) => class(c),
-                    Target::External(_) | Target::Module(_) => true,
-                }
-        }) && graph.exports.values().all(|binding| match binding {
-            Binding::Function(id) => *id < functions,
-            Binding::Class(id) => *id < classes,
-            Binding::Object(c) => class(c),
-            Binding::Import(_) | Binding::Instance(_) | Binding::Other => true,
-        }) && self.candidates.iter().all(|(candidate, start, end)| {
-            exec(&candidate.exec) && range(&candidate.range) && position(start) && position(end)
-        }) && self.diagnostics.iter().all(located)
+        }) && graph
+            .classes
+            .iter()
+            .all(|c| c.methods.values().all(|&id| id < functions) && c.bases.iter().all(class))
+            && graph.edges.iter().all(|edge| {
+                exec(&edge.from)
+                    && range(&edge.site)
+                    && match &edge.target {
+                        Target::Function(id) => *id < functions,
+                        Target::SuperMethod(id, _) => *id < classes,
+                        Target::Class(c) | Target::Method(c, _) | Target::Property(c, _) => {
+                            class(c)
+                        }
+                        Target::External(_) | Target::Module(_) => true,
+                    }
+            })
+            && graph.exports.values().all(|binding| match binding {
+                Binding::Function(id) => *id < functions,
+                Binding::Class(id) => *id < classes,
+                Binding::Object(c) => class(c),
+                Binding::Import(_) | Binding::Instance(_) | Binding::Other => true,
+            })
+            && self.candidates.iter().all(|(candidate, start, end)| {
+                exec(&candidate.exec) && range(&candidate.range) && position(start) && position(end)
+            })
+            && self.diagnostics.iter().all(located)
             && self.edge_rows.len() == graph.edges.len()
             && self.edge_rows.iter().all(|row| (1..=rows).contains(row))
     }

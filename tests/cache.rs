@@ -192,8 +192,7 @@ fn concurrent_runs_do_not_corrupt_the_cache() {
 // --- The checked tree against the cache ---
 
 /// The helper of [`project`] without its finding.
-const CLEAN_DB: &str =
-    "from airflow.models import Variable\n\n\ndef connect():\n    return 1\n";
+const CLEAN_DB: &str = "from airflow.models import Variable\n\n\ndef connect():\n    return 1\n";
 const BAD_DB: &str = "from airflow.models import Variable\n\n\ndef connect():\n    return Variable.get(\"db_url\")\n";
 
 /// A folder for a cache key (an `XDG_CACHE_HOME`) of its own: another user, or an attacker.
@@ -403,18 +402,27 @@ fn cache_dir_and_dagsafe_cache_dir_keep_the_cache_out_of_the_tree() {
     let from_env = tempfile::tempdir().unwrap();
     let version = env!("CARGO_PKG_VERSION");
     let cache_dir = store.to_str().unwrap();
-    assert_reports_connect(&check_in(dir.path(), home.path(), &["--cache-dir", cache_dir]));
+    assert_reports_connect(&check_in(
+        dir.path(),
+        home.path(),
+        &["--cache-dir", cache_dir],
+    ));
     assert!(!dir.path().join(".dagsafe_cache").exists());
     let names = names_in(&store);
     assert_eq!(names.len(), 2, "{names:?}");
     assert_eq!(names[0], ".gitignore");
     let file = &names[1];
     assert!(
-        file.starts_with(&format!("v{version}-2-")) && file.ends_with(".bin") && file.len() == 
-            format!("v{version}-2-").len() + 16 + 4,
+        file.starts_with(&format!("v{version}-2-"))
+            && file.ends_with(".bin")
+            && file.len() == format!("v{version}-2-").len() + 16 + 4,
         "{file}"
     );
-    assert_reports_connect(&check_in(dir.path(), home.path(), &["--cache-dir", cache_dir]));
+    assert_reports_connect(&check_in(
+        dir.path(),
+        home.path(),
+        &["--cache-dir", cache_dir],
+    ));
     assert_eq!(names_in(&store), names);
 
     // The environment variable; the option wins over it.

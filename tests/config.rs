@@ -20,7 +20,10 @@ fn run(cwd: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> 
         .args(args)
         .current_dir(cwd)
         // dagsafe's cache key goes to the tests' folder, not the user's.
-        .env("XDG_CACHE_HOME", Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache-home"));
+        .env(
+            "XDG_CACHE_HOME",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache-home"),
+        );
     // Airflow settings in the test's own environment must not leak in.
     for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("AIRFLOW__")) {
         command.env_remove(name);

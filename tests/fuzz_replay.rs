@@ -193,6 +193,13 @@ fn every_config_and_lsp_fuzz_input_replays_cleanly() {
 /// `cache_harness.rs`).
 #[test]
 fn every_cache_fuzz_input_replays_cleanly() {
+    // The seeds are real caches of `SOURCE`: their summaries pass, so the harness takes
+    // them through phase two and the printers.
+    let seed =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_corpus/cache/seed-two-summaries");
+    let decoded = dagsafe::cache::decode(&fs::read(seed).unwrap(), cache_harness::SOURCE).unwrap();
+    assert_eq!(decoded.len(), 2);
+    assert!(decoded.iter().all(|(_, summary)| summary.is_some()));
     let failures = replay_target("cache", cache_harness::run);
     assert!(
         failures.is_empty(),

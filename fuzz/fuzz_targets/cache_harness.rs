@@ -24,7 +24,10 @@ const ROOT: &str = "/fuzz-cache/dags";
 pub fn run(data: &[u8]) {
     let key = [0x5a; cache::KEY_LEN];
     // No one without the key makes a file that verifies: not the fuzzer either.
-    assert!(cache::verify(&key, data).is_none(), "arbitrary bytes passed the MAC");
+    assert!(
+        cache::verify(&key, data).is_none(),
+        "arbitrary bytes passed the MAC"
+    );
     let Some(entries) = cache::decode(data, SOURCE) else {
         return;
     };
@@ -36,7 +39,11 @@ pub fn run(data: &[u8]) {
             continue;
         };
         // Module names `m0`, `m1`, ... and `common`, so that imports between them resolve.
-        let name = if i == 1 { "common.py".to_string() } else { format!("m{i}.py") };
+        let name = if i == 1 {
+            "common.py".to_string()
+        } else {
+            format!("m{i}.py")
+        };
         files.push((PathBuf::from(ROOT).join(name), settings.clone()));
         outcomes.push(Outcome::Summarized {
             summary,
