@@ -865,6 +865,8 @@ fn neovim_shows_fixes_and_updates_diagnostics() {
         .env("DAGSAFE_BIN", env!("CARGO_BIN_EXE_dagsafe"))
         .env("DAGSAFE_FILE", &file)
         .env("DAGSAFE_OUT", &out)
+        // The server's cache key (and nvim's own cache) in the tests' folder.
+        .env("XDG_CACHE_HOME", cache_home())
         .current_dir(dir.path())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
