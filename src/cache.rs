@@ -3,13 +3,54 @@
 //! files) always runs, on the summaries, so a change in one file still reaches the others.
 //!
 //! Stored in `.dagsafe_cache/` in the project root (see `workspace.rs`; with `--per-file`, the
-//! working directory), with a `.gitignore` inside, one
-//! file per dagsafe version, written to a temporary file and renamed, so that concurrent
-//! runs never leave a torn cache: the last writer wins. A cache that cannot be read is
-//! ignored; one that cannot be written is skipped. `--no-cache` turns it off.
+//! working directory), with a `.gitignore` inside, or in the folder `--cache-dir` or
+//! `DAGSAFE_CACHE_DIR` names (one file per project there, named after a hash of the
+//! project root). One file per dagsafe version, written to a temporary file and renamed, so
+//! that concurrent runs never leave a torn cache: the last writer wins. A cache that cannot
+//! be read is ignored; one that cannot be written is skipped. `--no-cache` turns it off.
+//!
+//! # Threat model
+//!
+//! The checked tree is untrusted: dagsafe runs on pull requests, and whoever wrote one
+//! controls every file in it, `.dagsafe_cache/` included (committed files, symlinks, FIFOs).
+//! What the tree must not be able to do through the cache:
+//!
+//! - *inject results*: a cache entry with a clean summary would hide a file's findings.
+//!   Every cache file is authenticated with a keyed BLAKE3 MAC under a 32-byte secret key
+//!   that lives outside the tree, in the user's cache folder (`$XDG_CACHE_HOME/dagsafe/`,
+//!   else `~/.cache/dagsafe/`, created `0700`; the key file `cache-key` is created once,
+//!   `0600`, from the operating system's random source, and refused when another user can
+//!   read it). A file whose MAC does not verify is an empty cache. File contents are keyed
+//!   by their BLAKE3 hash, which no one can collide. Without a key (no home folder) there is
+//!   no cache.
+//! - *crash dagsafe*: even an authenticated summary is used only when every id, index and
+//!   offset in it fits the file it is for ([`Summary::is_consistent`]); anything else is a
+//!   miss. [`decode`] is fuzzed (`fuzz/`, target `cache`) with arbitrary bytes.
+//! - *exhaust memory or block*: only a regular file is read (opened with `O_NOFOLLOW` and
+//!   `O_NONBLOCK`, then checked with `fstat`: not a symlink to `/dev/zero`, not a FIFO), and
+//!   at most [`MAX_CACHE_BYTES`] of it, counted while reading.
+//! - *write outside the tree*: `.dagsafe_cache` must be a real folder, not a symlink
+//!   (otherwise the cache is neither read nor written); files in it are created with
+//!   `O_CREAT | O_EXCL | O_NOFOLLOW` and renamed over the old file (which replaces a symlink,
+//!   never writes through it); an existing `.gitignore` (or anything by that name) is left
+//!   alone.
+//!
+//! The default place stays in the tree, as ruff's does: the cache lives and goes with the
+//! checkout (a user folder would collect one per checkout and CI workspace, never cleaned),
+//! what users already do with `.dagsafe_cache` (ignore it, cache it in CI) keeps working,
+//! and with the MAC and the rules above the tree can neither inject into it nor redirect
+//! its writes. `--cache-dir` / `DAGSAFE_CACHE_DIR` keep it out of the tree altogether, for
+//! a tree that must not be written to.
+//!
+//! Out of scope: code that runs as the same user can read the key (a CI job that runs the
+//! pull request's own code before dagsafe, as that user, should use `--no-cache` or a fresh
+//! `XDG_CACHE_HOME`); and a process that changes the tree *while* dagsafe runs. Deleting or
+//! corrupting the cache only costs a cold run. A cache copied from another machine (a CI
+//! cache restored into the tree) is a miss unless the key came with it.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -19,50 +60,323 @@ use serde::{Deserialize, Serialize};
 use crate::project::Summary;
 use crate::settings::Settings;
 
-/// Bumped when the summary format changes within a version.
-const FORMAT: u32 = 1;
+/// Bumped when the file or summary format changes within a version. 2: authenticated,
+/// with BLAKE3 content hashes.
+const FORMAT: u32 = 2;
 
 pub const CACHE_DIR: &str = ".dagsafe_cache";
+
+/// The environment variable that names the folder to keep caches in (`--cache-dir` wins).
+pub const CACHE_DIR_ENV: &str = "DAGSAFE_CACHE_DIR";
+
+/// The most of a cache file that is read: a larger one is ignored (and replaced). A summary
+/// takes a few hundred bytes per function and call, so this is far more than the cache of
+/// any real project (10,000 files make a few megabytes).
+pub const MAX_CACHE_BYTES: u64 = 256 << 20;
+
+/// The length of the secret key and of the MAC that starts every cache file.
+pub const KEY_LEN: usize = 32;
+
+/// The name of the key file in the user's cache folder.
+pub const KEY_FILE: &str = "cache-key";
+
+pub type Key = [u8; KEY_LEN];
+
+/// A BLAKE3 hash.
+pub type Digest = [u8; 32];
 
 /// One file's cached summary, kept serialized until a run needs it: a cache of 10,000
 /// files is a few megabytes of bytes, not a hundred of summaries.
 #[derive(Serialize, Deserialize)]
 struct Entry {
-    content: u64,
-    settings: u64,
+    content: Digest,
+    settings: Digest,
     summary: Vec<u8>,
 }
 
+type Entries = HashMap<PathBuf, Entry>;
+
 pub struct Cache {
     file: PathBuf,
+    /// The folder is `.dagsafe_cache` in the checked tree: it must not be a symlink.
+    in_tree: bool,
+    key: Key,
     /// Entries from the last run, taken out as files hit them.
-    old: Mutex<HashMap<PathBuf, Entry>>,
+    old: Mutex<Entries>,
     /// Entries of this run, written by [`Cache::save`].
-    new: Mutex<HashMap<PathBuf, (u64, u64)>>,
+    new: Mutex<HashMap<PathBuf, (Digest, Digest)>>,
 }
 
-/// A stable 64-bit hash of some bytes (same binary, same answer).
-pub fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    hasher.finish()
+/// The BLAKE3 hash of some bytes.
+pub fn hash_bytes(bytes: &[u8]) -> Digest {
+    *blake3::hash(bytes).as_bytes()
+}
+
+/// What the MAC covers before the payload: the format, so that a file of another version
+/// never verifies.
+fn mac_context() -> String {
+    format!(
+        "dagsafe summary cache v{}-{FORMAT}\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn mac_hasher(key: &Key) -> blake3::Hasher {
+    let mut hasher = blake3::Hasher::new_keyed(key);
+    hasher.update(mac_context().as_bytes());
+    hasher
+}
+
+/// A cache file's bytes for `payload`: its MAC under `key`, then the payload.
+pub fn seal(key: &Key, payload: &[u8]) -> Vec<u8> {
+    let mut hasher = mac_hasher(key);
+    hasher.update(payload);
+    let mut bytes = hasher.finalize().as_bytes().to_vec();
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+/// The payload of a cache file whose MAC verifies under `key` (compared in constant time).
+pub fn verify<'b>(key: &Key, bytes: &'b [u8]) -> Option<&'b [u8]> {
+    let mac: [u8; 32] = bytes.get(..32)?.try_into().ok()?;
+    let payload = &bytes[32..];
+    let mut hasher = mac_hasher(key);
+    hasher.update(payload);
+    (hasher.finalize() == blake3::Hash::from_bytes(mac)).then_some(payload)
+}
+
+fn decode_entries(payload: &[u8]) -> Option<Entries> {
+    postcard::from_bytes(payload).ok()
+}
+
+/// A summary read back, if it decodes and fits `source`, the text it is for.
+fn summary_for(bytes: &[u8], source: &str) -> Option<Summary> {
+    let summary: Summary = postcard::from_bytes(bytes).ok()?;
+    summary.is_consistent(source).then_some(summary)
+}
+
+/// Reads a cache file's payload (what follows the MAC) as if it were authenticated: each
+/// entry's path, and its summary when that decodes and is consistent with `source` (as if
+/// every entry were for a file with that text). `None` when the payload does not decode.
+/// Never panics, whatever the bytes: the fuzz target `cache` checks that.
+pub fn decode(payload: &[u8], source: &str) -> Option<Vec<(PathBuf, Option<Summary>)>> {
+    let entries = decode_entries(payload)?;
+    let mut decoded: Vec<(PathBuf, Option<Summary>)> = entries
+        .into_iter()
+        .map(|(path, entry)| {
+            let summary = summary_for(&entry.summary, source);
+            (path, summary)
+        })
+        .collect();
+    decoded.sort_by(|a, b| a.0.cmp(&b.0));
+    Some(decoded)
+}
+
+/// Where the key lives: `$XDG_CACHE_HOME/dagsafe` when that is an absolute path, else
+/// `$HOME/.cache/dagsafe` (on Windows, `%LOCALAPPDATA%\dagsafe`).
+pub fn user_cache_dir() -> Option<PathBuf> {
+    let from = |name: &str| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    if let Some(base) = from("XDG_CACHE_HOME") {
+        return Some(base.join("dagsafe"));
+    }
+    if cfg!(windows) {
+        return from("LOCALAPPDATA").map(|base| base.join("dagsafe"));
+    }
+    from("HOME").map(|home| home.join(".cache").join("dagsafe"))
+}
+
+/// The folder `DAGSAFE_CACHE_DIR` names, if set and not empty.
+pub fn dir_from_env() -> Option<PathBuf> {
+    std::env::var_os(CACHE_DIR_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Options for files dagsafe creates: never an existing file, never through a symlink,
+/// readable by the user only.
+fn create_new_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    options
+}
+
+/// Reads `path` if it is a regular file (not followed when a symlink, not waited on when
+/// a FIFO) of at most `limit` bytes, counted while reading.
+fn read_regular(path: &Path, limit: u64) -> Option<Vec<u8>> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).ok()?;
+    let metadata = file.metadata().ok()?;
+    if !metadata.is_file() || metadata.len() > limit {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    // The file may grow after the fstat: the limit holds while reading too.
+    file.take(limit + 1).read_to_end(&mut bytes).ok()?;
+    (bytes.len() as u64 <= limit).then_some(bytes)
+}
+
+/// A random name for a temporary file in a folder.
+fn temporary_name(prefix: &str) -> Option<String> {
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).ok()?;
+    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!("{prefix}-{}-{hex}", std::process::id()))
+}
+
+/// Creates `dir` (and its parents) readable by the user only.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Whether the key file can be trusted: a regular file of the user's, which no one else can
+/// read or write.
+fn key_file_is_private(metadata: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let user = unsafe { libc::geteuid() };
+        metadata.is_file() && metadata.mode() & 0o077 == 0 && metadata.uid() == user
+    }
+    #[cfg(not(unix))]
+    {
+        metadata.is_file()
+    }
+}
+
+fn read_key(path: &Path) -> Option<Key> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).ok()?;
+    if !key_file_is_private(&file.metadata().ok()?) {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(KEY_LEN);
+    file.take(KEY_LEN as u64 + 1).read_to_end(&mut bytes).ok()?;
+    bytes.try_into().ok()
+}
+
+/// The user's cache key, created on first use: written whole to a temporary file, then
+/// linked into place, so that concurrent first runs agree on one key and none reads half
+/// of it.
+pub fn load_key(dir: &Path) -> Option<Key> {
+    let path = dir.join(KEY_FILE);
+    if let Some(key) = read_key(&path) {
+        return Some(key);
+    }
+    create_private_dir(dir).ok()?;
+    let mut key = [0u8; KEY_LEN];
+    getrandom::fill(&mut key).ok()?;
+    let temporary = dir.join(temporary_name(".key")?);
+    let written = create_new_options()
+        .open(&temporary)
+        .and_then(|mut file| file.write_all(&key).and_then(|()| file.sync_all()));
+    if written.is_ok() {
+        match std::fs::hard_link(&temporary, &path) {
+            // Another run was first, or a broken key is in the way: the winner's, or none.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            // A file system without hard links: replace instead (a concurrent run's cache
+            // may then miss once).
+            Err(_) => {
+                let _ = std::fs::rename(&temporary, &path);
+            }
+            Ok(()) => {}
+        }
+    }
+    let _ = std::fs::remove_file(&temporary);
+    read_key(&path)
+}
+
+/// Whether `dir` is a real folder (a symlink is not, even to one).
+fn is_real_dir(dir: &Path) -> bool {
+    dir.symlink_metadata().is_ok_and(|m| m.file_type().is_dir())
 }
 
 impl Cache {
-    /// Opens the cache under `root`; a missing or unreadable cache is empty.
-    pub fn open(root: &Path) -> Cache {
-        let file = root
-            .join(CACHE_DIR)
-            .join(format!("v{}-{FORMAT}.bin", env!("CARGO_PKG_VERSION")));
-        let old = std::fs::read(&file)
-            .ok()
-            .and_then(|bytes| postcard::from_bytes::<HashMap<PathBuf, Entry>>(&bytes).ok())
-            .unwrap_or_default();
-        Cache {
+    /// Opens the cache of the project at `root`: in `dir` when given (relative to the
+    /// working directory), else in `root/.dagsafe_cache`. A missing, unreadable or
+    /// unauthenticated cache is empty; `None` when there is no user cache folder for the
+    /// key (then nothing is cached).
+    pub fn open(root: &Path, dir: Option<&Path>) -> Option<Cache> {
+        Cache::open_with_key(root, dir, load_key(&user_cache_dir()?)?)
+    }
+
+    /// [`Cache::open`] with a given key.
+    pub fn open_with_key(root: &Path, dir: Option<&Path>, key: Key) -> Option<Cache> {
+        let version = env!("CARGO_PKG_VERSION");
+        let (file, in_tree) = match dir {
+            Some(dir) => {
+                // One file per project in a shared folder.
+                let root = crate::run::absolute(root);
+                let project = hash_bytes(root.as_os_str().as_encoded_bytes());
+                let project: String = project[..8].iter().map(|b| format!("{b:02x}")).collect();
+                let dir = std::path::absolute(dir).ok()?;
+                (
+                    dir.join(format!("v{version}-{FORMAT}-{project}.bin")),
+                    false,
+                )
+            }
+            None => (
+                root.join(CACHE_DIR)
+                    .join(format!("v{version}-{FORMAT}.bin")),
+                true,
+            ),
+        };
+        let mut cache = Cache {
             file,
-            old: Mutex::new(old),
+            in_tree,
+            key,
+            old: Mutex::new(HashMap::new()),
             new: Mutex::new(HashMap::new()),
+        };
+        if cache.folder_is_usable() {
+            let old = read_regular(&cache.file, MAX_CACHE_BYTES)
+                .and_then(|bytes| decode_entries(verify(&cache.key, &bytes)?))
+                .unwrap_or_default();
+            cache.old = Mutex::new(old);
         }
+        Some(cache)
+    }
+
+    /// The cache's file (which may not exist).
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// Whether the folder may be read and written: one in the tree must be a real folder.
+    /// A missing one is fine (it is created on saving).
+    fn folder_is_usable(&self) -> bool {
+        let Some(dir) = self.file.parent() else {
+            return false;
+        };
+        !self.in_tree || dir.symlink_metadata().is_err() || is_real_dir(dir)
     }
 
     /// The summary of `path` if its content and settings are what they were.
@@ -73,7 +387,7 @@ impl Cache {
         if entry.content != hash_bytes(content) || entry.settings != settings.fingerprint() {
             return None;
         }
-        postcard::from_bytes(&entry.summary).ok()
+        summary_for(&entry.summary, std::str::from_utf8(content).ok()?)
     }
 
     /// Notes that `path` with `content` was summarised under `settings`, for [`Cache::save`].
@@ -110,27 +424,230 @@ impl Cache {
             })
             .collect();
         entries.extend(fresh);
-        let Some(dir) = self.file.parent() else {
+        let Some(dir) = prepare_folder(&self.file, self.in_tree) else {
             return;
         };
-        if std::fs::create_dir_all(dir).is_err() {
-            return;
+        let gitignore = dir.join(".gitignore");
+        if gitignore.symlink_metadata().is_err()
+            && let Ok(mut file) = create_new_options().open(&gitignore)
+        {
+            let _ = file.write_all(b"# Created by dagsafe.\n*\n");
         }
-        let _ = std::fs::write(dir.join(".gitignore"), "# Created by dagsafe.\n*\n");
-        // A unique temporary name, then an atomic rename: concurrent runs never see half a file.
-        let temporary = dir.join(format!(
-            ".tmp-{}-{:x}",
-            std::process::id(),
-            hash_bytes(format!("{:?}", std::time::SystemTime::now()).as_bytes())
-        ));
-        // Streamed to the file: no second copy of the cache in memory.
-        let written = std::fs::File::create(&temporary).ok().and_then(|file| {
-            let mut out = std::io::BufWriter::new(file);
-            postcard::to_io(&entries, &mut out).ok()?;
-            std::io::Write::flush(&mut out).ok()
-        });
+        // A unique temporary name, then an atomic rename: concurrent runs never see half a
+        // file, and a symlink in the cache's place is replaced, not written through.
+        let Some(name) = temporary_name(".tmp") else {
+            return;
+        };
+        let temporary = dir.join(name);
+        let written = create_new_options()
+            .open(&temporary)
+            .ok()
+            .and_then(|file| write_sealed(file, &self.key, &entries));
         if written.is_none() || std::fs::rename(&temporary, &self.file).is_err() {
             let _ = std::fs::remove_file(&temporary);
         }
+    }
+}
+
+/// Creates the folder of the cache file `file` if needed, and checks that it is one to
+/// write in: in the tree, a real folder, not a symlink.
+fn prepare_folder(file: &Path, in_tree: bool) -> Option<&Path> {
+    let dir = file.parent()?;
+    if in_tree {
+        // Not `create_dir_all`: the project root exists, and only the one folder is ours.
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        if let Err(e) = builder.create(dir)
+            && e.kind() != std::io::ErrorKind::AlreadyExists
+        {
+            return None;
+        }
+        is_real_dir(dir).then_some(dir)
+    } else {
+        create_private_dir(dir).ok()?;
+        dir.is_dir().then_some(dir)
+    }
+}
+
+/// Streams the entries to `file` after room for the MAC, then writes the MAC in front: no
+/// second copy of the cache in memory.
+fn write_sealed(file: File, key: &Key, entries: &Entries) -> Option<()> {
+    struct Macced<W> {
+        inner: W,
+        hasher: blake3::Hasher,
+    }
+    impl<W: Write> Write for Macced<W> {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            let written = self.inner.write(bytes)?;
+            self.hasher.update(&bytes[..written]);
+            Ok(written)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.inner.flush()
+        }
+    }
+    let mut out = Macced {
+        inner: std::io::BufWriter::new(file),
+        hasher: mac_hasher(key),
+    };
+    out.inner.write_all(&[0; 32]).ok()?;
+    postcard::to_io(entries, &mut out).ok()?;
+    out.flush().ok()?;
+    let mac = out.hasher.finalize();
+    let mut file = out.inner.into_inner().ok()?;
+    file.rewind().ok()?;
+    file.write_all(mac.as_bytes()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = "from airflow import DAG\nfrom airflow.models import Variable\n\nV = Variable.get(\"x\")\n\n\ndef f():\n    return g()\n\n\ndef g():\n    return Variable.get(\"y\")\n\n\nclass C:\n    def m(self):\n        return f()\n";
+
+    #[test]
+    fn a_saved_summary_is_taken_back_and_verified() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("dag.py");
+        std::fs::write(&file, SOURCE).unwrap();
+        let settings = Settings::default();
+        let summary = crate::summarize(SOURCE, &settings);
+        assert!(summary.is_consistent(SOURCE));
+        let key = [3u8; KEY_LEN];
+        let cache = Cache::open_with_key(dir.path(), None, key).unwrap();
+        cache.note(&file, SOURCE.as_bytes(), &settings);
+        cache.save(std::iter::once((file.as_path(), &summary)));
+        let bytes = std::fs::read(
+            dir.path()
+                .join(CACHE_DIR)
+                .join(format!("v{}-{FORMAT}.bin", env!("CARGO_PKG_VERSION"))),
+        )
+        .unwrap();
+        let payload = verify(&key, &bytes).unwrap();
+        let decoded = decode(payload, SOURCE).unwrap();
+        assert_eq!(decoded.len(), 1);
+        assert_eq!(decoded[0].0, file);
+        assert!(decoded[0].1.is_some());
+        // Another key, or one changed byte, and the file is not a cache.
+        assert!(verify(&[4u8; KEY_LEN], &bytes).is_none());
+        let mut flipped = bytes.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        assert!(verify(&key, &flipped).is_none());
+        assert!(verify(&key, &bytes[..31]).is_none());
+
+        let cache = Cache::open_with_key(dir.path(), None, key).unwrap();
+        let taken = cache.take(&file, SOURCE.as_bytes(), &settings).unwrap();
+        assert_eq!(taken.graph.edges.len(), summary.graph.edges.len());
+        assert_eq!(taken.candidates.len(), summary.candidates.len());
+        let cache = Cache::open_with_key(dir.path(), None, [4u8; KEY_LEN]).unwrap();
+        assert!(cache.take(&file, SOURCE.as_bytes(), &settings).is_none());
+        // The same bytes with other content: a miss.
+        let cache = Cache::open_with_key(dir.path(), None, key).unwrap();
+        assert!(cache.take(&file, b"x = 1\n", &settings).is_none());
+    }
+
+    #[test]
+    fn summaries_with_ids_or_offsets_out_of_range_are_inconsistent() {
+        let settings = Settings::default();
+        let fresh = || crate::summarize(SOURCE, &settings);
+        assert!(!fresh().graph.edges.is_empty() && !fresh().graph.functions.is_empty());
+        let mut forged: Vec<Summary> = Vec::new();
+        let mut s = fresh();
+        s.graph.edges[0].target = crate::semantic::Target::Function(1000);
+        forged.push(s);
+        let mut s = fresh();
+        s.graph.edges[0].from = crate::semantic::Exec::Function(1000);
+        forged.push(s);
+        let mut s = fresh();
+        s.edge_rows.pop();
+        forged.push(s);
+        let mut s = fresh();
+        s.graph.functions[0].class = Some(1000);
+        forged.push(s);
+        let mut s = fresh();
+        s.graph.classes[0].methods.insert("x".into(), 1000);
+        forged.push(s);
+        let mut s = fresh();
+        s.candidates[0].0.range =
+            ruff_text_size::TextRange::new(0.into(), (SOURCE.len() as u32 + 1).into());
+        forged.push(s);
+        let mut s = fresh();
+        s.candidates[0].1.row = 10_000;
+        forged.push(s);
+        let mut s = fresh();
+        s.graph
+            .exports
+            .insert("z".into(), crate::semantic::Binding::Class(7));
+        forged.push(s);
+        for (i, summary) in forged.iter().enumerate() {
+            assert!(!summary.is_consistent(SOURCE), "forgery {i} passed");
+            let bytes = postcard::to_stdvec(summary).unwrap();
+            assert!(summary_for(&bytes, SOURCE).is_none(), "forgery {i} decoded");
+        }
+        // A range inside a character.
+        let text = "é = 1\n";
+        let mut s = crate::summarize(text, &settings);
+        s.diagnostics.clear();
+        assert!(s.is_consistent(text));
+        s.graph.edges.clear();
+        s.edge_rows.clear();
+        s.candidates.push((
+            fresh().candidates[0].0.clone(),
+            crate::diagnostic::Position { row: 1, column: 1 },
+            crate::diagnostic::Position { row: 1, column: 2 },
+        ));
+        s.candidates[0].0.exec = crate::semantic::Exec::ParseTime;
+        s.candidates[0].0.range = ruff_text_size::TextRange::new(0.into(), 1.into());
+        assert!(!s.is_consistent(text));
+    }
+
+    #[test]
+    fn arbitrary_bytes_are_no_cache() {
+        for bytes in [
+            &b""[..],
+            b"\x00",
+            b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x0f",
+            b"\x01",
+        ] {
+            let _ = decode(bytes, SOURCE);
+            assert!(verify(&[0; KEY_LEN], bytes).is_none());
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_read_and_only_up_to_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"12345").unwrap();
+        assert_eq!(read_regular(&file, 5).unwrap(), b"12345");
+        assert!(read_regular(&file, 4).is_none());
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        assert!(read_regular(&link, 5).is_none());
+        assert!(read_regular(Path::new("/dev/zero"), 5).is_none());
+        assert!(read_regular(dir.path(), 5).is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_key_is_created_once_private_and_a_shared_one_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join("nested/dagsafe");
+        let key = load_key(&dir).unwrap();
+        assert_eq!(load_key(&dir), Some(key));
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join(KEY_FILE)), 0o600);
+        // Only the key is left in the folder.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::set_permissions(dir.join(KEY_FILE), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        assert_eq!(load_key(&dir), None);
     }
 }

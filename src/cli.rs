@@ -114,6 +114,10 @@ struct CheckArgs {
     /// Off by default: a link committed in a pull request could point at any file.
     #[arg(long)]
     follow_external_links: bool,
+    /// Keep the cache in this folder instead of the project root (also
+    /// `DAGSAFE_CACHE_DIR`; this option wins).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache_dir: Option<PathBuf>,
     /// Check each file on its own, without following calls and imports into other modules.
     #[arg(long)]
     per_file: bool,
@@ -239,6 +243,7 @@ fn check(args: CheckArgs) -> u8 {
         let options = WorkspaceOptions {
             run: RunOptions::default(),
             cache: false,
+            cache_dir: None,
         };
         let workspace = match Workspace::open(root, resolver, &[], &options) {
             Ok(workspace) => workspace,
@@ -254,9 +259,16 @@ fn check(args: CheckArgs) -> u8 {
         follow_external_links: args.follow_external_links,
     };
     let mut usage_error = false;
+    // Relative to the working directory, as every path on the command line.
+    let cache_dir = args
+        .cache_dir
+        .clone()
+        .or_else(dagsafe::cache::dir_from_env)
+        .map(|dir| cwd.join(dir));
     let workspace_options = WorkspaceOptions {
         run: options,
         cache: !args.no_cache,
+        cache_dir: cache_dir.clone(),
     };
     let (checked, files_checked) = if stdin {
         let name = args
@@ -345,7 +357,9 @@ fn check(args: CheckArgs) -> u8 {
                     Err(e) => return config_error(&e),
                 }
             }
-            let cache = (!args.no_cache).then(|| Cache::open(&cwd));
+            let cache = (!args.no_cache)
+                .then(|| Cache::open(&cwd, cache_dir.as_deref()))
+                .flatten();
             Checked {
                 reports: check_files_cached(&files, &[], options, cache),
                 ..Checked::default()

@@ -93,6 +93,13 @@ fn walk(root: &Path, excludes: &Excludes, boundary: Option<&Boundary>, found: &m
         .follow_links(true)
         .filter_entry(move |entry| {
             let path = entry.path();
+            if entry.depth() > 0 {
+                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+                if excludes.is_excluded(&absolute) {
+                    return false;
+                }
+            }
+            // Not excluded: a link out of the project is reported, not walked.
             if let Some(boundary) = &boundary
                 && entry.path_is_symlink()
                 && entry.file_type().is_some_and(|t| t.is_dir())
@@ -108,10 +115,7 @@ fn walk(root: &Path, excludes: &Excludes, boundary: Option<&Boundary>, found: &m
                 }
                 return false;
             }
-            entry.depth() == 0 || {
-                let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-                !excludes.is_excluded(&absolute)
-            }
+            true
         })
         .build();
     for entry in walker {

@@ -16,7 +16,7 @@ use crate::checker::{Lookup, ParseTimeCandidate, Site};
 use crate::diagnostic::{ChainStep, Diagnostic, Label, Located, Position};
 use crate::noqa::NoqaMap;
 use crate::semantic::{
-    ClassId, ClassRef, Exec, FuncId, FunctionKind, MethodLookup, ModuleGraph, Target,
+    Binding, ClassId, ClassRef, Exec, FuncId, FunctionKind, MethodLookup, ModuleGraph, Target,
 };
 use crate::settings::Settings;
 
@@ -40,6 +40,75 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Whether every id and offset in the summary is in range for `source`, the text it
+    /// claims to summarise: functions, classes and edges refer only to ones that exist,
+    /// `edge_rows` is parallel to the edges, and every range lies in `source` on character
+    /// boundaries, every position on a row it has. Phase two, the printers and the language
+    /// server index with these without checking, so a summary read back from the cache is
+    /// used only when this holds (see `cache.rs`); one this crate made always passes.
+    pub fn is_consistent(&self, source: &str) -> bool {
+        let graph = &self.graph;
+        let functions = graph.functions.len();
+        let classes = graph.classes.len();
+        let exec = |exec: &Exec| match exec {
+            Exec::Function(id) => *id < functions,
+            Exec::ParseTime | Exec::TaskTime => true,
+        };
+        let class = |class: &ClassRef| match class {
+            ClassRef::Local(id) => *id < classes,
+            ClassRef::External(_) => true,
+        };
+        let range = |range: &ruff_text_size::TextRange| {
+            let (start, end) = (usize::from(range.start()), usize::from(range.end()));
+            start <= end && source.is_char_boundary(start) && source.is_char_boundary(end)
+        };
+        // Rows are 1-based, one more than the line endings (`\n`, `\r\n` or `\r`, as
+        // Python splits lines): a position may sit just past the last one.
+        let bytes = source.as_bytes();
+        let rows = 1 + bytes
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+            .count();
+        let position = |p: &Position| (1..=rows).contains(&p.row) && p.column >= 1;
+        let located = |d: &Located| {
+            range(&d.diagnostic.range)
+                && d.diagnostic.labels.iter().all(|label| range(&label.range))
+                && position(&d.start)
+                && position(&d.end)
+        };
+        graph.functions.iter().all(|function| {
+            function.class.is_none_or(|id| id < classes) && exec(&function.body_exec)
+        }) && graph
+            .classes
+            .iter()
+            .all(|c| c.methods.values().all(|&id| id < functions) && c.bases.iter().all(class))
+            && graph.edges.iter().all(|edge| {
+                exec(&edge.from)
+                    && range(&edge.site)
+                    && match &edge.target {
+                        Target::Function(id) => *id < functions,
+                        Target::SuperMethod(id, _) => *id < classes,
+                        Target::Class(c) | Target::Method(c, _) | Target::Property(c, _) => {
+                            class(c)
+                        }
+                        Target::External(_) | Target::Module(_) => true,
+                    }
+            })
+            && graph.exports.values().all(|binding| match binding {
+                Binding::Function(id) => *id < functions,
+                Binding::Class(id) => *id < classes,
+                Binding::Object(c) => class(c),
+                Binding::Import(_) | Binding::Instance(_) | Binding::Other => true,
+            })
+            && self.candidates.iter().all(|(candidate, start, end)| {
+                exec(&candidate.exec) && range(&candidate.range) && position(start) && position(end)
+            })
+            && self.diagnostics.iter().all(located)
+            && self.edge_rows.len() == graph.edges.len()
+            && self.edge_rows.iter().all(|row| (1..=rows).contains(row))
+    }
+
     pub fn adjacency(&self) -> &HashMap<Exec, Vec<usize>> {
         self.adjacency.get_or_init(|| {
             let mut by_exec: HashMap<Exec, Vec<usize>> = HashMap::new();

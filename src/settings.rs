@@ -334,7 +334,7 @@ impl Default for Settings {
 impl Settings {
     /// A hash of everything that shapes a file's summary (not per-file-ignores or excludes,
     /// which apply later), for the cache.
-    pub fn fingerprint(&self) -> u64 {
+    pub fn fingerprint(&self) -> crate::cache::Digest {
         let secrets = &self.secrets;
         let text = format!(
             "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",

@@ -633,8 +633,10 @@ impl Layout {
 /// What to build a workspace from.
 pub struct WorkspaceOptions {
     pub run: RunOptions,
-    /// Read and write the summary cache in the project root.
+    /// Read and write the summary cache (in the project root unless `cache_dir`).
     pub cache: bool,
+    /// The folder to keep the cache in instead (`--cache-dir`, `DAGSAFE_CACHE_DIR`).
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// One project, summarised: see the module documentation.
@@ -694,7 +696,10 @@ impl Workspace {
             let resolved = resolver.for_file(&path)?;
             with_settings.push((path, resolved.settings.clone()));
         }
-        let cache = options.cache.then(|| Cache::open(&root.path));
+        let cache = options
+            .cache
+            .then(|| Cache::open(&root.path, options.cache_dir.as_deref()))
+            .flatten();
         let outcomes = run::with_large_stacks(|| {
             run::summarize_files(
                 &with_settings,

@@ -53,6 +53,10 @@ fn run(program: &str, pre_args: &[&str], cwd: &Path, args: &[&str]) -> Output {
         .arg(env!("CARGO_BIN_EXE_dagsafe"))
         .args(args)
         .current_dir(cwd)
+        .env(
+            "XDG_CACHE_HOME",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache-home"),
+        )
         .output()
         .unwrap_or_else(|e| panic!("run {program}: {e}"));
     Output {
@@ -67,6 +71,10 @@ fn dagsafe(cwd: &Path, args: &[&str]) -> Output {
     let output = Command::new(env!("CARGO_BIN_EXE_dagsafe"))
         .args(args)
         .current_dir(cwd)
+        .env(
+            "XDG_CACHE_HOME",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache-home"),
+        )
         .output()
         .expect("run dagsafe");
     Output {

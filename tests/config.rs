@@ -16,7 +16,14 @@ struct Output {
 
 fn run(cwd: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_dagsafe"));
-    command.args(args).current_dir(cwd);
+    command
+        .args(args)
+        .current_dir(cwd)
+        // dagsafe's cache key goes to the tests' folder, not the user's.
+        .env(
+            "XDG_CACHE_HOME",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache-home"),
+        );
     // Airflow settings in the test's own environment must not leak in.
     for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("AIRFLOW__")) {
         command.env_remove(name);

@@ -7,7 +7,8 @@
 //!   reads files that are not UTF-8;
 //! - `config` and `lsp` (one test for both): through the very function the target runs
 //!   (`config_harness.rs`, `lsp_harness.rs`, included below), within a time budget, since
-//!   a regression can be a hang.
+//!   a regression can be a hang;
+//! - `cache`: the same way, through `cache_harness.rs`.
 //!
 //! (A folder's `README.md` is not an input.)
 
@@ -27,6 +28,9 @@ mod config_harness;
 
 #[path = "../fuzz/fuzz_targets/lsp_harness.rs"]
 mod lsp_harness;
+
+#[path = "../fuzz/fuzz_targets/cache_harness.rs"]
+mod cache_harness;
 
 const FOLDERS: &[&str] = &[
     "tests/fuzz_regressions",
@@ -180,6 +184,26 @@ fn every_config_and_lsp_fuzz_input_replays_cleanly() {
     assert!(
         failures.is_empty(),
         "{} config / lsp input(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The `cache` target's inputs: arbitrary bytes as a cache file, never a panic (see
+/// `cache_harness.rs`).
+#[test]
+fn every_cache_fuzz_input_replays_cleanly() {
+    // The seeds are real caches of `SOURCE`: their summaries pass, so the harness takes
+    // them through phase two and the printers.
+    let seed =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_corpus/cache/seed-two-summaries");
+    let decoded = dagsafe::cache::decode(&fs::read(seed).unwrap(), cache_harness::SOURCE).unwrap();
+    assert_eq!(decoded.len(), 2);
+    assert!(decoded.iter().all(|(_, summary)| summary.is_some()));
+    let failures = replay_target("cache", cache_harness::run);
+    assert!(
+        failures.is_empty(),
+        "{} cache input(s) failed:\n{}",
         failures.len(),
         failures.join("\n")
     );

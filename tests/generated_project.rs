@@ -162,6 +162,11 @@ fn ds101_matches_generated_project_labels() {
         ])
         .arg(&corpus)
         .current_dir(&corpus)
+        // dagsafe's cache key goes to the tests' folder, not the user's.
+        .env(
+            "XDG_CACHE_HOME",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache-home"),
+        )
         .output()
         .expect("run dagsafe");
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -24,6 +24,21 @@ const NON_ASCII: &str = "from airflow.models import Variable\n\nX = {\"é\": 1, 
 const DS101_URL: &str = "https://github.com/dagsafe/dagsafe/blob/main/rules/DS101.md";
 const DS101_HELP: &str = "help: move the read into a @task body, or pass \"{{ var.value.NAME }}\" to a templated operator field; both are evaluated only when the task runs";
 
+/// The `XDG_CACHE_HOME` of the servers these tests start: the summary cache's key goes to
+/// the tests' folder, not the user's.
+fn cache_home() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache-home")
+}
+
+/// For the in-process servers: the variable is set once for the whole test process, before
+/// a server starts (std's environment functions hold a lock, and nothing else in this
+/// process reads it).
+fn isolate_cache_key() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: see above; set once, and only read through std.
+    ONCE.call_once(|| unsafe { std::env::set_var("XDG_CACHE_HOME", cache_home()) });
+}
+
 /// A client on the other end of an in-process server.
 struct Client {
     connection: Connection,
@@ -35,6 +50,7 @@ struct Client {
 
 impl Client {
     fn start() -> Client {
+        isolate_cache_key();
         let (server_side, client_side) = Connection::memory();
         let server = std::thread::spawn(move || dagsafe::lsp::serve(server_side));
         Client {
@@ -690,6 +706,7 @@ fn the_real_binary_exits_with_the_protocol_codes() {
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_dagsafe"))
             .arg("server")
+            .env("XDG_CACHE_HOME", cache_home())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -849,6 +866,8 @@ fn neovim_shows_fixes_and_updates_diagnostics() {
         .env("DAGSAFE_BIN", env!("CARGO_BIN_EXE_dagsafe"))
         .env("DAGSAFE_FILE", &file)
         .env("DAGSAFE_OUT", &out)
+        // The server's cache key (and nvim's own cache) in the tests' folder.
+        .env("XDG_CACHE_HOME", cache_home())
         .current_dir(dir.path())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
@@ -1096,6 +1115,7 @@ fn a_file_changed_on_disk_updates_the_open_documents_that_depend_on_it() {
 #[test]
 fn a_burst_of_edits_is_checked_once() {
     let (dir, _, dag) = helper_project();
+    isolate_cache_key();
     let (server_side, client_side) = Connection::memory();
     let send = |message: Message| client_side.sender.send(message).unwrap();
     let initialize =
@@ -1187,6 +1207,7 @@ fn the_real_binary_skips_malformed_frames_and_carries_on() {
     .concat();
     let mut child = Command::new(env!("CARGO_BIN_EXE_dagsafe"))
         .arg("server")
+        .env("XDG_CACHE_HOME", cache_home())
         .current_dir(dir.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -1237,6 +1258,7 @@ fn the_real_binary_skips_malformed_frames_and_carries_on() {
     // And a valid message after bad ones is answered.
     let mut child = Command::new(env!("CARGO_BIN_EXE_dagsafe"))
         .arg("server")
+        .env("XDG_CACHE_HOME", cache_home())
         .current_dir(dir.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -37,6 +37,7 @@ fn with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_dagsafe"))
         .args(args)
         .current_dir(dir)
+        .env("XDG_CACHE_HOME", common::cache_home())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

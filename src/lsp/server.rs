@@ -988,8 +988,8 @@ fn is_excluded(resolved: &Resolved, path: &Path, root: &Path) -> bool {
         .any(|folder| resolved.excludes.is_excluded(folder))
 }
 
-/// Indexes the project of `root` on another thread (with the summary cache in the project
-/// root, as `dagsafe check` keeps it).
+/// Indexes the project of `root` on another thread (with the summary cache where
+/// `dagsafe check` keeps it: in the project root, or where `DAGSAFE_CACHE_DIR` says).
 fn start_index(root: &Path) -> Index {
     let (sender, receiver) = crossbeam_channel::bounded(1);
     let root = root.to_path_buf();
@@ -1004,6 +1004,7 @@ fn start_index(root: &Path) -> Index {
                 let options = WorkspaceOptions {
                     run: RunOptions::default(),
                     cache: true,
+                    cache_dir: crate::cache::dir_from_env(),
                 };
                 Workspace::open(project, resolver, &[], &options)
                     .map_err(|e| workspace::describe_config_error(&e))

@@ -19,12 +19,31 @@ pub struct Output {
     pub stderr: String,
 }
 
+/// The `XDG_CACHE_HOME` of the tests' runs: dagsafe keeps its cache key there, not in the
+/// user's (or CI's) cache folder.
+pub fn cache_home() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("xdg-cache-home")
+}
+
 pub fn dagsafe(cwd: &Path, args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_dagsafe"))
+    dagsafe_with(cwd, args, &[])
+}
+
+/// [`dagsafe`] with environment variables set (`Some`) or removed (`None`) after the
+/// tests' `XDG_CACHE_HOME`.
+pub fn dagsafe_with(cwd: &Path, args: &[&str], env: &[(&str, Option<&Path>)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dagsafe"));
+    command
         .args(args)
         .current_dir(cwd)
-        .output()
-        .expect("run dagsafe");
+        .env("XDG_CACHE_HOME", cache_home());
+    for (name, value) in env {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    let output = command.output().expect("run dagsafe");
     Output {
         code: output.status.code().expect("exit code"),
         stdout: String::from_utf8(output.stdout).unwrap(),
