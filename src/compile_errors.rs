@@ -44,20 +44,68 @@ pub fn compile_errors(
         errors: RefCell::new(Vec::new()),
         own: Vec::new(),
         future_annotations: false,
+        statement: TextRange::default(),
+        expression: TextRange::default(),
     };
     walker.visit_body(body);
     let mut errors: Vec<CompileError> = walker
         .errors
         .into_inner()
         .iter()
-        .map(|error| CompileError {
-            message: message(error),
-            range: error.range,
-        })
+        .map(|reported| cpython(reported, source))
         .chain(walker.own)
         .collect();
     errors.sort_by_key(|e| (e.range.start(), e.range.end()));
     errors
+}
+
+/// An error as the checker reported it, with where the walk was.
+struct Reported {
+    error: SemanticSyntaxError,
+    /// The statement and the expression being checked.
+    statement: TextRange,
+    expression: TextRange,
+    /// The innermost comprehension the walk is in, if it is in one: "list comprehension".
+    comprehension: Option<&'static str>,
+}
+
+/// The error where CPython puts it, in its words where it can (ruff's for the rest).
+fn cpython(reported: &Reported, source: &str) -> CompileError {
+    use SemanticSyntaxErrorKind as K;
+    let error = &reported.error;
+    let range = match &error.kind {
+        K::NonlocalWithoutBinding(_)
+        | K::NonlocalParameter(_)
+        | K::GlobalParameter(_)
+        | K::FutureFeatureNotDefined(_) => TextRange::empty(reported.statement.start()),
+        K::LoadBeforeGlobalDeclaration { start, .. }
+        | K::LoadBeforeNonlocalDeclaration { start, .. } => TextRange::empty(*start),
+        K::NonModuleImportStar(_) => source
+            .get(error.range.to_std_range())
+            .and_then(|text| text.rfind('*'))
+            .and_then(|at| ruff_text_size::TextSize::try_from(at).ok())
+            .map_or(error.range, |at| TextRange::empty(error.range.start() + at)),
+        K::AwaitOutsideAsyncFunction(AwaitOutsideAsyncFunctionKind::AsyncComprehension) => {
+            TextRange::empty(reported.expression.start())
+        }
+        _ => error.range,
+    };
+    let message = match (&error.kind, reported.comprehension) {
+        (
+            K::YieldOutsideFunction(
+                YieldOutsideFunctionKind::Yield | YieldOutsideFunctionKind::YieldFrom,
+            ),
+            Some(what),
+        ) => format!("'yield' inside {what}"),
+        (K::ReboundComprehensionVariable, _) => match source.get(error.range.to_std_range()) {
+            Some(name) if crate::run::is_identifier(name) => format!(
+                "assignment expression cannot rebind comprehension iteration variable '{name}'"
+            ),
+            _ => "assignment expression cannot rebind comprehension iteration variable".to_string(),
+        },
+        _ => message(error),
+    };
+    CompileError { message, range }
 }
 
 /// CPython's wording for the errors a DAG author is likely to meet; ruff's for the rest.
@@ -112,6 +160,30 @@ fn message(error: &SemanticSyntaxError) -> String {
         K::YieldFromInAsyncFunction => "'yield from' inside async function".to_string(),
         K::ReturnInGenerator => "'return' with value in async generator".to_string(),
         K::WriteToDebug(_) => "cannot assign to __debug__".to_string(),
+        K::IrrefutableCasePattern(ast::IrrefutablePatternKind::Name(name)) => {
+            format!("name capture '{name}' makes remaining patterns unreachable")
+        }
+        K::IrrefutableCasePattern(ast::IrrefutablePatternKind::Wildcard) => {
+            "wildcard makes remaining patterns unreachable".to_string()
+        }
+        K::MultipleCaseAssignment(name) => {
+            format!("multiple assignments to name '{name}' in pattern")
+        }
+        K::MultipleStarredNamesInSequencePattern => {
+            "multiple starred names in sequence pattern".to_string()
+        }
+        K::DifferentMatchPatternBindings => "alternative patterns bind different names".to_string(),
+        K::DuplicateMatchClassAttribute(name) => {
+            format!("attribute name repeated in class pattern: {name}")
+        }
+        K::InvalidStarExpression => "can't use starred expression here".to_string(),
+        K::SingleStarredAssignment => {
+            "starred assignment target must be in a list or tuple".to_string()
+        }
+        K::NamedExpressionInComprehensionIterable => {
+            "assignment expression cannot be used in a comprehension iterable expression"
+                .to_string()
+        }
         _ => error.to_string(),
     }
 }
@@ -120,9 +192,16 @@ fn message(error: &SemanticSyntaxError) -> String {
 enum ScopeKind {
     Module,
     Class,
-    Function { is_async: bool },
+    Function {
+        is_async: bool,
+    },
     Lambda,
-    Comprehension { is_async: bool, generator: bool },
+    Comprehension {
+        is_async: bool,
+        generator: bool,
+        /// "list comprehension", "generator expression", ...
+        what: &'static str,
+    },
 }
 
 #[derive(Debug)]
@@ -172,9 +251,12 @@ struct Walker<'a> {
     python_version: PythonVersion,
     checker: SemanticSyntaxChecker,
     scopes: Vec<Scope>,
-    errors: RefCell<Vec<SemanticSyntaxError>>,
+    errors: RefCell<Vec<Reported>>,
     own: Vec<CompileError>,
     future_annotations: bool,
+    /// The statement and the expression the checker is looking at.
+    statement: TextRange,
+    expression: TextRange,
 }
 
 impl Walker<'_> {
@@ -191,12 +273,27 @@ impl Walker<'_> {
     }
 
     fn check_stmt(&mut self, stmt: &Stmt) {
+        self.statement = stmt.range();
+        if let Stmt::Nonlocal(nonlocal) = stmt {
+            // The checker leaves this one to ruff's semantic model.
+            for name in &nonlocal.names {
+                if let Some(global) = self.scope().globals.get(name.as_str()) {
+                    // At the `global`, as CPython.
+                    let range = TextRange::empty(global.start());
+                    self.own.push(CompileError {
+                        message: format!("name '{name}' is nonlocal and global"),
+                        range,
+                    });
+                }
+            }
+        }
         let mut checker = std::mem::take(&mut self.checker);
         checker.visit_stmt(stmt, self);
         self.checker = checker;
     }
 
     fn check_expr(&mut self, expr: &Expr) {
+        self.expression = expr.range();
         let mut checker = std::mem::take(&mut self.checker);
         checker.visit_expr(expr, self);
         self.checker = checker;
@@ -216,9 +313,10 @@ impl Walker<'_> {
     fn comprehension<'a>(
         &mut self,
         generators: &'a [ast::Comprehension],
-        generator: bool,
+        what: &'static str,
         elements: &[&'a Expr],
     ) {
+        let generator = what == "generator expression";
         // The first iterable is evaluated in the enclosing scope.
         if let Some(first) = generators.first() {
             self.visit_expr(&first.iter);
@@ -227,6 +325,7 @@ impl Walker<'_> {
         self.scopes.push(Scope::bare(ScopeKind::Comprehension {
             is_async,
             generator,
+            what,
         }));
         for (i, comprehension) in generators.iter().enumerate() {
             self.visit_expr(&comprehension.target);
@@ -353,21 +452,21 @@ impl<'a> Visitor<'a> for Walker<'_> {
             }
             Expr::ListComp(ast::ExprListComp {
                 elt, generators, ..
-            })
-            | Expr::SetComp(ast::ExprSetComp {
+            }) => self.comprehension(generators, "list comprehension", &[elt]),
+            Expr::SetComp(ast::ExprSetComp {
                 elt, generators, ..
-            }) => self.comprehension(generators, false, &[elt]),
+            }) => self.comprehension(generators, "set comprehension", &[elt]),
             Expr::Generator(ast::ExprGenerator {
                 elt, generators, ..
-            }) => self.comprehension(generators, true, &[elt]),
+            }) => self.comprehension(generators, "generator expression", &[elt]),
             Expr::DictComp(ast::ExprDictComp {
                 key,
                 value,
                 generators,
                 ..
             }) => match key {
-                Some(key) => self.comprehension(generators, false, &[key, value]),
-                None => self.comprehension(generators, false, &[value]),
+                Some(key) => self.comprehension(generators, "dict comprehension", &[key, value]),
+                None => self.comprehension(generators, "dict comprehension", &[value]),
             },
             _ => walk_expr(self, expr),
         }
@@ -495,7 +594,16 @@ impl SemanticSyntaxContext for Walker<'_> {
     }
 
     fn report_semantic_error(&self, error: SemanticSyntaxError) {
-        self.errors.borrow_mut().push(error);
+        let comprehension = match self.scope().kind {
+            ScopeKind::Comprehension { what, .. } => Some(what),
+            _ => None,
+        };
+        self.errors.borrow_mut().push(Reported {
+            error,
+            statement: self.statement,
+            expression: self.expression,
+            comprehension,
+        });
     }
 
     fn in_loop_context(&self) -> bool {

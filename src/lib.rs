@@ -95,8 +95,26 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
         return refused(diagnostic, source, settings);
     }
     if let Some(overflow) = limits::nesting_overflow(source) {
-        let diagnostic = rules::unparsable_file::too_deep(&overflow.limit.describe(), overflow.at);
-        return refused(diagnostic, source, settings);
+        // Check what comes before the line that goes past the limit, as before a syntax
+        // error (that prefix is within every limit, so this recursion ends there); a
+        // syntax error the cut makes is not the file's.
+        let at = overflow.at.to_usize();
+        let cut = source[..at]
+            .rfind(['\n', '\r'])
+            .map_or(0, |newline| newline + 1);
+        let mut summary = summarize(&source[..cut], settings);
+        summary
+            .diagnostics
+            .retain(|d| d.rule() != Rule::UnparsableFile);
+        if settings.rules.contains(Rule::UnparsableFile) {
+            let diagnostic =
+                rules::unparsable_file::too_deep(&overflow.limit.describe(), overflow.at);
+            let index = LineIndex::from_source_text(source);
+            summary
+                .diagnostics
+                .push(Located::new(diagnostic, source, &index));
+        }
+        return summary;
     }
     let started = std::time::Instant::now();
     let options = ruff_python_parser::ParseOptions::from(PySourceType::Python)
