@@ -299,7 +299,7 @@ impl Walker<'_> {
         self.checker = checker;
     }
 
-    fn visit_parameter_defaults<'a>(&mut self, parameters: &'a ast::Parameters) {
+    fn visit_parameter_defaults(&mut self, parameters: &ast::Parameters) {
         for parameter in parameters {
             if let Some(default) = parameter.default() {
                 self.visit_expr(default);

@@ -147,13 +147,12 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
         // As CPython, compile only what parses.
         let compile =
             compile_errors::compile_errors(parsed.suite(), source, limits::PYTHON_VERSION);
-        if let Some(error) = compile.into_iter().next() {
-            if first_error
+        if let Some(error) = compile.into_iter().next()
+            && first_error
                 .as_ref()
                 .is_none_or(|(range, _)| error.range.start() < range.start())
-            {
-                first_error = Some((error.range, error.message));
-            }
+        {
+            first_error = Some((error.range, error.message));
         }
     }
     let CheckerOutput {

@@ -389,10 +389,10 @@ impl<'a> Scan<'a> {
             self.i += 1;
         }
         let word = &self.bytes[at..self.i];
-        if matches!(self.peek(0), Some(b'"' | b'\'')) {
-            if let Some((interpolated, raw)) = string_prefix(word) {
-                return self.string(interpolated, raw);
-            }
+        if matches!(self.peek(0), Some(b'"' | b'\''))
+            && let Some((interpolated, raw)) = string_prefix(word)
+        {
+            return self.string(interpolated, raw);
         }
         match word {
             b"and" => self.binary(prec::AND, at)?,
