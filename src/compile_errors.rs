@@ -155,6 +155,7 @@ fn message(error: &SemanticSyntaxError) -> String {
         K::LateFutureImport => {
             "from __future__ imports must occur at the beginning of the file".to_string()
         }
+        K::FutureFeatureNotDefined(name) if name == "braces" => "not a chance".to_string(),
         K::FutureFeatureNotDefined(name) => format!("future feature {name} is not defined"),
         K::NonModuleImportStar(_) => "import * only allowed at module level".to_string(),
         K::YieldFromInAsyncFunction => "'yield from' inside async function".to_string(),
@@ -509,6 +510,8 @@ impl SemanticSyntaxContext for Walker<'_> {
                         return true;
                     }
                 }
+                // A class gives the methods in it an implicit `__class__` cell.
+                ScopeKind::Class if name == "__class__" => return true,
                 ScopeKind::Class | ScopeKind::Lambda | ScopeKind::Comprehension { .. } => {}
             }
         }
