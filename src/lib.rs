@@ -7,6 +7,7 @@
 pub mod airflow_config;
 pub mod cache;
 pub mod checker;
+pub mod compile_errors;
 pub mod config;
 pub mod deployment;
 pub mod diagnostic;
@@ -94,28 +95,67 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
         let diagnostic = rules::unparsable_file::too_large(source.len() as u64, MAX_FILE_SIZE);
         return refused(diagnostic, source, settings);
     }
-    if let Some(at) = limits::bracket_overflow(source) {
-        let diagnostic = rules::unparsable_file::too_deep(
-            &format!(
-                "more than {} nested brackets (Python stops at {})",
-                limits::MAX_BRACKET_DEPTH,
-                limits::MAX_BRACKET_DEPTH
-            ),
-            at,
-        );
-        return refused(diagnostic, source, settings);
+    if let Some(overflow) = limits::nesting_overflow(source) {
+        // Check what comes before the line that goes past the limit, as before a syntax
+        // error (that prefix is within every limit, so this recursion ends there); a
+        // syntax error the cut makes is not the file's.
+        let at = overflow.at.to_usize();
+        let cut = source[..at]
+            .rfind(['\n', '\r'])
+            .map_or(0, |newline| newline + 1);
+        let mut summary = summarize(&source[..cut], settings);
+        summary
+            .diagnostics
+            .retain(|d| d.rule() != Rule::UnparsableFile);
+        if settings.rules.contains(Rule::UnparsableFile) {
+            let diagnostic =
+                rules::unparsable_file::too_deep(&overflow.limit.describe(), overflow.at);
+            let index = LineIndex::from_source_text(source);
+            summary
+                .diagnostics
+                .push(Located::new(diagnostic, source, &index));
+        }
+        return summary;
     }
     let started = std::time::Instant::now();
-    let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
+    let options = ruff_python_parser::ParseOptions::from(PySourceType::Python)
+        .with_target_version(limits::PYTHON_VERSION);
+    let parsed = ruff_python_parser::parse_unchecked(source, options)
+        .try_into_module()
+        .expect("Python source parses into a module");
     let parsed_at = std::time::Instant::now();
     timings::PARSE.add(parsed_at - started);
     let index = LineIndex::from_source_text(source);
     let noqa = NoqaMap::from_tokens(source, parsed.tokens(), &index);
 
-    let first_error = parsed.errors().iter().min_by_key(|e| e.location.start());
+    // What Python refuses, at its first place: a parse error, syntax newer than
+    // [`limits::PYTHON_VERSION`], or (in a file that parses) an error of the compiler's.
+    let parse_errors = parsed
+        .errors()
+        .iter()
+        .map(|e| (e.location, e.error.to_string()));
+    let unsupported = parsed
+        .unsupported_syntax_errors()
+        .iter()
+        .map(|e| (e.range, e.to_string()));
+    let mut first_error = parse_errors
+        .chain(unsupported)
+        .min_by_key(|(range, _)| range.start());
     let mut checker = Checker::new(source, settings);
     checker.check_module(parsed.suite());
     let too_deep = checker.too_deep();
+    if too_deep.is_none() && parsed.errors().is_empty() {
+        // As CPython, compile only what parses.
+        let compile =
+            compile_errors::compile_errors(parsed.suite(), source, limits::PYTHON_VERSION);
+        if let Some(error) = compile.into_iter().next()
+            && first_error
+                .as_ref()
+                .is_none_or(|(range, _)| error.range.start() < range.start())
+        {
+            first_error = Some((error.range, error.message));
+        }
+    }
     let CheckerOutput {
         graph,
         mut candidates,
@@ -136,16 +176,13 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
             ));
         }
     }
-    if let Some(error) = first_error {
+    if let Some((range, message)) = first_error {
         // The parser recovers, so the tree is complete, but past the first error it is a
         // guess: keep only what comes before it.
-        diagnostics.retain(|d| d.range.start() < error.location.start());
-        candidates.retain(|c| c.range.start() < error.location.start());
+        diagnostics.retain(|d| d.range.start() < range.start());
+        candidates.retain(|c| c.range.start() < range.start());
         if settings.rules.contains(Rule::UnparsableFile) {
-            diagnostics.push(rules::unparsable_file::syntax_error(
-                &error.error.to_string(),
-                error.location,
-            ));
+            diagnostics.push(rules::unparsable_file::syntax_error(&message, range));
         }
     }
     let diagnostics = diagnostics

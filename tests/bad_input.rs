@@ -435,6 +435,243 @@ fn syntax_error_in_the_middle_is_ds001_there_and_code_before_it_is_still_checked
 }
 
 // ---------------------------------------------------------------------------------------
+// What CPython refuses after parsing, and the limits it puts on nesting
+// ---------------------------------------------------------------------------------------
+
+/// The first two lines of every bad file in the tables below: a DS101 at 2:5 before the
+/// error, which must still be reported.
+const BEFORE: &str = "from airflow.models import Variable\nY = Variable.get(\"y\")\n";
+
+/// Checks each `(file, text, row, column, message)`: the file is DS001 `message` at
+/// `row:column`, after its DS101 at 2:5 when the error comes after that line.
+#[track_caller]
+fn assert_refused(cases: &[(&str, String, usize, usize, &str)]) {
+    for (name, text, row, column, message) in cases {
+        let dir = tree(Some((name, text.as_bytes())));
+        let mut expected = Vec::new();
+        if *row > 2 {
+            expected.push(ds101(name, 2, 5, "y"));
+        }
+        expected.push(format!("{name}:{row}:{column}: DS001 {message}"));
+        assert_checked(dir.path(), name, 1, &expected);
+    }
+}
+
+/// Every one of these raises SyntaxError in `compile(text, "x.py", "exec")` on CPython
+/// 3.12 (and 3.13, except where noted), yet parses: the errors come from the compiler.
+#[test]
+fn what_python_refuses_to_compile_is_ds001_where_python_reports_it() {
+    let b = |rest: &str| format!("{BEFORE}{rest}");
+    let parse = "cannot parse this file as Python:";
+    let cases: Vec<(&str, String, usize, usize, String)> = vec![
+        ("bad_return_outside_function.py", b("return 1\n"), 3, 1, format!("{parse} 'return' outside function")),
+        ("bad_yield_outside_function.py", b("yield 1\n"), 3, 1, format!("{parse} 'yield' outside function")),
+        ("bad_yield_from_outside_function.py", b("yield from x\n"), 3, 1, format!("{parse} 'yield from' outside function")),
+        ("bad_await_at_module_level.py", b("await x\n"), 3, 1, format!("{parse} 'await' outside function")),
+        ("bad_await_in_sync_function.py", b("def f():\n    await x\n"), 4, 5, format!("{parse} 'await' outside async function")),
+        ("bad_await_in_lambda.py", b("f = lambda: await x\n"), 3, 13, format!("{parse} 'await' outside async function")),
+        ("bad_async_for_in_sync_function.py", b("def f():\n    async for x in y:\n        pass\n"), 4, 5, format!("{parse} 'async for' outside async function")),
+        ("bad_async_with_in_sync_function.py", b("def f():\n    async with x:\n        pass\n"), 4, 5, format!("{parse} 'async with' outside async function")),
+        ("bad_async_comprehension_in_sync_function.py", b("def f():\n    return [x async for x in y]\n"), 4, 12, format!("{parse} asynchronous comprehension outside of an asynchronous function")),
+        ("bad_await_in_class_in_async_function.py", b("async def f():\n    class C:\n        await x\n"), 5, 9, format!("{parse} 'await' outside function")),
+        ("bad_duplicate_parameter.py", b("def f(a, b, a):\n    pass\n"), 3, 13, format!("{parse} duplicate argument 'a' in function definition")),
+        ("bad_duplicate_lambda_parameter.py", b("f = lambda a, a: 1\n"), 3, 15, format!("{parse} duplicate argument 'a' in function definition")),
+        ("bad_duplicate_keyword_argument.py", b("f(a=1, a=2)\n"), 3, 8, format!("{parse} keyword argument repeated: a")),
+        ("bad_nonlocal_at_module_level.py", b("nonlocal x\n"), 3, 1, format!("{parse} nonlocal declaration not allowed at module level")),
+        ("bad_nonlocal_without_binding.py", b("def f():\n    def g():\n        nonlocal x\n"), 5, 9, format!("{parse} no binding for nonlocal 'x' found")),
+        ("bad_nonlocal_of_a_global.py", b("def f():\n    global x\n    def g():\n        nonlocal x\n"), 6, 9, format!("{parse} no binding for nonlocal 'x' found")),
+        ("bad_nonlocal_and_global.py", b("def f():\n    x = 1\n    def g():\n        global x\n        nonlocal x\n"), 6, 9, format!("{parse} name 'x' is nonlocal and global")),
+        ("bad_global_after_use.py", b("def f():\n    print(x)\n    global x\n"), 5, 5, format!("{parse} name 'x' is used prior to global declaration")),
+        ("bad_parameter_and_global.py", b("def f(x):\n    global x\n"), 4, 5, format!("{parse} name 'x' is parameter and global")),
+        ("bad_parameter_and_nonlocal.py", b("def f():\n    x = 1\n    def g(x):\n        nonlocal x\n"), 6, 9, format!("{parse} name 'x' is parameter and nonlocal")),
+        ("bad_annotated_global.py", b("def f():\n    global x\n    x: int = 1\n"), 5, 5, format!("{parse} annotated name 'x' can't be global")),
+        ("bad_two_starred_targets.py", b("*a, *b = c\n"), 3, 1, format!("{parse} multiple starred expressions in assignment")),
+        ("bad_break_outside_loop.py", b("break\n"), 3, 1, format!("{parse} 'break' outside loop")),
+        ("bad_continue_outside_loop.py", b("continue\n"), 3, 1, format!("{parse} 'continue' not properly in loop")),
+        ("bad_break_in_loop_else.py", b("for x in y:\n    pass\nelse:\n    break\n"), 6, 5, format!("{parse} 'break' outside loop")),
+        ("bad_break_in_function_in_loop.py", b("for x in y:\n    def f():\n        break\n"), 5, 9, format!("{parse} 'break' outside loop")),
+        ("bad_import_star_in_function.py", b("def f():\n    from os import *\n"), 4, 20, format!("{parse} import * only allowed at module level")),
+        ("bad_late_future_import.py", b("from __future__ import annotations\n"), 3, 1, format!("{parse} from __future__ imports must occur at the beginning of the file")),
+        ("bad_unknown_future_feature.py", format!("from __future__ import nonexistent\n{BEFORE}"), 1, 1, format!("{parse} future feature nonexistent is not defined")),
+        (
+            "bad_future_braces.py",
+            format!("from __future__ import braces\n{BEFORE}"),
+            1,
+            1,
+            format!("{parse} not a chance"),
+        ),
+        ("bad_assign_to_debug.py", b("__debug__ = 1\n"), 3, 1, format!("{parse} cannot assign to __debug__")),
+        ("bad_return_value_in_async_generator.py", b("async def f():\n    yield 1\n    return 2\n"), 5, 5, format!("{parse} 'return' with value in async generator")),
+        ("bad_yield_from_in_async_function.py", b("async def f():\n    yield from x\n"), 4, 5, format!("{parse} 'yield from' inside async function")),
+        ("bad_yield_in_comprehension.py", b("def f():\n    return [(yield x) for x in y]\n"), 4, 14, format!("{parse} 'yield' inside list comprehension")),
+        ("bad_irrefutable_case_first.py", b("match x:\n    case y:\n        pass\n    case 1:\n        pass\n"), 4, 10, format!("{parse} name capture 'y' makes remaining patterns unreachable")),
+        ("bad_walrus_rebinds_comprehension_variable.py", b("x = [i := 0 for i in range(3)]\n"), 3, 6, format!("{parse} assignment expression cannot rebind comprehension iteration variable 'i'")),
+        ("bad_assign_to_literal.py", b("1 = x\n"), 3, 1, format!("{parse} Invalid assignment target")),
+        ("bad_assign_to_keyword.py", b("None = 1\n"), 3, 1, format!("{parse} Invalid assignment target")),
+        ("bad_assign_to_call.py", b("f() = 1\n"), 3, 1, format!("{parse} Invalid assignment target")),
+        // Python 3.14 syntax: refused by 3.13, the newest Python Airflow supports.
+        ("bad_tstring.py", b("x = t\"{y}\"\n"), 3, 5, format!("{parse} Cannot use t-strings on Python 3.13 (syntax was added in Python 3.14)")),
+        ("bad_indentation_100_levels.py", b(&format!("{}{}pass\n", (0..100).map(|i| format!("{}if x:\n", " ".repeat(i))).collect::<String>(), " ".repeat(100))), 103, 1, "cannot check this file: more than 99 levels of indentation (Python stops at 99: \"too many levels of indentation\")".to_string()),
+        // 3.9 to 3.12 give up (RecursionError); 3.13 accepts up to about 6,000.
+        ("bad_elif_5000.py", b(&format!("if x:\n    pass\n{}", "elif x:\n    pass\n".repeat(5_000))), 3 + 2 + 2 * 3_000, 1, format!("{parse} more than 3000 `elif` clauses in one `if` statement (Python gives up at about 3,000: RecursionError)")),
+        ("bad_nested_fstrings_150.py", b(&format!("x = {}1{}\n", "f\"{".repeat(150), "}\"".repeat(150))), 3, 453, "cannot check this file: more than 149 nested f-strings (Python stops at 149: \"too many nested f-strings\")".to_string()),
+    ];
+    let cases: Vec<(&str, String, usize, usize, &str)> = cases
+        .iter()
+        .map(|(name, text, row, column, message)| {
+            (*name, text.clone(), *row, *column, message.as_str())
+        })
+        .collect();
+    assert_refused(&cases);
+}
+
+/// Files CPython 3.12 and 3.13 compile: no DS001, and the DS101 after the tricky part is
+/// reported.
+#[test]
+fn what_python_compiles_is_not_ds001() {
+    let cases: Vec<(&str, String)> = vec![
+        ("case_await_in_async_comprehension.py", "async def f():\n    return [await x async for x in y]\n".into()),
+        ("case_await_in_generator_in_sync_function.py", "def f():\n    return (await x for x in y)\n".into()),
+        ("case_return_in_nested_def_in_class.py", "class C:\n    def m(self):\n        def g():\n            return 1\n        return g\n".into()),
+        ("case_nonlocal_bound_later.py", "def f():\n    def g():\n        nonlocal x\n        x = 2\n    x = 1\n".into()),
+        ("case_nonlocal_through_two_functions.py", "def f():\n    x = 1\n    def g():\n        def h():\n            nonlocal x\n".into()),
+        ("case_nonlocal_of_parameter.py", "def f(x):\n    def g():\n        nonlocal x\n".into()),
+        ("case_nonlocal_across_a_class.py", "def f():\n    x = 1\n    class C:\n        def g(self):\n            nonlocal x\n".into()),
+        (
+            "case_nonlocal_class_cell.py",
+            "class C:\n    def m(self):\n        def g():\n            nonlocal __class__\n        return super()\n".into(),
+        ),
+        ("case_global_in_class.py", "class C:\n    global x\n    x = 1\n".into()),
+        ("case_global_at_module_level.py", "global x\nx = 1\n".into()),
+        ("case_global_then_del.py", "def f():\n    global x\n    del x\n".into()),
+        ("case_break_in_nested_loop_else.py", "while a:\n    for x in y:\n        pass\n    else:\n        break\n".into()),
+        ("case_continue_in_try_finally.py", "for x in y:\n    try:\n        continue\n    finally:\n        pass\n".into()),
+        ("case_pep701_fstrings.py", format!("x = f\"{{\"a\" + f\"{{\"b\"}}\"}}\" + f\"{{ \"{}\" }}\" + f\"{{x:{{w}}.{{p}}}}\" + f\"{{{{}}}}\" + f\"{{x!r:>10}}\"\n", "(".repeat(250))),
+        ("case_pep701_multiline.py", "x = f\"\"\"{\n    y  # a comment\n}\"\"\"\n".into()),
+        ("case_match_as_a_name.py", "match = 1\nmatch.x = 2\nprint(match)\nmatch x:\n    case [a, *rest]:\n        pass\n    case {\"k\": v, **kw}:\n        pass\n    case _:\n        pass\n".into()),
+        ("case_type_statement.py", "type Alias = list[int]\ntype = 3\n".into()),
+        ("case_generic_function.py", "def f[T](x: T) -> T:\n    return x\n".into()),
+        ("case_except_star.py", "try:\n    pass\nexcept* ValueError:\n    pass\n".into()),
+        ("case_future_after_docstring.py", "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\nfrom __future__ import division\nimport os\n".into()),
+        ("case_walrus_in_comprehension_condition.py", "def f():\n    return [y for x in z if (y := x)]\n".into()),
+        ("case_yield_in_lambda.py", "f = lambda: (yield)\n".into()),
+        ("case_async_comprehension_in_sync_comprehension.py", "async def f():\n    return [[x async for x in g(n)] for n in range(3)]\n".into()),
+        ("case_return_value_in_sync_generator.py", "def f():\n    yield 1\n    return 2\n".into()),
+        ("case_star_in_for_target.py", "for a, *b in c:\n    pass\n".into()),
+        ("case_kwargs_and_keyword.py", "f(a=1, **{'a': 2})\n".into()),
+        ("case_parenthesized_context_managers.py", "with (open(a) as f, open(b) as g):\n    pass\n".into()),
+        ("case_async_statements_in_async_function.py", "async def f():\n    await x\n    async with y:\n        async for z in w:\n            pass\n".into()),
+        ("case_indentation_99_levels.py", format!("{}{}pass\n", (0..99).map(|i| format!("{}if x:\n", " ".repeat(i))).collect::<String>(), " ".repeat(99))),
+        ("case_elif_2000.py", format!("if x:\n    pass\n{}", "elif x:\n    pass\n".repeat(2_000))),
+        ("case_unary_chain_2900.py", format!("x = {}1\n", "-".repeat(2_900))),
+        ("case_nested_fstrings_149.py", format!("x = {}1{}\n", "f\"{".repeat(149), "}\"".repeat(149))),
+        ("case_long_flat_expressions.py", format!("x = [{}]\ny = {}\n", vec!["-a ** -b if not c else lambda: -d"; 5_000].join(", "), vec!["-a"; 1_000].join(" - "))),
+    ];
+    for (name, text) in cases {
+        let rows = text.lines().count();
+        let text = format!("{text}{IMPORT}Z = Variable.get(\"z\")\n");
+        let dir = tree(Some((name, text.as_bytes())));
+        assert_checked(dir.path(), name, 1, &[ds101(name, rows + 2, 5, "z")]);
+    }
+}
+
+/// Right-nesting chains past [`dagsafe::limits::MAX_EXPRESSION_DEPTH`] (3,000) are refused
+/// before the parser, which would take gigabytes for a few megabytes of them; DS001 is at
+/// the operator that goes past the limit.
+#[test]
+fn operator_chains_past_the_limit_are_ds001_at_the_operator() {
+    let n = 100_000;
+    let deep = "cannot check this file: an expression nested more than 3000 levels deep (brackets and chained operators such as `- - -`, `not not`, `**`, `lambda: lambda:`, `if`/`else`; Python gives up at about 3000: RecursionError)";
+    let brackets = "cannot check this file: more than 200 nested brackets (Python stops at 200: \"too many nested parentheses\")";
+    let b = |rest: String| format!("{BEFORE}{rest}");
+    let cases = [
+        (
+            "bad_unary_minus.py",
+            b(format!("x = {}1\n", "-".repeat(n))),
+            3,
+            5 + 3_000,
+            deep,
+        ),
+        (
+            "bad_unary_mixed.py",
+            b(format!("x = {}1\n", "- + ~ ".repeat(n))),
+            3,
+            5 + 3_000 * 2,
+            deep,
+        ),
+        (
+            "bad_not.py",
+            b(format!("x = {}1\n", "not ".repeat(n))),
+            3,
+            5 + 3_000 * 4,
+            deep,
+        ),
+        (
+            "bad_power.py",
+            b(format!("x = {}2\n", "2**".repeat(n))),
+            3,
+            5 + 3_000 * 3 + 1,
+            deep,
+        ),
+        (
+            "bad_lambda.py",
+            b(format!("x = {}1\n", "lambda: ".repeat(n))),
+            3,
+            5 + 3_000 * 8 + 6,
+            deep,
+        ),
+        (
+            "bad_conditional.py",
+            b(format!("x = {}1\n", "1 if y else ".repeat(n))),
+            3,
+            5 + 3_000 * 12 + 7,
+            deep,
+        ),
+        (
+            "bad_await.py",
+            b(format!("async def f():\n    x = {}1\n", "await ".repeat(n))),
+            4,
+            9 + 3_000 * 6,
+            deep,
+        ),
+        // The old byte scan read `f"{")"}"` as the strings `"{"` and `"}"` around a `)`.
+        (
+            "bad_fstring_hidden_brackets.py",
+            b(format!(
+                "x = {}{}\n",
+                "(f\"{\")\"}\"".repeat(201),
+                ")".repeat(201)
+            )),
+            3,
+            1_799,
+            brackets,
+        ),
+    ];
+    let cases: Vec<(&str, String, usize, usize, &str)> = cases.into_iter().collect();
+    assert_refused(&cases);
+}
+
+/// PEP 701: brackets in a string inside an f-string's replacement field are text, not
+/// nesting (the old byte scan made this DS001 and lost the file's DS101).
+#[test]
+fn brackets_in_a_string_in_an_f_string_are_not_nesting() {
+    let text = format!(
+        "{BEFORE}x = f\"{{ \"{}\" }}\"\nZ = Variable.get(\"z\")\n",
+        "(".repeat(250)
+    );
+    let dir = tree(Some(("bad_fstring_brackets.py", text.as_bytes())));
+    assert_checked(
+        dir.path(),
+        "bad_fstring_brackets.py",
+        1,
+        &[
+            ds101("bad_fstring_brackets.py", 2, 5, "y"),
+            ds101("bad_fstring_brackets.py", 4, 5, "z"),
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------------------
 // File system
 // ---------------------------------------------------------------------------------------
 
