@@ -9,6 +9,7 @@
 //!   (`config_harness.rs`, `lsp_harness.rs`, included below), within a time budget, since
 //!   a regression can be a hang;
 //! - `cache`: the same way, through `cache_harness.rs`.
+//! - `printers`: the same way, through `printers_harness.rs`.
 //!
 //! (A folder's `README.md` is not an input.)
 
@@ -31,6 +32,9 @@ mod lsp_harness;
 
 #[path = "../fuzz/fuzz_targets/cache_harness.rs"]
 mod cache_harness;
+
+#[path = "../fuzz/fuzz_targets/printers_harness.rs"]
+mod printers_harness;
 
 const FOLDERS: &[&str] = &[
     "tests/fuzz_regressions",
@@ -204,6 +208,19 @@ fn every_cache_fuzz_input_replays_cleanly() {
     assert!(
         failures.is_empty(),
         "{} cache input(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The printers corpus: hostile names, keys and text through every format
+/// (`printers_harness.rs`).
+#[test]
+fn every_printers_fuzz_input_replays_cleanly() {
+    let failures = replay_target("printers", printers_harness::run);
+    assert!(
+        failures.is_empty(),
+        "{} printers input(s) failed:\n{}",
         failures.len(),
         failures.join("\n")
     );

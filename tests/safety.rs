@@ -101,7 +101,7 @@ fn assert_inert(text: &str, format: &str) {
         let own = (format == "azure" && line.starts_with("##vso[task.logissue "))
             || (format == "github" && line.starts_with("::warning file="));
         assert!(
-            own || !(line.starts_with("::") || line.starts_with("##vso[")),
+            own || !(line.starts_with("::") || line.starts_with("##")),
             "{format}: a line starts with attacker text: {line:?}"
         );
     }
@@ -336,6 +336,42 @@ fn hostile_file_names_cannot_start_a_line_or_reach_the_terminal_in_any_format() 
                 "dags/y\\n##vso[task.setvariable variable=DEPLOY_APPROVED]true.py:2:5: {message}"
             ),
             &format!("dags/z\\u{{1b}}]0;title\\u{{7}}\\u{{1b}}[2J.py:2:5: {message}"),
+        ])
+    );
+}
+
+#[test]
+fn a_file_name_that_is_a_ci_command_does_not_start_a_line() {
+    let dir = tree();
+    let names = [
+        "::error file=README.md,line=1::pwned.py",
+        "##vso[task.setvariable variable=DEPLOY_APPROVED]true.py",
+        "##[error]pwned.py",
+    ];
+    for name in names {
+        common::write(
+            dir.path(),
+            name,
+            b"from airflow.models import Variable\nX = Variable.get(\"k\")\n",
+        );
+    }
+    for format in EVERY_FORMAT {
+        let out = run(
+            dir.path(),
+            &["check", "--no-cache", "--output-format", format, "."],
+        );
+        assert_eq!(out.code, 1, "{format}: {}", out.stderr);
+        assert_inert(&out.stdout, format);
+    }
+    let out = concise(dir.path(), &["."]);
+    let message = "DS101 `Variable.get(\"k\")` runs at DAG parse time (module level; runs whenever a DAG file imports this module): a secrets-backend lookup on every parse";
+    assert_eq!(
+        out.stdout,
+        lines(&[
+            &format!("./##[error]pwned.py:2:5: {message}"),
+            &format!("./##vso[task.setvariable variable=DEPLOY_APPROVED]true.py:2:5: {message}"),
+            &format!("./::error file=README.md,line=1::pwned.py:2:5: {message}"),
+            GOOD,
         ])
     );
 }

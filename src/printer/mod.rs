@@ -86,7 +86,14 @@ impl Paths {
     pub fn display(&self, path: &Path) -> String {
         let absolute = self.absolute(path);
         let shown = absolute.strip_prefix(&self.cwd).unwrap_or(&absolute);
-        escape::terminal(&shown.to_string_lossy()).into_owned()
+        let shown = escape::terminal(&shown.to_string_lossy()).into_owned();
+        // Formats that start a line with the path must not start it with a CI runner's
+        // command (`::error ...`, `##vso[...]`, `##[group]`): such a name gets a `./`.
+        if shown.starts_with("::") || shown.starts_with("##") {
+            format!("./{shown}")
+        } else {
+            shown
+        }
     }
 
     /// The path relative to the working directory, with `/` separators on every platform,
