@@ -394,50 +394,66 @@ impl<'a> Scan<'a> {
         {
             return self.string(interpolated, raw);
         }
+        // Keywords are short: compared as one integer, not byte by byte (this runs for
+        // every name in every file).
+        let word = if (2..=8).contains(&word.len()) && word.iter().all(u8::is_ascii_lowercase) {
+            pack(word)
+        } else {
+            0
+        };
         match word {
-            b"and" => self.binary(prec::AND, at)?,
-            b"or" => self.binary(prec::OR, at)?,
-            b"not" if self.expecting => self.prefix(prec::NOT, at)?,
+            kw::AND => self.binary(prec::AND, at)?,
+            kw::OR => self.binary(prec::OR, at)?,
+            kw::NOT if self.expecting => self.prefix(prec::NOT, at)?,
             // `not in`: the `in` follows.
-            b"not" => self.binary(prec::COMPARE, at)?,
-            b"in" if self.expecting => {}
-            b"in" | b"is" => self.binary(prec::COMPARE, at)?,
-            b"await" => self.prefix(prec::AWAIT, at)?,
-            b"if" => {
+            kw::NOT => self.binary(prec::COMPARE, at)?,
+            kw::IN if self.expecting => {}
+            kw::IN | kw::IS => self.binary(prec::COMPARE, at)?,
+            kw::AWAIT => self.prefix(prec::AWAIT, at)?,
+            kw::IF => {
                 self.pop_while(|p| p > prec::ELSE);
                 self.expecting = true;
             }
-            b"else" => {
+            kw::ELSE => {
                 self.pop_while(|p| p > prec::ELSE);
                 self.prefix(prec::ELSE, at)?;
             }
-            b"lambda" => {
+            kw::LAMBDA => {
                 let height = self.level().ops.len();
                 self.level().lambdas.push(height);
                 self.expecting = true;
             }
-            b"for" | b"async" | b"return" | b"yield" | b"del" | b"assert" | b"raise"
-            | b"import" | b"from" | b"as" | b"with" | b"while" | b"elif" | b"global"
-            | b"nonlocal" | b"class" | b"def" | b"try" | b"except" | b"finally" | b"pass"
-            | b"break" | b"continue" => self.reset(),
+            kw::FOR
+            | kw::ASYNC
+            | kw::RETURN
+            | kw::YIELD
+            | kw::DEL
+            | kw::ASSERT
+            | kw::RAISE
+            | kw::IMPORT
+            | kw::FROM
+            | kw::AS
+            | kw::WITH
+            | kw::WHILE
+            | kw::ELIF
+            | kw::GLOBAL
+            | kw::NONLOCAL
+            | kw::CLASS
+            | kw::DEF
+            | kw::TRY
+            | kw::EXCEPT
+            | kw::FINALLY
+            | kw::PASS
+            | kw::BREAK
+            | kw::CONTINUE => self.reset(),
             _ => self.expecting = false,
         }
         Ok(())
     }
 
     fn operator(&mut self, at: usize) -> Found {
-        const OPERATORS: [&[u8]; 47] = [
-            b"**=", b"//=", b">>=", b"<<=", b"...", b"**", b"//", b">>", b"<<", b"<=", b">=",
-            b"==", b"!=", b"->", b":=", b"+=", b"-=", b"*=", b"/=", b"%=", b"@=", b"&=", b"|=",
-            b"^=", b"+", b"-", b"*", b"/", b"%", b"@", b"&", b"|", b"^", b"~", b"<", b">", b"=",
-            b":", b";", b",", b".", b"!", b"$", b"?", b"`", b"\0", b"\x7f",
-        ];
         let rest = &self.bytes[at..];
-        let op = OPERATORS
-            .iter()
-            .find(|op| rest.starts_with(op))
-            .copied()
-            .unwrap_or(&rest[..1]);
+        let op = operator_at(rest);
         self.i += op.len();
         let in_field = self.levels.last().is_some_and(|l| l.field);
         match op {
@@ -614,6 +630,76 @@ impl<'a> Scan<'a> {
 
 /// Whether `word` is a string prefix, and if so whether it makes an f-string or t-string and
 /// whether it is raw.
+/// A word of 2 to 8 bytes as one integer (little-endian, zero-padded).
+const fn pack(word: &[u8]) -> u64 {
+    let mut packed = 0u64;
+    let mut i = 0;
+    while i < word.len() {
+        packed |= (word[i] as u64) << (8 * i);
+        i += 1;
+    }
+    packed
+}
+
+/// The keywords the scan acts on, [`pack`]ed.
+mod kw {
+    use super::pack;
+    pub const AND: u64 = pack(b"and");
+    pub const OR: u64 = pack(b"or");
+    pub const NOT: u64 = pack(b"not");
+    pub const IN: u64 = pack(b"in");
+    pub const IS: u64 = pack(b"is");
+    pub const AWAIT: u64 = pack(b"await");
+    pub const IF: u64 = pack(b"if");
+    pub const ELSE: u64 = pack(b"else");
+    pub const LAMBDA: u64 = pack(b"lambda");
+    pub const FOR: u64 = pack(b"for");
+    pub const ASYNC: u64 = pack(b"async");
+    pub const RETURN: u64 = pack(b"return");
+    pub const YIELD: u64 = pack(b"yield");
+    pub const DEL: u64 = pack(b"del");
+    pub const ASSERT: u64 = pack(b"assert");
+    pub const RAISE: u64 = pack(b"raise");
+    pub const IMPORT: u64 = pack(b"import");
+    pub const FROM: u64 = pack(b"from");
+    pub const AS: u64 = pack(b"as");
+    pub const WITH: u64 = pack(b"with");
+    pub const WHILE: u64 = pack(b"while");
+    pub const ELIF: u64 = pack(b"elif");
+    pub const GLOBAL: u64 = pack(b"global");
+    pub const NONLOCAL: u64 = pack(b"nonlocal");
+    pub const CLASS: u64 = pack(b"class");
+    pub const DEF: u64 = pack(b"def");
+    pub const TRY: u64 = pack(b"try");
+    pub const EXCEPT: u64 = pack(b"except");
+    pub const FINALLY: u64 = pack(b"finally");
+    pub const PASS: u64 = pack(b"pass");
+    pub const BREAK: u64 = pack(b"break");
+    pub const CONTINUE: u64 = pack(b"continue");
+}
+
+/// The operator or delimiter `rest` starts with: the longest of Python's, else one byte.
+/// By its first bytes, not a search through the list (this runs for every operator).
+fn operator_at(rest: &[u8]) -> &[u8] {
+    let second = rest.get(1).copied();
+    let len = match (rest[0], second, rest.get(2).copied()) {
+        (b'*', Some(b'*'), Some(b'='))
+        | (b'/', Some(b'/'), Some(b'='))
+        | (b'>', Some(b'>'), Some(b'='))
+        | (b'<', Some(b'<'), Some(b'='))
+        | (b'.', Some(b'.'), Some(b'.')) => 3,
+        (b'*', Some(b'*'), _)
+        | (b'/', Some(b'/'), _)
+        | (b'>', Some(b'>' | b'='), _)
+        | (b'<', Some(b'<' | b'='), _)
+        | (b'=' | b'!' | b':', Some(b'='), _)
+        | (b'-', Some(b'>'), _)
+        | (b'+' | b'-' | b'*' | b'/' | b'%' | b'@' | b'&' | b'|' | b'^', Some(b'='), _) => 2,
+        _ => 1,
+    };
+    &rest[..len]
+}
+
 fn string_prefix(word: &[u8]) -> Option<(bool, bool)> {
     let lower: Vec<u8> = word.iter().map(u8::to_ascii_lowercase).collect();
     let (interpolated, raw) = match lower.as_slice() {
@@ -633,6 +719,76 @@ mod tests {
 
     fn overflow(source: &str) -> Option<(Limit, usize)> {
         nesting_overflow(source).map(|o| (o.limit, o.at.to_usize()))
+    }
+
+    #[test]
+    fn operators_are_found_by_their_first_bytes_as_by_the_longest_match() {
+        const OPERATORS: [&[u8]; 47] = [
+            b"**=", b"//=", b">>=", b"<<=", b"...", b"**", b"//", b">>", b"<<", b"<=", b">=",
+            b"==", b"!=", b"->", b":=", b"+=", b"-=", b"*=", b"/=", b"%=", b"@=", b"&=", b"|=",
+            b"^=", b"+", b"-", b"*", b"/", b"%", b"@", b"&", b"|", b"^", b"~", b"<", b">", b"=",
+            b":", b";", b",", b".", b"!", b"$", b"?", b"`", b"\0", b"\x7f",
+        ];
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        let bytes: Vec<u8> = b"*/<>=!:.-+%@&|^~;,$?`\0\x7fa ".to_vec();
+        for &a in &bytes {
+            for &b in &bytes {
+                for &c in &bytes {
+                    inputs.push(vec![a, b, c]);
+                }
+                inputs.push(vec![a, b]);
+            }
+            inputs.push(vec![a]);
+        }
+        for input in inputs {
+            let longest = OPERATORS
+                .iter()
+                .find(|op| input.starts_with(op))
+                .copied()
+                .unwrap_or(&input[..1]);
+            assert_eq!(operator_at(&input), longest, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn keywords_pack_apart() {
+        let all = [
+            kw::AND,
+            kw::OR,
+            kw::NOT,
+            kw::IN,
+            kw::IS,
+            kw::AWAIT,
+            kw::IF,
+            kw::ELSE,
+            kw::LAMBDA,
+            kw::FOR,
+            kw::ASYNC,
+            kw::RETURN,
+            kw::YIELD,
+            kw::DEL,
+            kw::ASSERT,
+            kw::RAISE,
+            kw::IMPORT,
+            kw::FROM,
+            kw::AS,
+            kw::WITH,
+            kw::WHILE,
+            kw::ELIF,
+            kw::GLOBAL,
+            kw::NONLOCAL,
+            kw::CLASS,
+            kw::DEF,
+            kw::TRY,
+            kw::EXCEPT,
+            kw::FINALLY,
+            kw::PASS,
+            kw::BREAK,
+            kw::CONTINUE,
+        ];
+        let distinct: std::collections::HashSet<u64> = all.iter().copied().collect();
+        assert_eq!(distinct.len(), all.len());
+        assert_eq!(pack(b"and"), u64::from_le_bytes(*b"and\0\0\0\0\0"));
     }
 
     #[test]
