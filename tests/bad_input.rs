@@ -843,7 +843,7 @@ fn a_chain_of_50000_classes_in_one_file_each_constructed() {
     for i in 0..n {
         text.push_str(&format!("C{i}()\n"));
     }
-    let call_row = 4 + 2 * (n - 1);
+    let call_row = 5 + 2 * (n - 1);
     assert_tree_checked(
         &[("chain.py".to_string(), text)],
         1,

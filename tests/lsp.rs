@@ -1299,9 +1299,9 @@ fn a_code_action_over_a_file_of_10000_diagnostics() {
         json!([
             "Disable DS101 for this line",
             1,
-            22,
+            23,
             1,
-            22,
+            23,
             "  # noqa: DS101"
         ])
     );
