@@ -123,78 +123,146 @@ impl Edit {
 /// `None` when no edit is needed (a blanket `# noqa`, the code already listed) or none is
 /// possible: the line ends inside a multi-line string or with a `\` continuation, or its
 /// comment is a file-wide `# dagsafe: noqa`, which a line directive cannot join. The result
-/// is checked by reading the edited text's directives back.
+/// is checked by reading the whole edited text's directives back; [`SuppressionEdits`] makes
+/// many edits of one text without parsing it again for each.
 pub fn suppression_edit(source: &str, row: usize, rule: Rule) -> Option<Edit> {
-    let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
-    let index = LineIndex::from_source_text(source);
-    let line = OneIndexed::new(row)?;
-    if row > index.line_count() {
-        return None;
-    }
-    let start = index.line_start(line, source);
-    let mut end = index.line_end(line, source);
-    let text = &source[TextRange::new(start, end)];
-    end -= TextSize::of(&text[text.trim_end_matches(['\n', '\r']).len()..]);
-    let code = rule.code();
-
-    let comment = parsed
-        .tokens()
-        .iter()
-        .find(|t| t.kind() == TokenKind::Comment && t.start() >= start && t.start() < end);
-    let edit = match comment {
-        Some(comment) => {
-            let text = &source[comment.range()];
-            if FILE_NOQA.is_match(text) {
-                return None;
-            }
-            match LINE_NOQA.captures(text) {
-                Some(found) => {
-                    let codes = found.name("codes")?;
-                    if Directive::from_codes(Some(codes)).covers(rule) {
-                        return None;
-                    }
-                    let at = comment.start() + TextSize::try_from(codes.end()).ok()?;
-                    Edit {
-                        range: TextRange::empty(at),
-                        content: format!(", {code}"),
-                    }
-                }
-                None => {
-                    let kept = TextSize::of(text.trim_end());
-                    Edit {
-                        range: TextRange::new(comment.start() + kept, comment.end()),
-                        content: format!("  # noqa: {code}"),
-                    }
-                }
-            }
-        }
-        None => {
-            // A token that runs on past the line end (a triple-quoted string) would swallow
-            // the comment.
-            if parsed
-                .tokens()
-                .iter()
-                .any(|t| t.start() < end && t.end() > end)
-            {
-                return None;
-            }
-            let code_part = source[TextRange::new(start, end)].trim_end();
-            if code_part.ends_with('\\') {
-                return None;
-            }
-            Edit {
-                range: TextRange::new(start + TextSize::of(code_part), end),
-                content: format!("  # noqa: {code}"),
-            }
-        }
-    };
-
+    let edit = SuppressionEdits::new(source).edit(row, rule)?;
     let edited = edit.apply(source);
     let parsed = ruff_python_parser::parse_unchecked_source(&edited, PySourceType::Python);
     let index = LineIndex::from_source_text(&edited);
     NoqaMap::from_tokens(&edited, parsed.tokens(), &index)
         .suppresses(rule, row)
         .then_some(edit)
+}
+
+/// One text, parsed once, and the suppression edits of any of its lines (a code action over a
+/// whole file asks for one per diagnostic).
+pub struct SuppressionEdits<'a> {
+    source: &'a str,
+    /// The tokens' kinds and ranges, in order.
+    tokens: Vec<(TokenKind, TextRange)>,
+    index: LineIndex,
+}
+
+impl<'a> SuppressionEdits<'a> {
+    pub fn new(source: &'a str) -> SuppressionEdits<'a> {
+        let parsed = ruff_python_parser::parse_unchecked_source(source, PySourceType::Python);
+        SuppressionEdits {
+            source,
+            tokens: parsed
+                .tokens()
+                .iter()
+                .map(|t| (t.kind(), t.range()))
+                .collect(),
+            index: LineIndex::from_source_text(source),
+        }
+    }
+
+    /// The tokens that end after `offset`, in order (tokens do not overlap).
+    fn ending_after(&self, offset: TextSize) -> &[(TokenKind, TextRange)] {
+        let first = self
+            .tokens
+            .partition_point(|(_, range)| range.end() <= offset);
+        &self.tokens[first..]
+    }
+
+    /// Whether a token starts before `offset` and ends after it.
+    fn spans(&self, offset: TextSize) -> bool {
+        self.ending_after(offset)
+            .first()
+            .is_some_and(|(_, range)| range.start() < offset)
+    }
+
+    /// [`suppression_edit`]'s edit, checked on the edited line alone: the edit must not fall
+    /// inside a token, and the line's comment must then suppress `rule` (a comment runs to
+    /// the end of its line, so nothing else in the text changes).
+    pub fn edit(&self, row: usize, rule: Rule) -> Option<Edit> {
+        let source = self.source;
+        let line = OneIndexed::new(row)?;
+        if row > self.index.line_count() {
+            return None;
+        }
+        let start = self.index.line_start(line, source);
+        let mut end = self.index.line_end(line, source);
+        let text = &source[TextRange::new(start, end)];
+        end -= TextSize::of(&text[text.trim_end_matches(['\n', '\r']).len()..]);
+        let code = rule.code();
+
+        let comment = self
+            .ending_after(start)
+            .iter()
+            .take_while(|(_, range)| range.start() < end)
+            .find(|(kind, range)| *kind == TokenKind::Comment && range.start() >= start)
+            .map(|(_, range)| *range);
+        let (edit, new_comment) = match comment {
+            Some(comment) => {
+                let text = &source[comment];
+                if FILE_NOQA.is_match(text) {
+                    return None;
+                }
+                match LINE_NOQA.captures(text) {
+                    Some(found) => {
+                        let codes = found.name("codes")?;
+                        if Directive::from_codes(Some(codes)).covers(rule) {
+                            return None;
+                        }
+                        let at = comment.start() + TextSize::try_from(codes.end()).ok()?;
+                        let content = format!(", {code}");
+                        let new_comment =
+                            format!("{}{content}{}", &text[..codes.end()], &text[codes.end()..]);
+                        (
+                            Edit {
+                                range: TextRange::empty(at),
+                                content,
+                            },
+                            new_comment,
+                        )
+                    }
+                    None => {
+                        let kept = TextSize::of(text.trim_end());
+                        let content = format!("  # noqa: {code}");
+                        let new_comment = format!("{}{content}", text.trim_end());
+                        (
+                            Edit {
+                                range: TextRange::new(comment.start() + kept, comment.end()),
+                                content,
+                            },
+                            new_comment,
+                        )
+                    }
+                }
+            }
+            None => {
+                // A token that runs on past the line end (a triple-quoted string) would swallow
+                // the comment.
+                if self.spans(end) {
+                    return None;
+                }
+                let code_part = source[TextRange::new(start, end)].trim_end();
+                if code_part.ends_with('\\') {
+                    return None;
+                }
+                let at = start + TextSize::of(code_part);
+                // Inside a token (a string left open on this line), the text would not be a
+                // comment.
+                if self.spans(at) {
+                    return None;
+                }
+                (
+                    Edit {
+                        range: TextRange::new(at, end),
+                        content: format!("  # noqa: {code}"),
+                    },
+                    format!("# noqa: {code}"),
+                )
+            }
+        };
+        let suppresses = !FILE_NOQA.is_match(&new_comment)
+            && LINE_NOQA
+                .captures(&new_comment)
+                .is_some_and(|found| Directive::from_codes(found.name("codes")).covers(rule));
+        suppresses.then_some(edit)
+    }
 }
 
 #[cfg(test)]

@@ -158,6 +158,24 @@ enum Symbol {
 
 const MAX_DEPTH: usize = 16;
 
+/// The calls of a chain shown in a message, at most: the first half and the last half.
+const SHOWN_HOPS: usize = 16;
+
+/// What one walk remembers about names and methods, so that each is looked up once.
+#[derive(Default)]
+struct Memo {
+    /// Absolute qualified names, as a fresh [`Query`] resolves them.
+    resolved: HashMap<String, Option<Symbol>>,
+    /// `(module, class, method)`: where looking the method up in that module ends.
+    methods: HashMap<(usize, ClassId, String), MethodLookup>,
+}
+
+/// One top-level name lookup: the names it met, `None` while they are being looked up.
+#[derive(Default)]
+struct Query {
+    names: HashMap<String, Option<Option<Symbol>>>,
+}
+
 impl<'a> Project<'a> {
     pub fn new(units: Vec<Unit<'a>>) -> Project<'a> {
         let mut modules = HashMap::new();
@@ -199,12 +217,40 @@ impl<'a> Project<'a> {
         (!out.is_empty()).then_some(out)
     }
 
-    fn resolve(&self, file: usize, name: &str, depth: usize) -> Option<Symbol> {
+    /// What `name` stands for as seen from `file`. Top-level answers are kept in `memo`:
+    /// each is computed by a fresh [`Query`], so it does not depend on what was asked before.
+    fn resolve(&self, file: usize, name: &str, memo: &mut Memo) -> Option<Symbol> {
+        let name = self.absolute_name(file, name)?;
+        if let Some(symbol) = memo.resolved.get(&name) {
+            return symbol.clone();
+        }
+        let mut query = Query::default();
+        let symbol = self.resolve_absolute(&name, 0, &mut query);
+        memo.resolved.insert(name, symbol.clone());
+        symbol
+    }
+
+    /// `name` (absolute), looking each name up at most once in `query`: star imports that
+    /// import each other (all pairs of ten modules, say) would otherwise be explored once per
+    /// path through them, exponentially many. A name met again while it is still being looked
+    /// up is a cycle and resolves to nothing there.
+    fn resolve_absolute(&self, name: &str, depth: usize, query: &mut Query) -> Option<Symbol> {
         if depth > MAX_DEPTH {
             return None;
         }
-        let name = self.absolute_name(file, name)?;
-        if let Some(&module) = self.modules.get(&name) {
+        match query.names.get(name) {
+            Some(Some(symbol)) => return symbol.clone(),
+            Some(None) => return None,
+            None => {}
+        }
+        query.names.insert(name.to_string(), None);
+        let symbol = self.resolve_uncached(name, depth, query);
+        query.names.insert(name.to_string(), Some(symbol.clone()));
+        symbol
+    }
+
+    fn resolve_uncached(&self, name: &str, depth: usize, query: &mut Query) -> Option<Symbol> {
+        if let Some(&module) = self.modules.get(name) {
             return Some(Symbol::Module(module));
         }
         // The longest prefix that is a module; the rest are names inside it.
@@ -215,12 +261,30 @@ impl<'a> Project<'a> {
                 continue;
             };
             let rest: Vec<&str> = name[split + 1..].split('.').collect();
-            return self.resolve_in(module, &rest, depth + 1);
+            return self.resolve_in(module, &rest, depth + 1, query);
         }
         None
     }
 
-    fn resolve_in(&self, module: usize, path: &[&str], depth: usize) -> Option<Symbol> {
+    /// `name` as written in `module` (possibly relative), within `query`.
+    fn resolve_from(
+        &self,
+        module: usize,
+        name: &str,
+        depth: usize,
+        query: &mut Query,
+    ) -> Option<Symbol> {
+        let name = self.absolute_name(module, name)?;
+        self.resolve_absolute(&name, depth, query)
+    }
+
+    fn resolve_in(
+        &self,
+        module: usize,
+        path: &[&str],
+        depth: usize,
+        query: &mut Query,
+    ) -> Option<Symbol> {
         let graph = self.graph(module);
         let (first, rest) = path.split_first()?;
         use crate::semantic::Binding;
@@ -237,79 +301,147 @@ impl<'a> Project<'a> {
                     full.push('.');
                     full.push_str(part);
                 }
-                self.resolve(module, &full, depth + 1)
+                self.resolve_from(module, &full, depth + 1, query)
             }
             Some(_) => None,
-            None => graph.star_imports.iter().find_map(|star| {
-                self.resolve(module, &format!("{star}.{}", path.join(".")), depth + 1)
-            }),
+            None => {
+                let joined = path.join(".");
+                graph.star_imports.iter().find_map(|star| {
+                    self.resolve_from(module, &format!("{star}.{joined}"), depth + 1, query)
+                })
+            }
         }
     }
 
-    fn class_of(&self, file: usize, class: &ClassRef, depth: usize) -> Option<(usize, ClassId)> {
+    fn class_of(&self, file: usize, class: &ClassRef, memo: &mut Memo) -> Option<(usize, ClassId)> {
         match class {
             ClassRef::Local(id) => Some((file, *id)),
-            ClassRef::External(name) => match self.resolve(file, name, depth)? {
+            ClassRef::External(name) => match self.resolve(file, name, memo)? {
                 Symbol::Class(module, id) => Some((module, id)),
                 _ => None,
             },
         }
     }
 
-    fn method(&self, file: usize, class: &ClassRef, name: &str, depth: usize) -> Option<Node> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        let (module, id) = self.class_of(file, class, depth + 1)?;
-        match self.graph(module).find_method(id, name) {
-            MethodLookup::Found(function) => Some((module, Exec::Function(function))),
-            MethodLookup::Inherited(base) => {
-                self.method(module, &ClassRef::External(base), name, depth + 1)
+    /// The method `name` of `class` as seen from `file`, through its bases: within a module
+    /// by [`Project::find_method`] (remembered per class), across modules for at most
+    /// [`MAX_DEPTH`] imported bases.
+    fn method(&self, file: usize, class: &ClassRef, name: &str, memo: &mut Memo) -> Option<Node> {
+        let (mut module, mut id) = self.class_of(file, class, memo)?;
+        for _ in 0..=MAX_DEPTH {
+            match self.find_method(module, id, name, memo) {
+                MethodLookup::Found(function) => return Some((module, Exec::Function(function))),
+                MethodLookup::Inherited(base) => {
+                    (module, id) = self.class_of(module, &ClassRef::External(base), memo)?;
+                }
+                MethodLookup::Missing => return None,
             }
-            MethodLookup::Missing => None,
         }
+        None
     }
 
-    fn constructors(&self, file: usize, class: &ClassRef, out: &mut Vec<Node>) {
+    /// The method `name` of class `class` of `module`, looked up through its bases defined
+    /// in that module (depth-first, as Python's MRO does for single inheritance); an
+    /// imported base on the way is returned for the caller to follow. Every class on the
+    /// way keeps its answer in `memo`, so that a chain of N classes each inheriting the
+    /// previous one costs N steps in all, not N per class. A loop, not recursion: the chain
+    /// can be as long as the file.
+    fn find_method(
+        &self,
+        module: usize,
+        class: ClassId,
+        name: &str,
+        memo: &mut Memo,
+    ) -> MethodLookup {
+        let classes = &self.graph(module).classes;
+        let key = |id: ClassId| (module, id, name.to_string());
+        if let Some(found) = memo.methods.get(&key(class)) {
+            return found.clone();
+        }
+        // Each frame: a class and how many of its bases have been tried.
+        let mut stack: Vec<(ClassId, usize)> = vec![(class, 0)];
+        // The answer of the frame last popped, for its parent.
+        let mut returned: Option<MethodLookup> = None;
+        while let Some(&(id, tried)) = stack.last() {
+            let answer = match returned.take() {
+                // A base answered: that is the answer unless it found nothing.
+                Some(answer) if answer != MethodLookup::Missing => Some(answer),
+                Some(_) => None,
+                None => {
+                    if let Some(found) = memo.methods.get(&key(id)) {
+                        stack.pop();
+                        returned = Some(found.clone());
+                        continue;
+                    }
+                    // Missing until answered: a class that is its own base (only a corrupt
+                    // summary has one) ends there.
+                    memo.methods.insert(key(id), MethodLookup::Missing);
+                    classes[id]
+                        .methods
+                        .get(name)
+                        .map(|&f| MethodLookup::Found(f))
+                }
+            };
+            let answer = answer.or_else(|| match classes[id].bases.get(tried) {
+                None => Some(MethodLookup::Missing),
+                Some(ClassRef::External(qualified)) => {
+                    Some(MethodLookup::Inherited(qualified.clone()))
+                }
+                Some(ClassRef::Local(base)) => {
+                    stack.last_mut().expect("a frame").1 += 1;
+                    stack.push((*base, 0));
+                    None
+                }
+            });
+            if let Some(answer) = answer {
+                memo.methods.insert(key(id), answer.clone());
+                stack.pop();
+                returned = Some(answer);
+            }
+        }
+        returned.unwrap_or(MethodLookup::Missing)
+    }
+
+    fn constructors(&self, file: usize, class: &ClassRef, memo: &mut Memo, out: &mut Vec<Node>) {
         // Constructing an object runs `__new__` and `__init__` (and a dataclass's
         // `__post_init__`) right away.
         for name in ["__new__", "__init__", "__post_init__"] {
-            out.extend(self.method(file, class, name, 0));
+            out.extend(self.method(file, class, name, memo));
         }
     }
 
     /// The nodes an edge's target reaches.
-    fn targets(&self, file: usize, target: &Target, out: &mut Vec<Node>) {
+    fn targets(&self, file: usize, target: &Target, memo: &mut Memo, out: &mut Vec<Node>) {
         match target {
             Target::Function(id) => out.push((file, Exec::Function(*id))),
-            Target::Class(class) => self.constructors(file, class, out),
-            Target::Method(class, name) => out.extend(self.method(file, class, name, 0)),
+            Target::Class(class) => self.constructors(file, class, memo, out),
+            Target::Method(class, name) => out.extend(self.method(file, class, name, memo)),
             Target::SuperMethod(class, name) => {
-                let bases = self.graph(file).classes[*class].bases.clone();
-                if let Some(node) = bases.iter().find_map(|b| self.method(file, b, name, 0)) {
+                let bases = &self.graph(file).classes[*class].bases;
+                if let Some(node) = bases.iter().find_map(|b| self.method(file, b, name, memo)) {
                     out.push(node);
                 }
             }
             Target::Property(class, name) => {
-                if let Some((module, Exec::Function(id))) = self.method(file, class, name, 0)
+                if let Some((module, Exec::Function(id))) = self.method(file, class, name, memo)
                     && self.graph(module).functions[id].is_property
                 {
                     out.push((module, Exec::Function(id)));
                 }
             }
-            Target::External(name) => match self.resolve(file, name, 0) {
+            Target::External(name) => match self.resolve(file, name, memo) {
                 Some(Symbol::Function(module, id)) => out.push((module, Exec::Function(id))),
                 Some(Symbol::Class(module, id)) => {
-                    self.constructors(module, &ClassRef::Local(id), out)
+                    self.constructors(module, &ClassRef::Local(id), memo, out)
                 }
                 Some(Symbol::Method(module, id, method)) => {
-                    out.extend(self.method(module, &ClassRef::Local(id), &method, 0))
+                    out.extend(self.method(module, &ClassRef::Local(id), &method, memo))
                 }
                 // Calling a module is not a thing; importing one is `Target::Module`.
                 Some(Symbol::Module(_)) | None => {}
             },
             Target::Module(name) => {
-                if let Some(Symbol::Module(module)) = self.resolve(file, name, 0) {
+                if let Some(Symbol::Module(module)) = self.resolve(file, name, memo) {
                     out.push((module, Exec::ParseTime));
                 }
             }
@@ -341,6 +473,7 @@ impl<'a> Project<'a> {
         let mut via: HashMap<Node, Via> = HashMap::new();
         let mut queue = VecDeque::new();
         let mut targets = Vec::new();
+        let mut memo = Memo::default();
         // Only DAG files: a helper walked first would name itself as the start of its own
         // module level's chain, unlike a run over the whole tree.
         let first: std::collections::HashSet<usize> = first
@@ -384,7 +517,7 @@ impl<'a> Project<'a> {
                 for &index in edges {
                     let edge = &self.graph(node.0).edges[index];
                     targets.clear();
-                    self.targets(node.0, &edge.target, &mut targets);
+                    self.targets(node.0, &edge.target, &mut memo, &mut targets);
                     for &next in &targets {
                         if self.is_enterable(next) && !via.contains_key(&next) {
                             via.insert(
@@ -535,8 +668,14 @@ impl Reachability<'_> {
         };
         let mut labels = Vec::new();
         let mut chain = Vec::new();
-        let steps: Vec<String> = hops
+        // A long chain is shown by its ends: a chain of N calls each reaching a lookup would
+        // otherwise put N² steps in N messages.
+        let omitted = hops.len().saturating_sub(SHOWN_HOPS);
+        let shown = hops
             .iter()
+            .take(SHOWN_HOPS / 2)
+            .chain(hops.iter().skip(SHOWN_HOPS / 2 + omitted));
+        let mut steps: Vec<String> = shown
             .map(|hop| {
                 let edge = &self.project.graph(hop.file).edges[hop.edge];
                 let row = units[hop.file].summary.edge_rows[hop.edge];
@@ -561,6 +700,9 @@ impl Reachability<'_> {
                 }
             })
             .collect();
+        if omitted > 0 {
+            steps.insert(SHOWN_HOPS / 2, format!("({omitted} more calls)"));
+        }
         let origin = match root.1 {
             Exec::Function(id) => {
                 let function = &self.project.graph(root.0).functions[id];

@@ -8,6 +8,9 @@
 //! Keys are not always fully known (`f"{env}_password"`), so both tests answer
 //! [`Tri::Yes`], [`Tri::No`] or [`Tri::Unknown`], and rules only act on a definite answer.
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+
 use regex_automata::dfa::{Automaton, dense};
 use regex_automata::nfa::thompson;
 use regex_automata::util::syntax;
@@ -95,7 +98,27 @@ const PATTERN_SIZE_LIMIT: usize = 4 << 20;
 pub struct LookupPattern {
     /// The pattern as written; `None` (or empty) means every key is sent to the backend.
     pub source: Option<String>,
-    dfa: Option<dense::DFA<Vec<u32>>>,
+    dfa: Option<Arc<dense::DFA<Vec<u32>>>>,
+}
+
+/// Compiled patterns by their text, shared by every folder's configuration that uses them:
+/// fifty folders with their own `dagsafe.toml` naming one slow pattern compile it once.
+/// Bounded: a long-running server that sees many patterns starts over.
+static COMPILED: LazyLock<Mutex<HashMap<String, Arc<OnceLock<Compiled>>>>> =
+    LazyLock::new(Default::default);
+
+/// How many compiled patterns are kept, at most.
+const COMPILED_KEPT: usize = 64;
+
+type Compiled = Result<Arc<dense::DFA<Vec<u32>>>, String>;
+
+/// How many times each pattern text was compiled (not found in [`COMPILED`]), for tests.
+static COMPILATIONS: LazyLock<Mutex<HashMap<String, usize>>> = LazyLock::new(Default::default);
+
+/// How many times `pattern` has been compiled in this process.
+pub fn compilations(pattern: &str) -> usize {
+    let counts = COMPILATIONS.lock().unwrap_or_else(|e| e.into_inner());
+    counts.get(pattern).copied().unwrap_or(0)
 }
 
 impl PartialEq for LookupPattern {
@@ -119,40 +142,25 @@ impl LookupPattern {
         if pattern.is_empty() {
             return Ok(LookupPattern::match_all());
         }
-        // `\Z` is Python's end of string; the regex crates spell it `\z`.
-        let translated = pattern.replace(r"\Z", r"\z");
-        let config = syntax::Config::new().case_insensitive(true);
-        // Parse first: the parser's errors say what is wrong, the builder's only that it failed.
-        syntax::parse_with(&translated, &config).map_err(|error| {
-            let detail = error.to_string();
-            let hint = if detail.contains("look-around") || detail.contains("backreference") {
-                " (look-around and backreferences are Python regex features dagsafe cannot evaluate)"
-            } else {
-                ""
-            };
-            format!("invalid lookup pattern `{pattern}`{hint}: {detail}")
-        })?;
-        // Bounded: a pattern such as `\w{400}` would otherwise take minutes and gigabytes to
-        // compile (found by the config fuzz target). Real lookup patterns are a few states.
-        let dfa = dense::Builder::new()
-            .configure(
-                dense::Config::new()
-                    .dfa_size_limit(Some(PATTERN_SIZE_LIMIT))
-                    .determinize_size_limit(Some(PATTERN_SIZE_LIMIT)),
-            )
-            .thompson(thompson::Config::new().nfa_size_limit(Some(PATTERN_SIZE_LIMIT)))
-            .syntax(config)
-            .build(&translated)
-            .map_err(|error| {
-                if error.is_size_limit_exceeded() || format!("{error:?}").contains("ExceededSizeLimit") {
-                    format!(
-                        "lookup pattern `{pattern}` is too complex for dagsafe to evaluate (its automaton exceeds {} MB)",
-                        PATTERN_SIZE_LIMIT >> 20
-                    )
-                } else {
-                    format!("invalid lookup pattern `{pattern}`: {error}")
-                }
-            })?;
+        let slot = {
+            let mut kept = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
+            if kept.len() >= COMPILED_KEPT && !kept.contains_key(pattern) {
+                kept.clear();
+            }
+            kept.entry(pattern.to_string()).or_default().clone()
+        };
+        // Compiled outside the map's lock: other patterns need not wait, and a second
+        // configuration asking for this one waits for the first's compilation.
+        let dfa = slot
+            .get_or_init(|| {
+                *COMPILATIONS
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .entry(pattern.to_string())
+                    .or_default() += 1;
+                compile(pattern)
+            })
+            .clone()?;
         Ok(LookupPattern {
             source: Some(pattern.to_string()),
             dfa: Some(dfa),
@@ -182,6 +190,45 @@ impl LookupPattern {
 
 /// Runs an anchored search over `text`. With `complete`, the end of `text` is the end of
 /// the key; otherwise more (unknown) text follows.
+/// Compiles a non-empty pattern (see [`LookupPattern::new`]).
+fn compile(pattern: &str) -> Compiled {
+    // `\Z` is Python's end of string; the regex crates spell it `\z`.
+    let translated = pattern.replace(r"\Z", r"\z");
+    let config = syntax::Config::new().case_insensitive(true);
+    // Parse first: the parser's errors say what is wrong, the builder's only that it failed.
+    syntax::parse_with(&translated, &config).map_err(|error| {
+        let detail = error.to_string();
+        let hint = if detail.contains("look-around") || detail.contains("backreference") {
+            " (look-around and backreferences are Python regex features dagsafe cannot evaluate)"
+        } else {
+            ""
+        };
+        format!("invalid lookup pattern `{pattern}`{hint}: {detail}")
+    })?;
+    // Bounded: a pattern such as `\w{400}` would otherwise take minutes and gigabytes to
+    // compile (found by the config fuzz target). Real lookup patterns are a few states.
+    let dfa = dense::Builder::new()
+            .configure(
+                dense::Config::new()
+                    .dfa_size_limit(Some(PATTERN_SIZE_LIMIT))
+                    .determinize_size_limit(Some(PATTERN_SIZE_LIMIT)),
+            )
+            .thompson(thompson::Config::new().nfa_size_limit(Some(PATTERN_SIZE_LIMIT)))
+            .syntax(config)
+            .build(&translated)
+            .map_err(|error| {
+                if error.is_size_limit_exceeded() || format!("{error:?}").contains("ExceededSizeLimit") {
+                    format!(
+                        "lookup pattern `{pattern}` is too complex for dagsafe to evaluate (its automaton exceeds {} MB)",
+                        PATTERN_SIZE_LIMIT >> 20
+                    )
+                } else {
+                    format!("invalid lookup pattern `{pattern}`: {error}")
+                }
+            })?;
+    Ok(Arc::new(dfa))
+}
+
 fn run(dfa: &dense::DFA<Vec<u32>>, text: &str, complete: bool) -> Tri {
     let input = Input::new(text).anchored(Anchored::Yes);
     let Ok(mut state) = dfa.start_state_forward(&input) else {

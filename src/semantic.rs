@@ -166,32 +166,6 @@ pub struct ModuleGraph {
     pub star_imports: Vec<String>,
 }
 
-impl ModuleGraph {
-    /// The method `name` of class `class`, looked up through its bases defined in this
-    /// module (depth-first, as Python's MRO does for single inheritance); an imported base
-    /// on the way is returned for the caller to follow.
-    pub fn find_method(&self, class: ClassId, name: &str) -> MethodLookup {
-        let mut stack = vec![ClassRef::Local(class)];
-        let mut seen = Vec::new();
-        while let Some(current) = stack.pop() {
-            match current {
-                ClassRef::Local(id) => {
-                    if seen.contains(&id) {
-                        continue;
-                    }
-                    seen.push(id);
-                    if let Some(&method) = self.classes[id].methods.get(name) {
-                        return MethodLookup::Found(method);
-                    }
-                    stack.extend(self.classes[id].bases.iter().rev().cloned());
-                }
-                ClassRef::External(qualified) => return MethodLookup::Inherited(qualified),
-            }
-        }
-        MethodLookup::Missing
-    }
-}
-
 /// Where a method lookup ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MethodLookup {

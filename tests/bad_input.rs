@@ -971,3 +971,129 @@ fn non_py_file_named_on_the_command_line_is_checked_as_python() {
     assert_eq!(out.stdout, lines(&[good_line()]));
     assert_eq!(out.code, 1);
 }
+
+// ---------------------------------------------------------------------------------------
+// Work across modules (issue 11): inputs that once took minutes to hours
+// ---------------------------------------------------------------------------------------
+
+/// `good.py` and `files`, checked as `.`: the exact lines, an empty stderr, the exit code.
+#[track_caller]
+fn assert_tree_checked(files: &[(String, String)], code: i32, expected: &[String]) {
+    let dir = tree(None);
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    let out = concise(dir.path(), &["."]);
+    assert_eq!(out.stdout, lines(expected), "stderr: {}", out.stderr);
+    assert_eq!(out.stderr, "");
+    assert_eq!(out.code, code);
+}
+
+/// Eleven 1 KB modules, each `from mN import *` of all the others, calling names none of them
+/// defines. Each name was looked up once per path through the star imports (K^8 of them
+/// within the depth bound): minutes. One helper reached through them still is.
+#[test]
+fn eleven_modules_star_importing_each_other() {
+    let mut files = Vec::new();
+    for i in 0..11 {
+        let mut text: String = (0..11)
+            .filter(|&j| j != i)
+            .map(|j| format!("from m{j} import *\n"))
+            .collect();
+        if i == 5 {
+            text.push_str(&format!(
+                "{IMPORT}def helper():\n    return Variable.get(\"s\")\n"
+            ));
+        }
+        if i == 0 {
+            text.push_str("helper()\n");
+        }
+        let mut k = 0;
+        while text.len() < 1000 {
+            text.push_str(&format!("undefined_{k}()\n"));
+            k += 1;
+        }
+        files.push((format!("m{i}.py"), text));
+    }
+    assert_tree_checked(
+        &files,
+        1,
+        &[
+            good_line(),
+            ds101_in(
+                "m5.py",
+                13,
+                12,
+                "s",
+                "in `helper`, reached at parse time from m0.py:11 `helper()`",
+            ),
+        ],
+    );
+}
+
+/// The classes of a chain `C1(C0)`, `C2(C1)`, ... each constructed: every construction
+/// looked `__new__` / `__init__` / `__post_init__` up through all the classes below it, with
+/// a list of those seen searched at each step (cubic: hours at this size).
+#[test]
+fn a_chain_of_50000_classes_in_one_file_each_constructed() {
+    let n = 50_000;
+    let mut text =
+        format!("{IMPORT}class C0:\n    def __init__(self):\n        Variable.get(\"c\")\n");
+    for i in 1..n {
+        text.push_str(&format!("class C{i}(C{}):\n    pass\n", i - 1));
+    }
+    for i in 0..n {
+        text.push_str(&format!("C{i}()\n"));
+    }
+    let call_row = 5 + 2 * (n - 1);
+    assert_tree_checked(
+        &[("chain.py".to_string(), text)],
+        1,
+        &[
+            ds101_in(
+                "chain.py",
+                4,
+                9,
+                "c",
+                &format!(
+                    "in `C0.__init__`, reached at parse time from module level via line {call_row} `C0()`"
+                ),
+            ),
+            good_line(),
+        ],
+    );
+}
+
+/// The same chain across 2000 modules, each class inheriting the previous module's: the
+/// lookup follows imported bases for a bounded number of modules, so the constructor is
+/// found from the first modules only, and each lookup's work is bounded.
+#[test]
+fn a_chain_of_classes_across_2000_modules() {
+    let n = 2_000;
+    let mut files = vec![(
+        "c0.py".to_string(),
+        format!("{IMPORT}class C:\n    def __init__(self):\n        Variable.get(\"c\")\n"),
+    )];
+    for i in 1..n {
+        files.push((
+            format!("c{i}.py"),
+            format!("import c{}\nclass C(c{}.C):\n    pass\nC()\n", i - 1, i - 1),
+        ));
+    }
+    assert_tree_checked(
+        &files,
+        1,
+        &[
+            ds101_in(
+                "c0.py",
+                4,
+                9,
+                "c",
+                "in `C.__init__`, reached at parse time from c1.py:4 `C()`",
+            ),
+            good_line(),
+        ],
+    );
+}

@@ -885,3 +885,41 @@ fn the_project_root_can_be_set() {
     assert!(!resolved.backend_assumed);
     assert_eq!(resolved.deployment_root, Some(root));
 }
+
+/// Fifty folders, each with its own `dagsafe.toml` naming the same slow pattern (each
+/// compilation takes about half a second in a release build): the pattern is compiled once,
+/// and every folder is checked with it.
+#[test]
+fn fifty_folders_sharing_a_slow_lookup_pattern_compile_it_once() {
+    const PATTERN: &str = "^fifty_.{900}";
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..50 {
+        write(
+            dir.path(),
+            &format!("f{i:02}/dagsafe.toml"),
+            &format!("variables-lookup-pattern = \"{PATTERN}\"\n"),
+        );
+        write(dir.path(), &format!("f{i:02}/names.py"), NAMES);
+    }
+    let root = dir.path().canonicalize().unwrap();
+    let resolver = dagsafe::config::Resolver::new(
+        Default::default(),
+        dagsafe::airflow_config::Env::new(),
+        root.clone(),
+    );
+    for i in 0..50 {
+        let resolved = resolver.for_path(&root.join(format!("f{i:02}"))).unwrap();
+        let variables = resolved.settings.secrets.variables.as_ref().unwrap();
+        assert_eq!(variables.source.as_deref(), Some(PATTERN));
+    }
+    assert_eq!(dagsafe::secrets::compilations(PATTERN), 1);
+
+    // Through the binary: every folder's names are judged by the folder's pattern.
+    let out = check(dir.path(), &["."], &[]);
+    let expected: Vec<String> = (0..50)
+        .flat_map(|i| ["5 DS201", "7 DS201"].map(|found| format!("f{i:02}/names.py:{found}")))
+        .collect();
+    assert_eq!(codes(&out), expected, "{}", out.stderr);
+    assert_eq!(out.stderr, "");
+    assert_eq!(out.code, 1);
+}

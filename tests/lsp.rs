@@ -1291,3 +1291,46 @@ fn the_real_binary_skips_malformed_frames_and_carries_on() {
         "{out}"
     );
 }
+
+/// A code action over a whole file with many diagnostics: each action once parsed the whole
+/// text twice (and each looked through all the diagnostics), minutes at this size.
+#[test]
+fn a_code_action_over_a_file_of_10000_diagnostics() {
+    let n = 10_000;
+    let dir = TempDir::new().unwrap();
+    let mut text = "from airflow.models import Variable\n".to_string();
+    for i in 0..n {
+        text.push_str(&format!("X{i} = Variable.get(\"k{i}\")\n"));
+    }
+    let path = write(dir.path(), "dag.py", &text);
+    let (mut client, _) = Client::initialized(json!({}), dir.path());
+    let uri = client.open(&path, &text);
+    assert_eq!(spans(&client.published(&uri)).len(), n);
+    let found = actions(&mut client, &uri, range((0, 0), (n as u32 + 1, 0)), None);
+    assert_eq!(found.len(), n);
+    let last = n as u32;
+    let width = format!("X{} = Variable.get(\"k{}\")", n - 1, n - 1).len() as u32;
+    assert_eq!(
+        found[0],
+        json!([
+            "Disable DS101 for this line",
+            1,
+            23,
+            1,
+            23,
+            "  # noqa: DS101"
+        ])
+    );
+    assert_eq!(
+        found[n - 1],
+        json!([
+            "Disable DS101 for this line",
+            last,
+            width,
+            last,
+            width,
+            "  # noqa: DS101"
+        ])
+    );
+    client.shut_down();
+}

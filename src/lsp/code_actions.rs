@@ -1,6 +1,6 @@
 //! Quick fixes: "Disable DS101 for this line", which adds the code to the line's `# noqa`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::ops::RangeInclusive;
 
 use lsp_types::{
@@ -34,21 +34,27 @@ pub fn suppressions(
     checked: &[(Located, Diagnostic)],
     rows: RangeInclusive<usize>,
 ) -> Vec<CodeActionOrCommand> {
-    let wanted: BTreeSet<(usize, Rule)> = checked
-        .iter()
-        .map(|(located, _)| (located.noqa_row(), located.rule()))
-        .filter(|(row, rule)| rows.contains(row) && *rule != Rule::UnparsableFile)
-        .collect();
+    // Grouped in one pass, and the text parsed once: a range over a whole file with
+    // thousands of diagnostics is one walk over them, not one per action.
+    let mut wanted: BTreeMap<(usize, Rule), Vec<Diagnostic>> = BTreeMap::new();
+    for (located, diagnostic) in checked {
+        let (row, rule) = (located.noqa_row(), located.rule());
+        if rows.contains(&row) && rule != Rule::UnparsableFile {
+            wanted
+                .entry((row, rule))
+                .or_default()
+                .push(diagnostic.clone());
+        }
+    }
+    if wanted.is_empty() {
+        return Vec::new();
+    }
     let index = LineIndex::new(text);
+    let edits = noqa::SuppressionEdits::new(text);
     wanted
         .into_iter()
-        .filter_map(|(row, rule)| {
-            let edit = noqa::suppression_edit(text, row, rule)?;
-            let fixed: Vec<Diagnostic> = checked
-                .iter()
-                .filter(|(located, _)| located.noqa_row() == row && located.rule() == rule)
-                .map(|(_, diagnostic)| diagnostic.clone())
-                .collect();
+        .filter_map(|((row, rule), fixed)| {
+            let edit = edits.edit(row, rule)?;
             let text_edit = TextEdit::new(index.range(text, edit.range, encoding), edit.content);
             Some(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Disable {} for this line", rule.code()),

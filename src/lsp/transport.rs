@@ -85,8 +85,16 @@ pub fn read_frame(input: &mut impl BufRead) -> io::Result<Frame> {
             "a message of {length} bytes, over the limit of {MAX_MESSAGE} ({skipped} bytes skipped)"
         )));
     }
-    let mut body = vec![0; length];
-    input.read_exact(&mut body)?;
+    // Grown as the bytes arrive, never allocated at the claimed length up front: a client
+    // that claims 64 MB and sends two bytes costs two bytes.
+    let mut body = Vec::new();
+    input.by_ref().take(length as u64).read_to_end(&mut body)?;
+    if body.len() < length {
+        return Ok(Frame::Skipped(format!(
+            "a message of {length} bytes whose input ended after {} bytes",
+            body.len()
+        )));
+    }
     let value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
         Err(error) => {
@@ -266,6 +274,56 @@ mod tests {
                 "notification exit".to_string(),
             ]
         );
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn the_lengths_from_issue_11_are_skipped_exactly() {
+        // 2^64-1 once panicked with "capacity overflow"; 6e9 allocated 5.9 GB before any
+        // body arrived. Both are skipped, the bytes that are there are read past, and the
+        // next frame is read as usual.
+        for length in ["18446744073709551615", "6000000000"] {
+            let mut input = format!("Content-Length: {length}\r\n\r\n{{}}").into_bytes();
+            assert_eq!(
+                frames(&input),
+                [format!(
+                    "skipped a message of {length} bytes, over the limit of {MAX_MESSAGE} (2 bytes skipped)"
+                )]
+            );
+            input.clear();
+            input.extend(format!("Content-Length: {length}\r\n\r\n").bytes());
+            assert_eq!(
+                frames(&input),
+                [format!(
+                    "skipped a message of {length} bytes, over the limit of {MAX_MESSAGE} (0 bytes skipped)"
+                )]
+            );
+        }
+        // One more than 2^64-1 is not a length at all.
+        let input = "Content-Length: 18446744073709551616\r\n\r\n{}";
+        assert_eq!(
+            frames(input.as_bytes()),
+            [
+                "skipped a message with an invalid Content-Length `18446744073709551616`",
+                // Without a length, what follows is read as the next frame's headers.
+                "skipped the input ended inside a message's headers"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_body_shorter_than_its_length_is_skipped_and_not_allocated_up_front() {
+        // Just under the limit, and two bytes sent: the frame is skipped when the input ends.
+        let input = format!("Content-Length: {MAX_MESSAGE}\r\n\r\n{{}}");
+        let mut reader = io::BufReader::new(input.as_bytes());
+        match read_frame(&mut reader).unwrap() {
+            Frame::Skipped(reason) => assert_eq!(
+                reason,
+                format!("a message of {MAX_MESSAGE} bytes whose input ended after 2 bytes")
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(read_frame(&mut reader).unwrap(), Frame::End));
     }
 
     #[test]
