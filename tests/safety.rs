@@ -70,6 +70,7 @@ fn run(dir: &Path, args: &[&str]) -> Output {
     }
 }
 
+/// `dagsafe check --output-format concise -q --no-cache ARGS` (flags and paths).
 fn concise(dir: &Path, paths: &[&str]) -> Output {
     let mut args = vec!["check", "--output-format", "concise", "-q", "--no-cache"];
     args.extend_from_slice(paths);
@@ -177,18 +178,7 @@ fn a_link_out_of_the_project_is_followed_only_when_asked() {
         ])
     );
     assert_eq!(out.code, 1);
-    let out = run(
-        dir.path(),
-        &[
-            "check",
-            "--output-format",
-            "concise",
-            "-q",
-            "--no-cache",
-            "--follow-external-links",
-            "dags",
-        ],
-    );
+    let out = concise(dir.path(), &["--follow-external-links", "dags"]);
     assert_eq!(
         out.stdout,
         lines(&[
@@ -529,18 +519,7 @@ fn a_device_named_or_linked_is_ds001_and_never_read() {
     );
     assert_eq!(out.code, 1);
     // Followed when asked, a device is still not read.
-    let out = run(
-        dir.path(),
-        &[
-            "check",
-            "--output-format",
-            "concise",
-            "-q",
-            "--no-cache",
-            "--follow-external-links",
-            "dags",
-        ],
-    );
+    let out = concise(dir.path(), &["--follow-external-links", "dags"]);
     assert_eq!(
         out.stdout,
         lines(&[
