@@ -143,9 +143,10 @@ impl ConfigError {
 
     /// The error as miette renders it: the message, then the file at the line and key.
     pub fn render(&self) -> String {
-        use miette::{LabeledSpan, NamedSource};
+        use crate::printer::full::Excerpt;
+        use miette::LabeledSpan;
         #[derive(Debug)]
-        struct Report<'a>(&'a ConfigError, Option<NamedSource<String>>);
+        struct Report<'a>(&'a ConfigError, Option<Excerpt>);
         impl std::fmt::Display for Report<'_> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 write!(f, "invalid configuration: {}", terminal(&self.0.message))
@@ -157,10 +158,9 @@ impl ConfigError {
                 self.1.as_ref().map(|s| s as &dyn miette::SourceCode)
             }
             fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-                let (_, _, range) = self.0.location.as_ref()?;
-                let span = (usize::from(range.start()), usize::from(range.len()));
+                let excerpt = self.1.as_ref()?;
                 Some(Box::new(std::iter::once(
-                    LabeledSpan::new_primary_with_span(Some("here".to_string()), span),
+                    LabeledSpan::new_primary_with_span(Some("here".to_string()), excerpt.span(0)),
                 )))
             }
             fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
@@ -170,12 +170,17 @@ impl ConfigError {
                     .map(|h| Box::new(terminal(h)) as Box<dyn std::fmt::Display>)
             }
         }
+        // The same snippets as diagnostics: hostile characters shown as `?`, long lines
+        // windowed around the key.
         let source = self.location.as_ref().map(|(path, text, range)| {
-            let index = ruff_source_file::LineIndex::from_source_text(text);
-            let at = crate::diagnostic::position(&index, text, range.start());
-            NamedSource::new(
-                terminal(&format!("{}:{}:{}", path.display(), at.row, at.column)),
-                snippet(text).into_owned(),
+            let text = snippet(text);
+            let index = ruff_source_file::LineIndex::from_source_text(&text);
+            let at = crate::diagnostic::position(&index, &text, range.start());
+            Excerpt::new(
+                terminal(&format!("{}:{}:{}", path.display(), at.row, at.column)).into_owned(),
+                &text,
+                &index,
+                &[*range],
             )
         });
         let handler = crate::printer::full::handler().with_wrap_lines(false);

@@ -678,3 +678,59 @@ fn a_long_call_chain_is_named_by_its_ends() {
     );
     assert_eq!(out.code, 1);
 }
+
+#[test]
+fn a_config_error_past_column_65535_is_shown_windowed() {
+    let dir = tree();
+    let pad = " ".repeat(70_000);
+    common::write(
+        dir.path(),
+        "dagsafe.toml",
+        format!("select = [{pad}\"NOPE\"]\n").as_bytes(),
+    );
+    let out = concise(dir.path(), &["."]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("  × invalid configuration: `select`: unknown rule selector `NOPE`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "╭─[{}:1:70011]\n",
+            dir.path().join("dagsafe.toml").display()
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.lines().all(|l| l.chars().count() < 400));
+}
+
+#[test]
+fn airflow_config_naming_a_device_is_an_error_not_an_endless_read() {
+    let dir = tree();
+    common::write(
+        dir.path(),
+        "dagsafe.toml",
+        b"airflow-config = \"/dev/zero\"\n",
+    );
+    let out = concise(dir.path(), &["."]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "  × invalid configuration: `airflow-config`: cannot read airflow-config /dev/zero: it is outside `{}`, and is not read\n",
+            dir.path().display()
+        )),
+        "{}",
+        out.stderr
+    );
+    // On the command line it may be anywhere, but only a regular file is read.
+    fs::write(dir.path().join("dagsafe.toml"), "").unwrap();
+    let out = concise(dir.path(), &["--airflow-config", "/dev/zero", "."]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "  × invalid configuration: cannot read airflow-config /dev/zero: it is a character device, not a regular file\n"
+    );
+}

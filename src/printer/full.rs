@@ -129,7 +129,8 @@ const MAX_SPAN_LINES: usize = 10;
 /// The lines one diagnostic's snippet shows — its labels' lines and one line of context
 /// around each — with long lines windowed, as a source of its own for miette. Its spans are
 /// the labels' spans moved into it; it reports each line's real number.
-struct Excerpt {
+#[derive(Debug)]
+pub struct Excerpt {
     name: String,
     text: String,
     lines: Vec<ExcerptLine>,
@@ -137,6 +138,14 @@ struct Excerpt {
     spans: Vec<miette::SourceSpan>,
 }
 
+impl Excerpt {
+    /// The `i`-th span given to [`Excerpt::new`], moved into the excerpt.
+    pub fn span(&self, i: usize) -> miette::SourceSpan {
+        self.spans[i]
+    }
+}
+
+#[derive(Debug)]
 struct ExcerptLine {
     /// 0-based row in the file.
     row: usize,
@@ -150,7 +159,9 @@ struct ExcerptLine {
 }
 
 impl Excerpt {
-    fn new(name: String, source: &str, index: &LineIndex, spans: &[TextRange]) -> Excerpt {
+    /// The snippet of `source` (already made [`displayable`]) for labels at `spans`, named
+    /// `name` (the path and position in the header).
+    pub fn new(name: String, source: &str, index: &LineIndex, spans: &[TextRange]) -> Excerpt {
         let rows = index.line_count();
         let row_of = |offset: usize| {
             index
