@@ -77,6 +77,26 @@ fn concise(dir: &Path, paths: &[&str]) -> Output {
     run(dir, &args)
 }
 
+/// `dagsafe check --no-cache --output-format FORMAT .` in `dir`, in every format; each run
+/// must exit 1.
+fn in_every_format(dir: &Path) -> Vec<(&'static str, Output)> {
+    EVERY_FORMAT
+        .iter()
+        .map(|&format| {
+            let out = run(
+                dir,
+                &["check", "--no-cache", "--output-format", format, "."],
+            );
+            assert_eq!(out.code, 1, "{format}: {}", out.stderr);
+            (format, out)
+        })
+        .collect()
+}
+
+/// A helper module with one finding, and its concise message.
+const K_DAG: &[u8] = b"from airflow.models import Variable\nX = Variable.get(\"k\")\n";
+const K_MESSAGE: &str = "DS101 `Variable.get(\"k\")` runs at DAG parse time (module level; runs whenever a DAG file imports this module): a secrets-backend lookup on every parse";
+
 /// A project (it has a dagsafe.toml) with `dags/good.py`.
 fn tree() -> TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -135,12 +155,7 @@ fn a_link_to_the_process_environment_is_ds001_and_never_shown() {
         ])
     );
     assert_eq!(out.code, 1);
-    for format in EVERY_FORMAT {
-        let out = run(
-            dir.path(),
-            &["check", "--no-cache", "--output-format", format, "."],
-        );
-        assert_eq!(out.code, 1, "{format}: {}", out.stderr);
+    for (_, out) in in_every_format(dir.path()) {
         assert!(!out.stdout.contains(TOKEN) && !out.stderr.contains(TOKEN));
     }
     // Named by pre-commit, by its path: the same.
@@ -298,23 +313,14 @@ const HOSTILE_NAMES: &[&str] = &[
 fn hostile_file_names_cannot_start_a_line_or_reach_the_terminal_in_any_format() {
     let dir = tree();
     for name in HOSTILE_NAMES {
-        common::write(
-            dir.path(),
-            &format!("dags/{name}"),
-            b"from airflow.models import Variable\nX = Variable.get(\"k\")\n",
-        );
+        common::write(dir.path(), &format!("dags/{name}"), K_DAG);
     }
-    for format in EVERY_FORMAT {
-        let out = run(
-            dir.path(),
-            &["check", "--no-cache", "--output-format", format, "."],
-        );
-        assert_eq!(out.code, 1, "{format}: {}", out.stderr);
+    for (format, out) in in_every_format(dir.path()) {
         assert_inert(&out.stdout, format);
         assert_inert(&out.stderr, format);
     }
     let out = concise(dir.path(), &["."]);
-    let message = "DS101 `Variable.get(\"k\")` runs at DAG parse time (module level; runs whenever a DAG file imports this module): a secrets-backend lookup on every parse";
+    let message = K_MESSAGE;
     assert_eq!(
         out.stdout,
         lines(&[
@@ -339,22 +345,13 @@ fn a_file_name_that_is_a_ci_command_does_not_start_a_line() {
         "##[error]pwned.py",
     ];
     for name in names {
-        common::write(
-            dir.path(),
-            name,
-            b"from airflow.models import Variable\nX = Variable.get(\"k\")\n",
-        );
+        common::write(dir.path(), name, K_DAG);
     }
-    for format in EVERY_FORMAT {
-        let out = run(
-            dir.path(),
-            &["check", "--no-cache", "--output-format", format, "."],
-        );
-        assert_eq!(out.code, 1, "{format}: {}", out.stderr);
+    for (format, out) in in_every_format(dir.path()) {
         assert_inert(&out.stdout, format);
     }
     let out = concise(dir.path(), &["."]);
-    let message = "DS101 `Variable.get(\"k\")` runs at DAG parse time (module level; runs whenever a DAG file imports this module): a secrets-backend lookup on every parse";
+    let message = K_MESSAGE;
     assert_eq!(
         out.stdout,
         lines(&[
@@ -375,12 +372,7 @@ fn escape_sequences_in_keys_are_escaped_in_messages_help_and_snippets() {
         "from airflow.models import Variable\nX = Variable.get(\"\u{1b}[31mred\u{202e}\")\n# \u{1b}]0;x\u{7}\n"
             .as_bytes(),
     );
-    for format in EVERY_FORMAT {
-        let out = run(
-            dir.path(),
-            &["check", "--no-cache", "--output-format", format, "."],
-        );
-        assert_eq!(out.code, 1, "{format}");
+    for (format, out) in in_every_format(dir.path()) {
         assert_inert(&out.stdout, format);
     }
     let out = concise(dir.path(), &["dags/keys.py"]);
