@@ -57,15 +57,7 @@ fn project() -> tempfile::TempDir {
 }
 
 fn cache_files(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir.join(".dagsafe_cache"))
-        .map(|entries| {
-            entries
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
+    names_in(&dir.join(".dagsafe_cache"))
 }
 
 /// The project's cache file in the tree.

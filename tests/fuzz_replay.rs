@@ -137,6 +137,17 @@ const REPLAY_BUDGET: Duration = Duration::from_secs(120);
 /// Runs every saved input of a target through `run` (the target's own body) on a thread
 /// with a large stack, as the fuzzer's main thread has one (`ulimit -s` in fuzz/README.md);
 /// returns the failures.
+/// Replays `target`'s saved inputs through `run`: none may fail.
+fn assert_replays(target: &'static str, run: fn(&[u8])) {
+    let failures = replay_target(target, run);
+    assert!(
+        failures.is_empty(),
+        "{} {target} input(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 fn replay_target(target: &'static str, run: fn(&[u8])) -> Vec<String> {
     let files = target_inputs(target);
     assert!(!files.is_empty(), "no saved inputs for the {target} target");
@@ -204,24 +215,12 @@ fn every_cache_fuzz_input_replays_cleanly() {
     let decoded = dagsafe::cache::decode(&fs::read(seed).unwrap(), cache_harness::SOURCE).unwrap();
     assert_eq!(decoded.len(), 2);
     assert!(decoded.iter().all(|(_, summary)| summary.is_some()));
-    let failures = replay_target("cache", cache_harness::run);
-    assert!(
-        failures.is_empty(),
-        "{} cache input(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_replays("cache", cache_harness::run);
 }
 
 /// The printers corpus: hostile names, keys and text through every format
 /// (`printers_harness.rs`).
 #[test]
 fn every_printers_fuzz_input_replays_cleanly() {
-    let failures = replay_target("printers", printers_harness::run);
-    assert!(
-        failures.is_empty(),
-        "{} printers input(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_replays("printers", printers_harness::run);
 }
