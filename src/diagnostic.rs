@@ -62,17 +62,24 @@ pub fn escape_controls(text: &str) -> String {
     crate::printer::escape::terminal(text).into_owned()
 }
 
-impl Located {
-    pub fn new(mut diagnostic: Diagnostic, source: &str, index: &LineIndex) -> Located {
-        // Every text of a diagnostic can quote the file (a key, a name): all are escaped.
-        diagnostic.message = escape_controls(&diagnostic.message);
-        if let Some(help) = &mut diagnostic.help {
+impl Diagnostic {
+    /// The diagnostic with every text escaped: each can quote the file (a key, a name).
+    pub fn escaped(mut self) -> Diagnostic {
+        self.message = escape_controls(&self.message);
+        if let Some(help) = &mut self.help {
             *help = escape_controls(help);
         }
-        diagnostic.primary_label = escape_controls(&diagnostic.primary_label);
-        for label in &mut diagnostic.labels {
+        self.primary_label = escape_controls(&self.primary_label);
+        for label in &mut self.labels {
             label.message = escape_controls(&label.message);
         }
+        self
+    }
+}
+
+impl Located {
+    pub fn new(diagnostic: Diagnostic, source: &str, index: &LineIndex) -> Located {
+        let diagnostic = diagnostic.escaped();
         let start = position(index, source, diagnostic.range.start());
         let end = position(index, source, diagnostic.range.end());
         Located {

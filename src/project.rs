@@ -752,17 +752,19 @@ impl Reachability<'_> {
                 steps.join(" -> ")
             ),
         };
+        // Located without `Located::new`: escaped here, as it escapes.
         Diagnostic {
             rule: candidate.rule,
-            message: crate::diagnostic::escape_controls(&format!(
+            message: format!(
                 "{} runs at DAG parse time ({context}): {}",
                 candidate.what, candidate.consequence
-            )),
-            help: Some(crate::diagnostic::escape_controls(&candidate.help)),
+            ),
+            help: Some(candidate.help.clone()),
             range: candidate.range,
             primary_label: "runs every time Airflow parses this file".to_string(),
             labels,
             chain,
         }
+        .escaped()
     }
 }
