@@ -61,8 +61,8 @@ use crate::project::Summary;
 use crate::settings::Settings;
 
 /// Bumped when the file or summary format changes within a version. 2: authenticated,
-/// with BLAKE3 content hashes.
-const FORMAT: u32 = 2;
+/// with BLAKE3 content hashes; 3: values and edge kinds in the graph.
+const FORMAT: u32 = 3;
 
 pub const CACHE_DIR: &str = ".dagsafe_cache";
 
@@ -557,7 +557,8 @@ mod tests {
         assert!(!fresh().graph.edges.is_empty() && !fresh().graph.functions.is_empty());
         let mut forged: Vec<Summary> = Vec::new();
         let mut s = fresh();
-        s.graph.edges[0].target = crate::semantic::Target::Function(1000);
+        s.graph.edges[0].target =
+            crate::semantic::Target::Call(crate::semantic::Value::Function(1000));
         forged.push(s);
         let mut s = fresh();
         s.graph.edges[0].from = crate::semantic::Exec::Function(1000);
@@ -581,7 +582,7 @@ mod tests {
         let mut s = fresh();
         s.graph
             .exports
-            .insert("z".into(), crate::semantic::Binding::Class(7));
+            .insert("z".into(), crate::semantic::Value::Class(7));
         forged.push(s);
         for (i, summary) in forged.iter().enumerate() {
             assert!(!summary.is_consistent(SOURCE), "forgery {i} passed");

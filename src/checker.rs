@@ -1,21 +1,24 @@
 //! One pass over a module's tree. It builds the semantic model as it goes (bindings in
-//! source order, function bodies deferred until their enclosing scope is complete, as Python
-//! resolves globals at call time), tracks the execution context of every expression, and
-//! calls the enabled rules. Rules whose verdict depends on *when* code runs record a
-//! [`ParseTimeCandidate`]; [`Checker::finish`] keeps those that the call graph proves run at
-//! parse time.
+//! source order, function and lambda bodies deferred until their enclosing scope is
+//! complete, as Python resolves globals at call time), follows values through assignments
+//! (`semantic::Value`), applies `execution`'s rules for when code runs, records the edges
+//! of the call graph, and calls the enabled rules. Rules whose verdict depends on *when*
+//! code runs record a [`ParseTimeCandidate`]; phase two (`project`) keeps those that the
+//! call graph proves run at parse time.
 
 use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
-use ruff_text_size::{Ranged, TextRange};
+use ruff_text_size::{Ranged, TextRange, TextSize};
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::diagnostic::Diagnostic;
+use crate::execution::{self, Callee, EdgeKind};
 use crate::registry::Rule;
 use crate::rules;
 use crate::secrets::{Key, Part};
 use crate::semantic::{
-    self, Binding, Class, ClassRef, Exec, FuncId, Function, FunctionKind, InstanceKind,
-    MODULE_SCOPE, ModuleGraph, ScopeId, ScopeKind, Semantic, Target,
+    self, Binding, Class, ClassId, ClassRef, Exec, FuncId, Function, FunctionKind, InstanceKind,
+    MODULE_SCOPE, ModuleGraph, Receiver, ScopeId, ScopeKind, Semantic, Target, Value,
 };
 use crate::settings::Settings;
 
@@ -67,10 +70,24 @@ enum Deferred<'a> {
     },
     Lambda {
         lambda: &'a ast::ExprLambda,
+        id: FuncId,
         scope: ScopeId,
-        function: Option<FuncId>,
     },
 }
+
+/// A call of a bare name, kept while the module is walked: a `global` or `nonlocal`
+/// assignment met later (in a function body, visited after the module) adds what it
+/// assigned to the calls of that name.
+struct NameCall<'a> {
+    from: Exec,
+    site: TextRange,
+    written: &'a str,
+    scope: ScopeId,
+    name: &'a str,
+}
+
+/// How many bare-name calls are kept for `global` / `nonlocal` assignments.
+const MAX_NAME_CALLS: usize = 20_000;
 
 pub struct Checker<'a> {
     pub source: &'a str,
@@ -79,13 +96,19 @@ pub struct Checker<'a> {
     exec: Exec,
     site: Site,
     scope: ScopeId,
+    /// The function (or lambda) whose body is being visited.
     function: Option<FuncId>,
     deferred: Vec<Deferred<'a>>,
     candidates: Vec<ParseTimeCandidate>,
     diagnostics: Vec<Diagnostic>,
     /// Module-level names assigned exactly once to a string whose text dagsafe can tell
     /// (`KEY = "db_password"`); `None` once a name is assigned again.
-    constants: rustc_hash::FxHashMap<&'a str, Option<Key>>,
+    constants: HashMap<&'a str, Option<Key>>,
+    /// Each lambda's function, by where the lambda starts.
+    lambdas: HashMap<TextSize, FuncId>,
+    name_calls: Vec<NameCall<'a>>,
+    /// Bindings made through `global` / `nonlocal`: the scope, the name, the value.
+    late_bindings: Vec<(ScopeId, &'a str, Value)>,
     /// How deep the walk is, and where it first went past [`crate::limits::MAX_TREE_DEPTH`].
     depth: usize,
     too_deep: Option<ruff_text_size::TextSize>,
@@ -117,6 +140,9 @@ impl<'a> Checker<'a> {
             candidates: Vec::new(),
             diagnostics: Vec::new(),
             constants: Default::default(),
+            lambdas: Default::default(),
+            name_calls: Vec::new(),
+            late_bindings: Vec::new(),
             depth: 0,
             too_deep: None,
         }
@@ -138,7 +164,7 @@ impl<'a> Checker<'a> {
     /// Records a finding that stands if its code runs at parse time. Recorded whether or
     /// not its rule is enabled, so that `--statistics` counts every parse-time lookup.
     pub fn report_if_parse_time(&mut self, candidate: ParseTimeCandidate) {
-        if candidate.exec != Exec::TaskTime {
+        if candidate.exec.may_run_at_import() {
             self.candidates.push(candidate);
         }
     }
@@ -157,27 +183,44 @@ impl<'a> Checker<'a> {
             // Bodies deferred while visiting a deferred body are appended, and visited in turn.
             match self.deferred[next] {
                 Deferred::Function { def, id, scope } => {
-                    self.scope = scope;
-                    self.function = Some(id);
-                    self.exec = self.semantic.function(id).body_exec;
-                    self.site = Site::Body;
+                    self.enter_body(id, scope);
                     self.visit_body(&def.body);
                 }
-                Deferred::Lambda {
-                    lambda,
-                    scope,
-                    function,
-                } => {
-                    self.scope = scope;
-                    self.function = function;
-                    // A lambda's body runs when something calls it: an operator's callable
-                    // or callback, at task time (AIRFLOW_FACTS.md, "When DAG-file code runs").
-                    self.exec = Exec::TaskTime;
-                    self.site = Site::Body;
+                Deferred::Lambda { lambda, id, scope } => {
+                    // A lambda is a function like any other: its body runs when it is called.
+                    self.enter_body(id, scope);
                     self.visit_expr(&lambda.body);
+                    let returned = self.value_of(&lambda.body);
+                    self.semantic.add_return(id, returned);
                 }
             }
             next += 1;
+        }
+        self.add_late_bindings();
+    }
+
+    fn enter_body(&mut self, id: FuncId, scope: ScopeId) {
+        self.scope = scope;
+        self.function = Some(id);
+        self.exec = self.semantic.function(id).body_exec;
+        self.site = Site::Body;
+    }
+
+    /// A `global` / `nonlocal` assignment in a function makes every call of that name in
+    /// the scope it binds in a call of what it assigned.
+    fn add_late_bindings(&mut self) {
+        for (scope, name, value) in std::mem::take(&mut self.late_bindings) {
+            for call in &self.name_calls {
+                if call.scope == scope && call.name == name {
+                    self.semantic.add_edge(
+                        call.from,
+                        EdgeKind::Call,
+                        Target::Call(value.clone()),
+                        call.site,
+                        call.written,
+                    );
+                }
+            }
         }
     }
 
@@ -200,7 +243,9 @@ impl<'a> Checker<'a> {
     pub fn finish(self) -> CheckerOutput {
         let graph = self.semantic.into_graph();
         let is_dag_file = graph.exports.values().any(|binding| {
-            matches!(binding, Binding::Import(q) if semantic::airflow::DAG_NAMES.contains(&q.as_str()))
+            binding
+                .import()
+                .is_some_and(|q| semantic::airflow::DAG_NAMES.contains(&q))
         });
         CheckerOutput {
             graph,
@@ -276,7 +321,7 @@ impl<'a> Checker<'a> {
     pub fn instance_kind(&self, expr: &Expr) -> Option<InstanceKind> {
         match expr {
             Expr::Name(name) => match self.semantic.lookup(self.scope, name.id.as_str())? {
-                Binding::Instance(kind) => Some(kind),
+                Value::Tracked(kind) => Some(kind),
                 _ => None,
             },
             Expr::Call(call) => {
@@ -333,77 +378,164 @@ impl<'a> Checker<'a> {
         Some(qualified)
     }
 
-    /// What calling `func` reaches: this module's functions and classes, methods of
-    /// objects it can follow, and names imported from other modules.
-    fn call_target(&self, func: &Expr) -> Option<Target> {
-        match func {
-            Expr::Name(name) => match self.semantic.lookup(self.scope, name.id.as_str())? {
-                Binding::Function(id) => Some(Target::Function(id)),
-                Binding::Class(id) => Some(Target::Class(ClassRef::Local(id))),
-                Binding::Import(qualified) => Some(Target::External(qualified)),
-                _ => None,
-            },
-            Expr::Attribute(attribute) => {
-                let attr = attribute.attr.as_str().to_string();
-                if let Some(class) = self.receiver_class(&attribute.value) {
-                    return Some(Target::Method(class, attr));
+    /// What `expr` can be, as far as dagsafe follows it in this module (`semantic::Value`).
+    pub fn value_of(&self, expr: &Expr) -> Value {
+        self.value_at(expr, 0)
+    }
+
+    fn value_at(&self, expr: &Expr, depth: usize) -> Value {
+        if depth > 2 * Value::MAX_DEPTH {
+            return Value::Unknown;
+        }
+        match expr {
+            Expr::Name(name) => self.name_value(name.id.as_str()),
+            Expr::Attribute(attribute) => self
+                .value_at(&attribute.value, depth + 1)
+                .attribute(attribute.attr.as_str()),
+            Expr::Call(call) => {
+                if is_bare_super(call) {
+                    return self
+                        .function
+                        .and_then(|id| self.semantic.function(id).class)
+                        .map_or(Value::Unknown, Value::Super);
                 }
-                match &*attribute.value {
-                    Expr::Call(call) if is_bare_super(call) => {
-                        let class = self.semantic.function(self.function?).class?;
-                        Some(Target::SuperMethod(class, attr))
-                    }
-                    // `helpers.load()` after `import helpers`, `db.Client.make()`.
-                    _ => self.qualified_name(func).map(Target::External),
+                if let Some(kind) = self.instance_kind(expr) {
+                    return Value::Tracked(kind);
                 }
+                let callee = self.value_at(&call.func, depth + 1);
+                // `functools.partial(f, ...)` is called as `f` is.
+                if callee.import() == Some("functools.partial") {
+                    return call
+                        .arguments
+                        .args
+                        .first()
+                        .map_or(Value::Unknown, |f| self.value_at(f, depth + 1));
+                }
+                callee.returned()
+            }
+            Expr::Lambda(lambda) => self
+                .lambdas
+                .get(&lambda.start())
+                .map_or(Value::Unknown, |&id| Value::Function(id)),
+            Expr::Named(named) => self.value_at(&named.value, depth + 1),
+            _ => Value::Unknown,
+        }
+    }
+
+    /// What a bare name holds here: the receiver of the method being visited (`self` is an
+    /// instance of its class, `cls` the class), or its binding.
+    fn name_value(&self, name: &str) -> Value {
+        if let Some(receiver) = self.receiver()
+            && receiver.name == name
+        {
+            let class = Value::Class(receiver.class);
+            return if receiver.is_class {
+                class
+            } else {
+                class.returned()
+            };
+        }
+        self.semantic
+            .lookup(self.scope, name)
+            .unwrap_or(Value::Unknown)
+    }
+
+    fn receiver(&self) -> Option<&Receiver> {
+        self.semantic.function(self.function?).receiver.as_ref()
+    }
+
+    /// The class a base-class expression names, when dagsafe can follow it.
+    fn class_ref(&self, expr: &Expr) -> Option<ClassRef> {
+        match self.value_of(expr) {
+            Value::Class(id) => Some(ClassRef::Local(id)),
+            // Imported: a class if it resolves to one in the project (checked later).
+            Value::Import(qualified) if !qualified.starts_with("airflow.") => {
+                Some(ClassRef::External(qualified))
             }
             _ => None,
         }
     }
 
-    /// The class whose methods `receiver.name` refers to: `self` in a method, a class, or an
-    /// object created from a class dagsafe can follow.
-    fn receiver_class(&self, receiver: &Expr) -> Option<ClassRef> {
-        let Expr::Name(name) = receiver else {
-            return None;
-        };
-        let name = name.id.as_str();
-        if let Some(function) = self.function.map(|id| self.semantic.function(id))
-            && function.receiver.as_deref() == Some(name)
-            && let Some(class) = function.class
-        {
-            return Some(ClassRef::Local(class));
-        }
-        match self.semantic.lookup(self.scope, name)? {
-            Binding::Class(class) => Some(ClassRef::Local(class)),
-            Binding::Object(class) => Some(class),
-            _ => None,
-        }
-    }
-
-    /// The class that calling `func` constructs, when dagsafe can follow it.
-    fn constructed_class(&self, func: &Expr) -> Option<ClassRef> {
-        match func {
-            Expr::Name(name) => match self.semantic.lookup(self.scope, name.id.as_str())? {
-                Binding::Class(id) => Some(ClassRef::Local(id)),
-                // Imported: a class if it resolves to one in the project (checked later).
-                Binding::Import(qualified) if !qualified.starts_with("airflow.") => {
-                    Some(ClassRef::External(qualified))
-                }
-                _ => None,
-            },
-            Expr::Attribute(_) => self
-                .qualified_name(func)
-                .filter(|q| !q.starts_with("airflow."))
-                .map(ClassRef::External),
-            _ => None,
-        }
-    }
-
-    fn add_call(&mut self, target: Target, callee: &Expr) {
-        let written = &self.source[callee.range()];
+    fn add_edge(&mut self, kind: EdgeKind, target: Target, site: &Expr) {
+        let written = &self.source[site.range()];
         self.semantic
-            .add_call(self.exec, target, callee.range(), written);
+            .add_edge(self.exec, kind, target, site.range(), written);
+    }
+
+    /// A call: its callee runs, and each function it is handed is assumed called unless the
+    /// callee keeps it (`execution::stores_callable`).
+    fn visit_call(&mut self, call: &'a ast::ExprCall) {
+        let callee = self.value_of(&call.func);
+        if callee.is_known() {
+            self.add_edge(EdgeKind::Call, Target::Call(callee.clone()), &call.func);
+        }
+        if let Expr::Name(name) = &*call.func
+            && self.exec.may_run_at_import()
+            && self.name_calls.len() < MAX_NAME_CALLS
+        {
+            let name = name.id.as_str();
+            let scope = self
+                .semantic
+                .binding_scope(self.scope, name)
+                .unwrap_or(MODULE_SCOPE);
+            self.name_calls.push(NameCall {
+                from: self.exec,
+                site: call.func.range(),
+                written: &self.source[call.func.range()],
+                scope,
+                name,
+            });
+        }
+        if self.exec.may_run_at_import() && !callee.is_airflow() {
+            self.hand_over(call, &callee);
+        }
+        rules::check_call(self, call);
+        // The callee itself: an attribute callee is a method, not a property read.
+        match &*call.func {
+            Expr::Attribute(attribute) => self.visit_expr(&attribute.value),
+            func => self.visit_expr(func),
+        }
+        self.visit_arguments(&call.arguments);
+    }
+
+    fn hand_over(&mut self, call: &'a ast::ExprCall, callee: &Value) {
+        let written = &self.source[call.func.range()];
+        let to = if written.len() <= 60 && !written.contains('\n') {
+            written
+        } else {
+            "the callee"
+        };
+        let info = Callee {
+            written,
+            qualified: callee.import(),
+        };
+        let positional = call.arguments.args.iter().map(|arg| (None, arg));
+        let keywords = call
+            .arguments
+            .keywords
+            .iter()
+            .filter_map(|k| k.arg.as_ref().map(|name| (Some(name.as_str()), &k.value)));
+        for (keyword, argument) in positional.chain(keywords) {
+            if matches!(argument, Expr::Starred(_)) {
+                continue;
+            }
+            let value = self.value_of(argument);
+            if !value.is_known() || matches!(value, Value::Tracked(_)) || value.is_airflow() {
+                continue;
+            }
+            if execution::stores_callable(&info, keyword, &self.settings.storing_callees) {
+                // Nothing else this call is handed is called either, for a callee that stores.
+                if keyword.is_none() {
+                    return;
+                }
+                continue;
+            }
+            let target = Target::Handed {
+                value,
+                to: callee.clone(),
+            };
+            self.add_edge(EdgeKind::Passed(to.to_string()), target, argument);
+        }
     }
 
     fn with_context<F: FnOnce(&mut Self)>(&mut self, exec: Exec, site: Site, f: F) {
@@ -417,40 +549,35 @@ impl<'a> Checker<'a> {
 
     fn visit_function_def(&mut self, def: &'a ast::StmtFunctionDef) {
         let mut kind = FunctionKind::Plain;
-        let mut is_static = false;
-        let mut is_property = false;
+        let (mut is_static, mut is_class, mut is_property) = (false, false, false);
         for decorator in &def.decorator_list {
             let expression = &decorator.expression;
             let callee = match expression {
                 Expr::Call(call) => &*call.func,
                 other => other,
             };
-            if let Some(name) = self.qualified_name(callee) {
-                if semantic::airflow::is_task_decorator(&name) {
-                    kind = FunctionKind::Task;
-                } else if semantic::airflow::is_dag_decorator(&name) {
-                    kind = FunctionKind::Dag;
-                } else if semantic::airflow::is_task_group_decorator(&name) {
-                    kind = FunctionKind::TaskGroup;
+            let qualified = self.qualified_name(callee);
+            let written = &self.source[callee.range()];
+            if let Some(of) = execution::decorator_kind(
+                qualified.as_deref(),
+                written,
+                &self.settings.extra_task_decorators,
+            ) {
+                kind = of;
+            }
+            if qualified.is_none() {
+                match written {
+                    "staticmethod" => is_static = true,
+                    "classmethod" => is_class = true,
+                    "property" | "functools.cached_property" | "cached_property" => {
+                        is_property = true
+                    }
+                    _ => {}
                 }
-            } else if matches!(callee, Expr::Name(n) if n.id.as_str() == "staticmethod") {
-                is_static = true;
-            }
-            if self.is_extra_task_decorator(callee) {
-                kind = FunctionKind::Task;
-            }
-            if matches!(callee, Expr::Name(n) if n.id.as_str() == "property") {
+            } else if qualified.as_deref() == Some("functools.cached_property") {
                 is_property = true;
             }
-            // Applying a decorator calls it, here and now.
-            if !matches!(expression, Expr::Call(_))
-                && let Some(target) = self.call_target(expression)
-            {
-                self.add_call(target, expression);
-            }
-            self.with_context(self.exec, Site::Decorator, |this| {
-                this.visit_decorator(decorator)
-            });
+            self.decorate(decorator);
         }
         if let Some(type_params) = &def.type_params {
             self.visit_type_params(type_params);
@@ -467,23 +594,24 @@ impl<'a> Checker<'a> {
             ScopeKind::Class(class) => Some(class),
             _ => None,
         };
-        let receiver = if class.is_some() && !is_static {
-            def.parameters
+        let receiver = match class {
+            Some(class) if !is_static => def
+                .parameters
                 .posonlyargs
                 .iter()
                 .chain(&def.parameters.args)
                 .next()
-                .map(|p| p.parameter.name.to_string())
-        } else {
-            None
+                .map(|p| Receiver {
+                    name: p.parameter.name.to_string(),
+                    class,
+                    is_class,
+                }),
+            Some(_) => None,
+            // A nested function or lambda sees the receiver of the method around it.
+            None => self.receiver().cloned(),
         };
         let id = self.semantic.graph.functions.len();
-        // Code defined inside task-time code only ever runs at task time.
-        let body_exec = if self.exec == Exec::TaskTime || kind == FunctionKind::Task {
-            Exec::TaskTime
-        } else {
-            Exec::Function(id)
-        };
+        let body_exec = execution::body_exec(self.exec, kind, id);
         self.semantic.add_function(Function {
             name: def.name.to_string(),
             kind,
@@ -491,50 +619,55 @@ impl<'a> Checker<'a> {
             receiver,
             is_property,
             body_exec,
+            returns: Vec::new(),
         });
         if let Some(class) = class {
             self.semantic.graph.classes[class]
                 .methods
                 .insert(def.name.to_string(), id);
         }
-        self.semantic
-            .bind(self.scope, def.name.as_str(), Binding::Function(id));
+        self.bind(def.name.as_str(), Value::Function(id));
 
         let scope = self
             .semantic
             .push_scope(ScopeKind::Function(id), self.scope);
         for parameter in def.parameters.iter() {
             self.semantic
-                .bind(scope, parameter.name().as_str(), Binding::Other);
+                .bind(scope, parameter.name().as_str(), Value::Unknown);
         }
         self.deferred.push(Deferred::Function { def, id, scope });
     }
 
+    /// Applying a decorator calls it (or, for `@deco(...)`, what `deco(...)` returns), here
+    /// and now.
+    fn decorate(&mut self, decorator: &'a ast::Decorator) {
+        self.with_context(self.exec, Site::Decorator, |this| {
+            this.visit_decorator(decorator)
+        });
+        let applied = self.value_of(&decorator.expression);
+        if applied.is_known() {
+            self.add_edge(
+                EdgeKind::Decorator,
+                Target::Call(applied),
+                &decorator.expression,
+            );
+        }
+    }
+
     fn visit_class_def(&mut self, def: &'a ast::StmtClassDef) {
         for decorator in &def.decorator_list {
-            if !matches!(decorator.expression, Expr::Call(_))
-                && let Some(target) = self.call_target(&decorator.expression)
-            {
-                self.add_call(target, &decorator.expression);
-            }
-            self.with_context(self.exec, Site::Decorator, |this| {
-                this.visit_decorator(decorator)
-            });
+            self.decorate(decorator);
         }
         let mut bases = Vec::new();
         if let Some(arguments) = &def.arguments {
-            bases.extend(
-                arguments
-                    .args
-                    .iter()
-                    .filter_map(|b| self.constructed_class(b)),
-            );
+            bases.extend(arguments.args.iter().filter_map(|b| self.class_ref(b)));
             self.visit_arguments(arguments);
         }
         let class = self.semantic.add_class(Class {
             name: def.name.to_string(),
             methods: Default::default(),
             bases,
+            attributes: Default::default(),
         });
         let scope = self
             .semantic
@@ -543,8 +676,7 @@ impl<'a> Checker<'a> {
         let saved_scope = std::mem::replace(&mut self.scope, scope);
         self.visit_body(&def.body);
         self.scope = saved_scope;
-        self.semantic
-            .bind(self.scope, def.name.as_str(), Binding::Class(class));
+        self.bind(def.name.as_str(), Value::Class(class));
     }
 
     fn bind_import(&mut self, stmt: &'a Stmt) {
@@ -553,18 +685,21 @@ impl<'a> Checker<'a> {
                 for alias in &import.names {
                     let module = alias.name.as_str();
                     // Importing a module runs its top level.
-                    self.semantic.add_call(
+                    self.semantic.add_edge(
                         self.exec,
+                        EdgeKind::Import,
                         Target::Module(module.to_string()),
                         alias.range(),
                         module,
                     );
                     match &alias.asname {
-                        Some(asname) => self.semantic.bind(
-                            self.scope,
-                            asname.as_str(),
-                            Binding::Import(module.to_string()),
-                        ),
+                        Some(asname) => {
+                            self.semantic.bind(
+                                self.scope,
+                                asname.as_str(),
+                                Binding::Import(module.to_string()),
+                            );
+                        }
                         None => {
                             // `import a.b.c` binds `a`.
                             let top = module.split('.').next().unwrap_or(module);
@@ -580,8 +715,9 @@ impl<'a> Checker<'a> {
                     module.push_str(name.as_str());
                 }
                 let written = &self.source[import.range()];
-                self.semantic.add_call(
+                self.semantic.add_edge(
                     self.exec,
+                    EdgeKind::Import,
                     Target::Module(module.clone()),
                     import.range(),
                     written,
@@ -595,8 +731,9 @@ impl<'a> Checker<'a> {
                         } else {
                             format!("{module}.{name}")
                         };
-                        self.semantic.add_call(
+                        self.semantic.add_edge(
                             self.exec,
+                            EdgeKind::Import,
                             Target::Module(submodule),
                             alias.range(),
                             written,
@@ -620,83 +757,158 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// `extend-task-decorators`: a configured name, matched against the decorator's
-    /// qualified name or its text as written, each with any `.kind` suffix.
-    fn is_extra_task_decorator(&self, callee: &Expr) -> bool {
-        let extras = &self.settings.extra_task_decorators;
-        if extras.is_empty() {
-            return false;
+    /// A lambda: its defaults are evaluated where it is written, its body is a function's
+    /// body, deferred like one.
+    fn visit_lambda(&mut self, lambda: &'a ast::ExprLambda) {
+        if let Some(parameters) = &lambda.parameters {
+            self.with_context(self.exec, Site::Default, |this| {
+                this.visit_parameters(parameters)
+            });
         }
-        let written = &self.source[callee.range()];
-        let qualified = self.qualified_name(callee);
-        let extends = |name: &str, base: &str| {
-            name == base
-                || name
-                    .strip_prefix(base)
-                    .is_some_and(|rest| rest.starts_with('.'))
-        };
-        extras.iter().any(|extra| {
-            extends(written, extra) || qualified.as_deref().is_some_and(|q| extends(q, extra))
-        })
+        let id = self.semantic.graph.functions.len();
+        let receiver = self.receiver().cloned();
+        self.semantic.add_function(Function {
+            name: "<lambda>".to_string(),
+            kind: FunctionKind::Plain,
+            class: None,
+            receiver,
+            is_property: false,
+            body_exec: execution::body_exec(self.exec, FunctionKind::Plain, id),
+            returns: Vec::new(),
+        });
+        self.lambdas.insert(lambda.start(), id);
+        let scope = self
+            .semantic
+            .push_scope(ScopeKind::Function(id), self.scope);
+        if let Some(parameters) = &lambda.parameters {
+            for parameter in parameters.iter() {
+                self.semantic
+                    .bind(scope, parameter.name().as_str(), Value::Unknown);
+            }
+        }
+        self.deferred.push(Deferred::Lambda { lambda, id, scope });
     }
 
-    /// `if __name__ == "__main__":` never runs when Airflow imports the file (it imports it
-    /// under a generated name), and `if TYPE_CHECKING:` never runs at all.
-    fn is_never_at_import(&self, test: &Expr) -> bool {
-        match test {
-            Expr::Compare(compare) if compare.ops.len() == 1 => {
-                let is_main = |left: &Expr, right: &Expr| {
-                    matches!(left, Expr::Name(n) if n.id.as_str() == "__name__")
-                        && matches!(right, Expr::StringLiteral(s) if s.value.to_str() == "__main__")
-                };
-                matches!(compare.ops[0], ast::CmpOp::Eq)
-                    && (is_main(&compare.left, &compare.comparators[0])
-                        || is_main(&compare.comparators[0], &compare.left))
+    /// A comprehension or generator expression: the first iterable is evaluated in the
+    /// enclosing scope, everything else in a scope of its own.
+    fn visit_comprehension_scope(
+        &mut self,
+        generators: &'a [ast::Comprehension],
+        elements: &[&'a Expr],
+    ) {
+        let Some((first, _)) = generators.split_first() else {
+            return;
+        };
+        self.visit_expr(&first.iter);
+        let scope = self
+            .semantic
+            .push_scope(ScopeKind::Comprehension, self.scope);
+        let saved = std::mem::replace(&mut self.scope, scope);
+        for (index, generator) in generators.iter().enumerate() {
+            if index > 0 {
+                self.visit_expr(&generator.iter);
             }
-            Expr::Name(name) if name.id.as_str() == "TYPE_CHECKING" => true,
-            Expr::Attribute(_) => self.qualified_name(test).is_some_and(|q| {
-                q == "typing.TYPE_CHECKING" || q == "typing_extensions.TYPE_CHECKING"
-            }),
-            _ => false,
+            self.visit_expr(&generator.target);
+            for condition in &generator.ifs {
+                self.visit_expr(condition);
+            }
         }
+        for element in elements {
+            self.visit_expr(element);
+        }
+        self.scope = saved;
     }
 }
 
 impl<'a> Checker<'a> {
-    /// Binds `target = value`, keeping what rules need to know about the value: an alias
-    /// (`get = Variable.get`, `load = helper` mean the same thing), a tracked object, or a
-    /// module-level string constant.
-    fn bind_assignment(&mut self, target: &'a Expr, value: &'a Expr) {
-        let Expr::Name(target_name) = target else {
-            self.visit_expr(target);
-            return;
-        };
-        let name = target_name.id.as_str();
-        let binding = match value {
-            Expr::Name(source) => self
-                .semantic
-                .lookup(self.scope, source.id.as_str())
-                .filter(|b| *b != Binding::Other),
-            Expr::Attribute(_) => self.qualified_name(value).map(Binding::Import),
-            Expr::Call(call) => self
-                .instance_kind(value)
-                .map(Binding::Instance)
-                .or_else(|| self.constructed_class(&call.func).map(Binding::Object)),
-            _ => None,
-        };
-        if self.scope == MODULE_SCOPE {
-            let constant = matches!(
-                value,
-                Expr::StringLiteral(_) | Expr::FString(_) | Expr::BinOp(_) | Expr::Name(_)
-            )
-            .then(|| self.key_of(value))
-            .filter(|key| key.parts.iter().any(|p| matches!(p, Part::Known(_))));
-            let first = !self.constants.contains_key(name);
-            self.constants
-                .insert(name, if first { constant } else { None });
+    /// Binds `name` in the current scope (or where `global` / `nonlocal` send it).
+    fn bind(&mut self, name: &'a str, value: Value) {
+        self.bind_in(self.scope, name, value);
+    }
+
+    fn bind_in(&mut self, scope: ScopeId, name: &'a str, value: Value) {
+        let bound = self.semantic.bind(scope, name, value.clone());
+        if bound != scope && value.is_known() {
+            self.late_bindings.push((bound, name, value));
         }
-        self.semantic
-            .bind(self.scope, name, binding.unwrap_or(Binding::Other));
+    }
+
+    /// Binds `target = value` (`value` is `None` when it cannot be told, as for a starred
+    /// target), keeping what rules need to know about the value: an alias (`get =
+    /// Variable.get`, `load = helper` mean the same thing), an object, a module-level string
+    /// constant, and what an attribute of `self` or of a class holds. Tuples and lists of
+    /// targets are unpacked against tuples and lists of the same length.
+    fn bind_target(&mut self, target: &'a Expr, value: Option<&'a Expr>) {
+        match target {
+            Expr::Name(target_name) => {
+                let name = target_name.id.as_str();
+                let bound = value.map_or(Value::Unknown, |v| self.value_of(v));
+                let scope = self.semantic.binding_target(self.scope, name);
+                if scope == MODULE_SCOPE {
+                    let constant = value
+                        .filter(|v| {
+                            matches!(
+                                v,
+                                Expr::StringLiteral(_)
+                                    | Expr::FString(_)
+                                    | Expr::BinOp(_)
+                                    | Expr::Name(_)
+                            )
+                        })
+                        .map(|v| self.key_of(v))
+                        .filter(|key| key.parts.iter().any(|p| matches!(p, Part::Known(_))));
+                    let first = !self.constants.contains_key(name);
+                    self.constants
+                        .insert(name, if first { constant } else { None });
+                }
+                if let ScopeKind::Class(class) = self.semantic.scopes[self.scope].kind {
+                    self.semantic.add_attribute(class, name, bound.clone());
+                }
+                self.bind(name, bound);
+            }
+            Expr::Tuple(ast::ExprTuple { elts: targets, .. })
+            | Expr::List(ast::ExprList { elts: targets, .. }) => {
+                let values = match value {
+                    Some(Expr::Tuple(ast::ExprTuple { elts, .. }))
+                    | Some(Expr::List(ast::ExprList { elts, .. }))
+                        if elts.len() == targets.len()
+                            && !elts.iter().any(|e| matches!(e, Expr::Starred(_))) =>
+                    {
+                        Some(elts)
+                    }
+                    _ => None,
+                };
+                for (index, target) in targets.iter().enumerate() {
+                    let value = values.map(|values| &values[index]);
+                    self.bind_target(target, value);
+                }
+            }
+            Expr::Starred(starred) => self.bind_target(&starred.value, None),
+            Expr::Attribute(attribute) => {
+                self.visit_expr(&attribute.value);
+                if let Some(value) = value {
+                    let held = self.value_of(value);
+                    if let Some(class) = self.attribute_owner(&attribute.value) {
+                        self.semantic
+                            .add_attribute(class, attribute.attr.as_str(), held);
+                    }
+                }
+            }
+            _ => self.visit_expr(target),
+        }
+    }
+
+    /// The class whose attribute `receiver.name = ...` sets: the class of `self` / `cls`,
+    /// or a class named directly.
+    fn attribute_owner(&self, receiver: &Expr) -> Option<ClassId> {
+        match self.value_of(receiver) {
+            Value::Class(class) => Some(class),
+            Value::Returned(inner) => match *inner {
+                Value::Class(class) => Some(class),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 }
 
@@ -728,24 +940,62 @@ impl<'a> Checker<'a> {
             Stmt::FunctionDef(def) => self.visit_function_def(def),
             Stmt::ClassDef(def) => self.visit_class_def(def),
             Stmt::Import(_) | Stmt::ImportFrom(_) => self.bind_import(stmt),
-            Stmt::If(stmt_if) if self.is_never_at_import(&stmt_if.test) => {
+            Stmt::If(stmt_if)
+                if execution::never_at_import(
+                    &stmt_if.test,
+                    self.qualified_name(&stmt_if.test).as_deref(),
+                ) =>
+            {
                 self.visit_expr(&stmt_if.test);
-                self.with_context(Exec::TaskTime, self.site, |this| {
+                self.with_context(Exec::Never, self.site, |this| {
                     this.visit_body(&stmt_if.body)
                 });
                 for clause in &stmt_if.elif_else_clauses {
                     self.visit_elif_else_clause(clause);
                 }
             }
-            Stmt::Assign(assign) if assign.targets.len() == 1 => {
+            Stmt::Assign(assign) => {
                 self.visit_expr(&assign.value);
-                self.bind_assignment(&assign.targets[0], &assign.value);
+                for target in &assign.targets {
+                    self.bind_target(target, Some(&assign.value));
+                }
             }
             Stmt::AnnAssign(assign) if assign.value.is_some() => {
                 let value = assign.value.as_deref().expect("checked");
                 self.visit_annotation(&assign.annotation);
                 self.visit_expr(value);
-                self.bind_assignment(&assign.target, value);
+                self.bind_target(&assign.target, Some(value));
+            }
+            Stmt::Return(ret) => {
+                if let Some(value) = &ret.value {
+                    self.visit_expr(value);
+                    if let Some(id) = self.function {
+                        let returned = self.value_of(value);
+                        self.semantic.add_return(id, returned);
+                    }
+                }
+            }
+            Stmt::Global(global) => {
+                for name in &global.names {
+                    self.semantic.declare(self.scope, name.as_str(), true);
+                }
+            }
+            Stmt::Nonlocal(nonlocal) => {
+                for name in &nonlocal.names {
+                    self.semantic.declare(self.scope, name.as_str(), false);
+                }
+            }
+            Stmt::Try(stmt_try) => {
+                self.visit_body(&stmt_try.body);
+                // A handler may not run: what it leaves unknown keeps what the body bound
+                // (`try: from airflow.sdk import Variable` / `except ImportError: ...`).
+                let before = self.semantic.snapshot(self.scope);
+                for handler in &stmt_try.handlers {
+                    self.visit_except_handler(handler);
+                }
+                self.semantic.keep_known(self.scope, before);
+                self.visit_body(&stmt_try.orelse);
+                self.visit_body(&stmt_try.finalbody);
             }
             _ => visitor::walk_stmt(self, stmt),
         }
@@ -753,51 +1003,53 @@ impl<'a> Checker<'a> {
 
     fn visit_expr_inner(&mut self, expr: &'a Expr) {
         match expr {
-            Expr::Name(name) if name.ctx == ExprContext::Store => {
+            Expr::Name(name) if name.ctx != ExprContext::Load => {
+                // A store the assignment forms above do not cover (a loop or `with` target,
+                // an augmented assignment), or a `del`: the name no longer holds what it did.
                 let id = name.id.as_str();
-                if self.scope == MODULE_SCOPE {
+                if self.semantic.binding_target(self.scope, id) == MODULE_SCOPE {
                     self.constants.insert(id, None);
                 }
-                self.semantic.bind(self.scope, id, Binding::Other);
+                self.bind(id, Value::Unknown);
             }
             Expr::StringLiteral(_) | Expr::FString(_) => {
                 rules::check_string(self, expr);
                 visitor::walk_expr(self, expr);
             }
             Expr::Attribute(attribute) if attribute.ctx == ExprContext::Load => {
-                // Reading `obj.name` runs `name` when it is a `@property`.
-                if let Some(class) = self.receiver_class(&attribute.value) {
-                    let target = Target::Property(class, attribute.attr.to_string());
-                    self.add_call(target, expr);
+                // Reading `obj.name` runs `name` when it is a `@property` of obj's class.
+                let receiver = self.value_of(&attribute.value);
+                if matches!(
+                    receiver,
+                    Value::Returned(_) | Value::Attribute(..) | Value::Super(_)
+                ) {
+                    let target = Target::Read(receiver, attribute.attr.to_string());
+                    self.add_edge(EdgeKind::Read, target, expr);
                 }
                 visitor::walk_expr(self, expr);
             }
-            Expr::Lambda(lambda) => {
-                // Defaults are evaluated where the lambda is created; the body when called.
-                if let Some(parameters) = &lambda.parameters {
-                    self.with_context(self.exec, Site::Default, |this| {
-                        this.visit_parameters(parameters)
-                    });
-                }
-                let scope = self.semantic.push_scope(ScopeKind::Lambda, self.scope);
-                if let Some(parameters) = &lambda.parameters {
-                    for parameter in parameters.iter() {
-                        self.semantic
-                            .bind(scope, parameter.name().as_str(), Binding::Other);
+            Expr::Lambda(lambda) => self.visit_lambda(lambda),
+            Expr::Call(call) => self.visit_call(call),
+            Expr::ListComp(comp) => self.visit_comprehension_scope(&comp.generators, &[&comp.elt]),
+            Expr::SetComp(comp) => self.visit_comprehension_scope(&comp.generators, &[&comp.elt]),
+            Expr::Generator(comp) => self.visit_comprehension_scope(&comp.generators, &[&comp.elt]),
+            Expr::DictComp(comp) => {
+                let mut elements: Vec<&'a Expr> = comp.key.as_deref().into_iter().collect();
+                elements.push(&comp.value);
+                self.visit_comprehension_scope(&comp.generators, &elements)
+            }
+            Expr::Named(named) => {
+                // The walrus binds in the nearest scope that is not a comprehension.
+                self.visit_expr(&named.value);
+                if let Expr::Name(target) = &*named.target {
+                    let value = self.value_of(&named.value);
+                    let scope = self.semantic.enclosing_non_comprehension(self.scope);
+                    let id = target.id.as_str();
+                    if self.semantic.binding_target(scope, id) == MODULE_SCOPE {
+                        self.constants.insert(id, None);
                     }
+                    self.bind_in(scope, id, value);
                 }
-                self.deferred.push(Deferred::Lambda {
-                    lambda,
-                    scope,
-                    function: self.function,
-                });
-            }
-            Expr::Call(call) => {
-                if let Some(target) = self.call_target(&call.func) {
-                    self.add_call(target, &call.func);
-                }
-                rules::check_call(self, call);
-                visitor::walk_expr(self, expr);
             }
             _ => visitor::walk_expr(self, expr),
         }

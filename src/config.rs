@@ -42,6 +42,7 @@ pub struct Options {
     pub airflow_version: Option<Spanned<String>>,
     pub extend_sensitive_words: Option<Vec<String>>,
     pub extend_task_decorators: Option<Vec<String>>,
+    pub storing_callees: Option<Vec<String>>,
     pub airflow_config: Option<Spanned<String>>,
     pub min_file_process_interval: Option<Spanned<Number>>,
     pub price_per_10k_calls: Option<Spanned<Number>>,
@@ -778,6 +779,15 @@ impl Resolver {
             ));
         }
 
+        let storing_callees = options.storing_callees.clone().unwrap_or_default();
+        if !storing_callees.is_empty() {
+            origins.push((
+                "storing-callees".into(),
+                format!("{storing_callees:?}"),
+                file_origin(),
+            ));
+        }
+
         let mut per_file_ignores = Vec::new();
         if let (Some(map), Some(file)) = (&options.per_file_ignores, &file) {
             for (pattern, codes) in map {
@@ -946,6 +956,7 @@ impl Resolver {
                 },
                 cost,
                 extra_task_decorators,
+                storing_callees,
                 per_file_ignores,
             }),
             config_file: file.map(|f| f.path),

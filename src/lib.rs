@@ -12,6 +12,7 @@ pub mod config;
 pub mod deployment;
 pub mod diagnostic;
 pub mod discover;
+pub mod execution;
 pub mod limits;
 pub mod lsp;
 pub mod noqa;

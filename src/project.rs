@@ -16,7 +16,7 @@ use crate::checker::{Lookup, ParseTimeCandidate, Site};
 use crate::diagnostic::{ChainStep, Diagnostic, Label, Located, Position};
 use crate::noqa::NoqaMap;
 use crate::semantic::{
-    Binding, ClassId, ClassRef, Exec, FuncId, FunctionKind, MethodLookup, ModuleGraph, Target,
+    ClassId, ClassRef, Exec, FuncId, FunctionKind, MethodLookup, ModuleGraph, Target, Value,
 };
 use crate::settings::Settings;
 
@@ -52,8 +52,9 @@ impl Summary {
         let classes = graph.classes.len();
         let exec = |exec: &Exec| match exec {
             Exec::Function(id) => *id < functions,
-            Exec::ParseTime | Exec::TaskTime => true,
+            Exec::ParseTime | Exec::Deferred | Exec::Never => true,
         };
+        let value = |value: &Value| value.is_in_range(functions, classes);
         let class = |class: &ClassRef| match class {
             ClassRef::Local(id) => *id < classes,
             ClassRef::External(_) => true,
@@ -78,29 +79,22 @@ impl Summary {
                 && position(&d.end)
         };
         graph.functions.iter().all(|function| {
-            function.class.is_none_or(|id| id < classes) && exec(&function.body_exec)
-        }) && graph
-            .classes
-            .iter()
-            .all(|c| c.methods.values().all(|&id| id < functions) && c.bases.iter().all(class))
-            && graph.edges.iter().all(|edge| {
-                exec(&edge.from)
-                    && range(&edge.site)
-                    && match &edge.target {
-                        Target::Function(id) => *id < functions,
-                        Target::SuperMethod(id, _) => *id < classes,
-                        Target::Class(c) | Target::Method(c, _) | Target::Property(c, _) => {
-                            class(c)
-                        }
-                        Target::External(_) | Target::Module(_) => true,
-                    }
-            })
-            && graph.exports.values().all(|binding| match binding {
-                Binding::Function(id) => *id < functions,
-                Binding::Class(id) => *id < classes,
-                Binding::Object(c) => class(c),
-                Binding::Import(_) | Binding::Instance(_) | Binding::Other => true,
-            })
+            function.class.is_none_or(|id| id < classes)
+                && exec(&function.body_exec)
+                && function.returns.iter().all(value)
+        }) && graph.classes.iter().all(|c| {
+            c.methods.values().all(|&id| id < functions)
+                && c.bases.iter().all(class)
+                && c.attributes.values().flatten().all(value)
+        }) && graph.edges.iter().all(|edge| {
+            exec(&edge.from)
+                && range(&edge.site)
+                && match &edge.target {
+                    Target::Call(v) | Target::Read(v, _) => value(v),
+                    Target::Handed { value: v, to } => value(v) && value(to),
+                    Target::Module(_) => true,
+                }
+        }) && graph.exports.values().all(value)
             && self.candidates.iter().all(|(candidate, start, end)| {
                 exec(&candidate.exec) && range(&candidate.range) && position(start) && position(end)
             })
@@ -154,7 +148,26 @@ enum Symbol {
     Function(usize, FuncId),
     Class(usize, ClassId),
     Method(usize, ClassId, String),
+    /// Any other value a module's top-level name holds (`client = Client()`), with the
+    /// rest of the dotted name as attributes of it.
+    Value(usize, Value),
 }
+
+/// A value of the project, as phase two evaluates a [`Value`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Resolved {
+    Module(usize),
+    Function(usize, FuncId),
+    Class(usize, ClassId),
+    Instance(usize, ClassId),
+    /// `super()` in a method of this class: attributes are looked up on its bases.
+    Super(usize, ClassId),
+}
+
+/// How many things one value may evaluate to, and how many steps evaluating one edge's
+/// target may take: unknown is a valid answer, and the walk stays linear.
+const MAX_RESOLVED: usize = 8;
+const EVAL_FUEL: usize = 256;
 
 const MAX_DEPTH: usize = 16;
 
@@ -287,15 +300,14 @@ impl<'a> Project<'a> {
     ) -> Option<Symbol> {
         let graph = self.graph(module);
         let (first, rest) = path.split_first()?;
-        use crate::semantic::Binding;
         match graph.exports.get(*first) {
-            Some(Binding::Function(id)) if rest.is_empty() => Some(Symbol::Function(module, *id)),
-            Some(Binding::Class(id)) => match rest {
+            Some(Value::Function(id)) if rest.is_empty() => Some(Symbol::Function(module, *id)),
+            Some(Value::Class(id)) if rest.len() <= 1 => match rest {
                 [] => Some(Symbol::Class(module, *id)),
                 [method] => Some(Symbol::Method(module, *id, method.to_string())),
                 _ => None,
             },
-            Some(Binding::Import(qualified)) => {
+            Some(Value::Import(qualified)) => {
                 let mut full = qualified.clone();
                 for part in rest {
                     full.push('.');
@@ -303,7 +315,10 @@ impl<'a> Project<'a> {
                 }
                 self.resolve_from(module, &full, depth + 1, query)
             }
-            Some(_) => None,
+            Some(value) => Some(Symbol::Value(
+                module,
+                rest.iter().fold(value.clone(), |v, name| v.attribute(name)),
+            )),
             None => {
                 let joined = path.join(".");
                 graph.star_imports.iter().find_map(|star| {
@@ -403,43 +418,226 @@ impl<'a> Project<'a> {
     }
 
     fn constructors(&self, file: usize, class: &ClassRef, memo: &mut Memo, out: &mut Vec<Node>) {
-        // Constructing an object runs `__new__` and `__init__` (and a dataclass's
-        // `__post_init__`) right away.
-        for name in ["__new__", "__init__", "__post_init__"] {
+        for name in crate::execution::CONSTRUCTORS {
             out.extend(self.method(file, class, name, memo));
+        }
+    }
+
+    /// What `value`, as written in `file`, evaluates to in the project (at most
+    /// [`MAX_RESOLVED`] things, within `fuel` steps).
+    fn eval(
+        &self,
+        file: usize,
+        value: &Value,
+        memo: &mut Memo,
+        fuel: &mut usize,
+        out: &mut Vec<Resolved>,
+    ) {
+        if *fuel == 0 || out.len() >= MAX_RESOLVED {
+            return;
+        }
+        *fuel -= 1;
+        match value {
+            Value::Unknown | Value::Tracked(_) => {}
+            Value::Function(id) => push(out, Resolved::Function(file, *id)),
+            Value::Class(id) => push(out, Resolved::Class(file, *id)),
+            Value::Super(id) => push(out, Resolved::Super(file, *id)),
+            Value::Import(name) => {
+                let symbol = self.resolve(file, name, memo);
+                self.eval_symbol(symbol, memo, fuel, out);
+            }
+            Value::Attribute(base, name) => {
+                let mut bases = Vec::new();
+                self.eval(file, base, memo, fuel, &mut bases);
+                for base in bases {
+                    self.attribute_of(base, name, memo, fuel, out);
+                }
+            }
+            Value::Returned(callee) => {
+                let mut callees = Vec::new();
+                self.eval(file, callee, memo, fuel, &mut callees);
+                for callee in callees {
+                    self.returned_by(callee, memo, fuel, out);
+                }
+            }
+        }
+    }
+
+    fn eval_symbol(
+        &self,
+        symbol: Option<Symbol>,
+        memo: &mut Memo,
+        fuel: &mut usize,
+        out: &mut Vec<Resolved>,
+    ) {
+        match symbol {
+            Some(Symbol::Module(module)) => push(out, Resolved::Module(module)),
+            Some(Symbol::Function(module, id)) => push(out, Resolved::Function(module, id)),
+            Some(Symbol::Class(module, id)) => push(out, Resolved::Class(module, id)),
+            Some(Symbol::Method(module, id, name)) => {
+                self.attribute_of(Resolved::Class(module, id), &name, memo, fuel, out)
+            }
+            Some(Symbol::Value(module, value)) => self.eval(module, &value, memo, fuel, out),
+            None => {}
+        }
+    }
+
+    /// `base.name`: a module's name, a method (through the class or bound to an instance;
+    /// a `@property` read on an instance gives what it returns), or what an attribute of
+    /// the class or its instances holds.
+    fn attribute_of(
+        &self,
+        base: Resolved,
+        name: &str,
+        memo: &mut Memo,
+        fuel: &mut usize,
+        out: &mut Vec<Resolved>,
+    ) {
+        match base {
+            Resolved::Module(module) => {
+                if let Some(qualified) = self.units[module].modules.first() {
+                    let symbol = self.resolve(module, &format!("{qualified}.{name}"), memo);
+                    self.eval_symbol(symbol, memo, fuel, out);
+                }
+            }
+            Resolved::Function(..) => {}
+            Resolved::Class(module, id) | Resolved::Instance(module, id) => {
+                let instance = matches!(base, Resolved::Instance(..));
+                if let Some((at, Exec::Function(method))) =
+                    self.method(module, &ClassRef::Local(id), name, memo)
+                {
+                    if instance && self.graph(at).functions[method].is_property {
+                        self.returned_by(Resolved::Function(at, method), memo, fuel, out);
+                    } else {
+                        push(out, Resolved::Function(at, method));
+                    }
+                    return;
+                }
+                self.class_attribute(module, id, name, memo, fuel, out);
+            }
+            Resolved::Super(module, id) => {
+                let bases = &self.graph(module).classes[id].bases;
+                if let Some((at, Exec::Function(method))) = bases
+                    .iter()
+                    .find_map(|b| self.method(module, b, name, memo))
+                {
+                    push(out, Resolved::Function(at, method));
+                }
+            }
+        }
+    }
+
+    /// What attribute `name` of class `id` of `module` (or of its bases) holds.
+    fn class_attribute(
+        &self,
+        module: usize,
+        id: ClassId,
+        name: &str,
+        memo: &mut Memo,
+        fuel: &mut usize,
+        out: &mut Vec<Resolved>,
+    ) {
+        let mut classes = vec![(module, id)];
+        let mut next = 0;
+        while next < classes.len() && next < MAX_RESOLVED {
+            let (module, id) = classes[next];
+            next += 1;
+            let class = &self.graph(module).classes[id];
+            if let Some(values) = class.attributes.get(name) {
+                for value in values {
+                    self.eval(module, value, memo, fuel, out);
+                }
+                return;
+            }
+            for base in &class.bases {
+                if let Some(found) = self.class_of(module, base, memo)
+                    && !classes.contains(&found)
+                {
+                    classes.push(found);
+                }
+            }
+        }
+    }
+
+    /// What calling `callee` returns.
+    fn returned_by(
+        &self,
+        callee: Resolved,
+        memo: &mut Memo,
+        fuel: &mut usize,
+        out: &mut Vec<Resolved>,
+    ) {
+        match callee {
+            Resolved::Function(module, id) => {
+                for value in &self.graph(module).functions[id].returns {
+                    self.eval(module, value, memo, fuel, out);
+                }
+            }
+            Resolved::Class(module, id) => push(out, Resolved::Instance(module, id)),
+            Resolved::Instance(module, id) => {
+                let call = crate::execution::CALL_METHOD;
+                if let Some((at, Exec::Function(method))) =
+                    self.method(module, &ClassRef::Local(id), call, memo)
+                {
+                    self.returned_by(Resolved::Function(at, method), memo, fuel, out);
+                }
+            }
+            Resolved::Module(_) | Resolved::Super(..) => {}
+        }
+    }
+
+    /// The code that calling `callee` runs: a function's body, a class's constructors, an
+    /// instance's `__call__`.
+    fn runs(&self, callee: Resolved, memo: &mut Memo, out: &mut Vec<Node>) {
+        match callee {
+            Resolved::Function(module, id) => out.push((module, Exec::Function(id))),
+            Resolved::Class(module, id) => {
+                self.constructors(module, &ClassRef::Local(id), memo, out)
+            }
+            Resolved::Instance(module, id) => out.extend(self.method(
+                module,
+                &ClassRef::Local(id),
+                crate::execution::CALL_METHOD,
+                memo,
+            )),
+            Resolved::Module(_) | Resolved::Super(..) => {}
         }
     }
 
     /// The nodes an edge's target reaches.
     fn targets(&self, file: usize, target: &Target, memo: &mut Memo, out: &mut Vec<Node>) {
+        let mut fuel = EVAL_FUEL;
+        let mut values = Vec::new();
         match target {
-            Target::Function(id) => out.push((file, Exec::Function(*id))),
-            Target::Class(class) => self.constructors(file, class, memo, out),
-            Target::Method(class, name) => out.extend(self.method(file, class, name, memo)),
-            Target::SuperMethod(class, name) => {
-                let bases = &self.graph(file).classes[*class].bases;
-                if let Some(node) = bases.iter().find_map(|b| self.method(file, b, name, memo)) {
-                    out.push(node);
+            Target::Call(callee) => {
+                self.eval(file, callee, memo, &mut fuel, &mut values);
+                for value in values {
+                    self.runs(value, memo, out);
                 }
             }
-            Target::Property(class, name) => {
-                if let Some((module, Exec::Function(id))) = self.method(file, class, name, memo)
-                    && self.graph(module).functions[id].is_property
-                {
-                    out.push((module, Exec::Function(id)));
+            Target::Read(base, name) => {
+                self.eval(file, base, memo, &mut fuel, &mut values);
+                for value in values {
+                    if let Resolved::Instance(module, id) = value
+                        && let Some((at, Exec::Function(method))) =
+                            self.method(module, &ClassRef::Local(id), name, memo)
+                        && self.graph(at).functions[method].is_property
+                    {
+                        out.push((at, Exec::Function(method)));
+                    }
                 }
             }
-            Target::External(name) => match self.resolve(file, name, memo) {
-                Some(Symbol::Function(module, id)) => out.push((module, Exec::Function(id))),
-                Some(Symbol::Class(module, id)) => {
-                    self.constructors(module, &ClassRef::Local(id), memo, out)
+            Target::Handed { value, to } => {
+                // Project code is analysed, not assumed: only a callee outside the project
+                // is taken to call what it is handed (`execution::stores_callable`).
+                self.eval(file, to, memo, &mut fuel, &mut values);
+                if values.is_empty() {
+                    self.eval(file, value, memo, &mut fuel, &mut values);
+                    for value in values {
+                        self.runs(value, memo, out);
+                    }
                 }
-                Some(Symbol::Method(module, id, method)) => {
-                    out.extend(self.method(module, &ClassRef::Local(id), &method, memo))
-                }
-                // Calling a module is not a thing; importing one is `Target::Module`.
-                Some(Symbol::Module(_)) | None => {}
-            },
+            }
             Target::Module(name) => {
                 if let Some(Symbol::Module(module)) = self.resolve(file, name, memo) {
                     out.push((module, Exec::ParseTime));
@@ -452,7 +650,7 @@ impl<'a> Project<'a> {
     fn is_enterable(&self, (file, exec): Node) -> bool {
         match exec {
             Exec::ParseTime => true,
-            Exec::TaskTime => false,
+            Exec::Deferred | Exec::Never => false,
             Exec::Function(id) => self.graph(file).functions[id].body_exec == Exec::Function(id),
         }
     }
@@ -680,23 +878,24 @@ impl Reachability<'_> {
                 let edge = &self.project.graph(hop.file).edges[hop.edge];
                 let row = units[hop.file].summary.edge_rows[hop.edge];
                 let written = match (&edge.target, edge.written.is_empty()) {
-                    (Target::Module(module), _) => format!("import {module}"),
-                    (_, false) => format!("{}()", edge.written),
-                    (_, true) => format!("{}()", self.function_name(hop.to)),
+                    (Target::Module(module), _) => module.clone(),
+                    (_, false) => edge.written.clone(),
+                    (_, true) => self.function_name(hop.to),
                 };
                 chain.push(ChainStep {
                     path: (hop.file != file).then(|| units[hop.file].absolute.clone()),
                     row,
-                    callee: written.clone(),
+                    callee: edge.kind.callee(&written),
                 });
+                let step = edge.kind.step(&written);
                 if hop.file == file {
                     labels.push(Label {
                         range: edge.site,
-                        message: format!("`{written}` runs here at parse time"),
+                        message: edge.kind.label(&written),
                     });
-                    format!("line {row} `{written}`")
+                    format!("line {row} {step}")
                 } else {
-                    format!("{}:{row} `{written}`", units[hop.file].display)
+                    format!("{}:{row} {step}", units[hop.file].display)
                 }
             })
             .collect();
@@ -766,5 +965,12 @@ impl Reachability<'_> {
             chain,
         }
         .escaped()
+    }
+}
+
+/// Adds `resolved` to `out` once, up to [`MAX_RESOLVED`].
+fn push(out: &mut Vec<Resolved>, resolved: Resolved) {
+    if out.len() < MAX_RESOLVED && !out.contains(&resolved) {
+        out.push(resolved);
     }
 }

@@ -1,38 +1,22 @@
 //! The semantic model of one module: scopes and bindings (so that names resolve through
-//! imports to qualified names), the functions and classes it defines, the calls between them,
-//! and — the heart of dagsafe — *when* each piece of code runs.
+//! imports to qualified names), the values names hold, the functions and classes the module
+//! defines, and the calls between them.
 //!
-//! Airflow imports a DAG file at every parse (AIRFLOW_FACTS.md, "When DAG-file code runs").
-//! Code is in one of three execution contexts:
-//! - [`Exec::ParseTime`]: module level, class bodies, decorators, parameter defaults;
-//! - [`Exec::TaskTime`]: `@task` bodies, lambda bodies, `if __name__ == "__main__":` ... —
-//!   code that never runs during the import;
-//! - [`Exec::Function`]: the body of a plain function (or a `@dag` / `@task_group` body),
-//!   which runs at parse time exactly when parse-time code calls it, or, for `@dag` and
-//!   `@task_group`, always.
-//!
-//! The scopes live only while a module is walked; what outlives the tree is the
-//! [`ModuleGraph`]: functions, classes, calls (also into other modules) and the module's
-//! top-level names. `project` settles reachability over the graphs of all checked files.
+//! When each piece of code runs is `execution`'s: this module keeps what a walk of one module
+//! leaves for it. The scopes live only while a module is walked; what outlives the tree is the
+//! [`ModuleGraph`]: functions (with what they return), classes (with what their attributes
+//! hold), edges (calls, imports, property reads, functions handed to other code) and the
+//! module's top-level names. `project` settles reachability over the graphs of all files.
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use ruff_text_size::TextRange;
+
+pub use crate::execution::{EdgeKind, Exec, FunctionKind};
 
 pub type ScopeId = usize;
 pub type FuncId = usize;
 pub type ClassId = usize;
-
-/// When a piece of code runs.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum Exec {
-    /// Runs every time Airflow imports the file.
-    ParseTime,
-    /// Never runs during the import (task bodies, lambdas, `__main__` blocks, ...).
-    TaskTime,
-    /// The body of this function: parse time when the function is reached from parse time.
-    Function(FuncId),
-}
 
 /// A class, defined here or imported.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -42,22 +26,105 @@ pub enum ClassRef {
     External(String),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Binding {
-    /// An import, or an alias of something imported: the qualified name it stands for.
-    Import(String),
+/// What an expression can be, as far as dagsafe follows it: a small, bounded model of
+/// values. Phase one writes what it can see in one module (`make_client().fetch`); phase two
+/// (`project`) evaluates it over the whole project, across modules. Unknown is a valid
+/// answer; values deeper than [`Value::MAX_DEPTH`] are unknown.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Value {
+    Unknown,
+    /// A function (or lambda) of this module.
     Function(FuncId),
+    /// A class of this module.
     Class(ClassId),
+    /// An import, or an attribute of one: the qualified name it stands for (a module, a
+    /// function, a class, or a value of another module).
+    Import(String),
     /// An object whose kind matters to a rule, e.g. `hook = SecretsManagerHook(...)`.
-    Instance(InstanceKind),
-    /// An object of a class dagsafe can follow: `client = ApiClient()`.
-    Object(ClassRef),
-    /// Any other assignment: shadows whatever the name meant before.
-    Other,
+    Tracked(InstanceKind),
+    /// `super()` in a method of this class.
+    Super(ClassId),
+    /// `value.name`: a method (bound, or through the class), an attribute of an instance or
+    /// a class, a name in a module.
+    Attribute(Box<Value>, String),
+    /// What calling the value returns: an instance of a class, a function's return value,
+    /// a method's.
+    Returned(Box<Value>),
 }
 
+impl Value {
+    /// How deep a value may nest: `a().b().c` is three levels.
+    pub const MAX_DEPTH: usize = 6;
+
+    pub fn depth(&self) -> usize {
+        match self {
+            Value::Attribute(inner, _) | Value::Returned(inner) => 1 + inner.depth(),
+            _ => 0,
+        }
+    }
+
+    pub fn is_known(&self) -> bool {
+        *self != Value::Unknown
+    }
+
+    /// `self.name`. An attribute of an import is the longer qualified name.
+    pub fn attribute(self, name: &str) -> Value {
+        match self {
+            Value::Unknown | Value::Tracked(_) => Value::Unknown,
+            Value::Import(mut qualified) => {
+                qualified.push('.');
+                qualified.push_str(name);
+                Value::Import(qualified)
+            }
+            value if value.depth() >= Self::MAX_DEPTH => Value::Unknown,
+            value => Value::Attribute(Box::new(value), name.to_string()),
+        }
+    }
+
+    /// What calling `self` returns.
+    pub fn returned(self) -> Value {
+        match self {
+            Value::Unknown | Value::Tracked(_) | Value::Super(_) => Value::Unknown,
+            value if value.depth() >= Self::MAX_DEPTH => Value::Unknown,
+            value => Value::Returned(Box::new(value)),
+        }
+    }
+
+    /// The qualified name of an import.
+    pub fn import(&self) -> Option<&str> {
+        match self {
+            Value::Import(qualified) => Some(qualified),
+            _ => None,
+        }
+    }
+
+    /// Airflow itself is never part of the checked tree: its names cannot lead back into it.
+    pub fn is_airflow(&self) -> bool {
+        match self {
+            Value::Import(name) => name == "airflow" || name.starts_with("airflow."),
+            Value::Attribute(inner, _) | Value::Returned(inner) => inner.is_airflow(),
+            _ => false,
+        }
+    }
+
+    /// Whether every function and class id in the value is below the given counts.
+    pub fn is_in_range(&self, functions: usize, classes: usize) -> bool {
+        match self {
+            Value::Function(id) => *id < functions,
+            Value::Class(id) | Value::Super(id) => *id < classes,
+            Value::Attribute(inner, _) | Value::Returned(inner) => {
+                inner.is_in_range(functions, classes)
+            }
+            Value::Unknown | Value::Import(_) | Value::Tracked(_) => true,
+        }
+    }
+}
+
+/// What a name is bound to.
+pub type Binding = Value;
+
 /// Objects that rules track through assignments.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum InstanceKind {
     /// `airflow.providers.amazon.aws.hooks.secrets_manager.SecretsManagerHook(...)`.
     SecretsManagerHook,
@@ -70,7 +137,9 @@ pub enum ScopeKind {
     Module,
     Class(ClassId),
     Function(FuncId),
-    Lambda,
+    /// A list, set or dict comprehension or a generator expression: Python 3 gives each its
+    /// own scope, so its loop variables do not leak.
+    Comprehension,
 }
 
 #[derive(Debug)]
@@ -80,19 +149,23 @@ pub struct Scope<'a> {
     bindings: HashMap<&'a str, Binding>,
     /// Modules imported with `from M import *` in this scope.
     star_imports: Vec<String>,
+    /// Names declared `global` here: they bind in the module scope.
+    globals: HashSet<&'a str>,
+    /// Names declared `nonlocal` here: they bind in the enclosing function that has them.
+    nonlocals: HashSet<&'a str>,
 }
 
-/// What decorating a function does to when its body runs.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum FunctionKind {
-    /// No Airflow decorator: the body runs when the function is called.
-    Plain,
-    /// `@task`, `@task.<kind>`, `@setup`, `@teardown`: the body runs when the task runs.
-    Task,
-    /// `@dag`: the body runs when the DAG is built, at parse time.
-    Dag,
-    /// `@task_group`: the body runs when the group is built, inside a DAG body.
-    TaskGroup,
+/// How many values a function's returns or a class attribute keep; more are dropped.
+pub const MAX_VALUES: usize = 4;
+
+/// The first parameter of a method, `self` or `cls`, as seen from its body (and from the
+/// bodies of functions and lambdas nested in it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receiver {
+    pub name: String,
+    pub class: ClassId,
+    /// `cls` of a `@classmethod`: the class itself, not an instance.
+    pub is_class: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -101,20 +174,21 @@ pub struct Function {
     pub kind: FunctionKind,
     /// The class this function is a method of.
     pub class: Option<ClassId>,
-    /// The name of the first parameter of a method (`self` / `cls`), for `self.method()` calls.
-    pub receiver: Option<String>,
+    /// What `self` / `cls` is in its body; only the walk of its module needs it.
+    #[serde(skip)]
+    pub receiver: Option<Receiver>,
     /// Decorated with `@property`: an attribute read runs it.
     pub is_property: bool,
-    /// The context its body runs in: `Exec::Function(id)`, or `Exec::TaskTime` for tasks and
-    /// for functions defined inside task-time code.
+    /// The context its body runs in (`execution::body_exec`).
     pub body_exec: Exec,
+    /// What it returns, as far as dagsafe follows it (at most [`MAX_VALUES`]).
+    pub returns: Vec<Value>,
 }
 
 impl Function {
     /// A `@dag` or `@task_group` body, which runs at parse time on its own.
     pub fn is_root(&self, id: FuncId) -> bool {
-        matches!(self.kind, FunctionKind::Dag | FunctionKind::TaskGroup)
-            && self.body_exec == Exec::Function(id)
+        crate::execution::runs_on_its_own(self.kind, self.body_exec, id)
     }
 }
 
@@ -124,33 +198,34 @@ pub struct Class {
     pub methods: HashMap<String, FuncId>,
     /// Base classes, defined here or imported.
     pub bases: Vec<ClassRef>,
+    /// What its attributes hold: assigned in the class body, or on `self` / `cls` in its
+    /// methods (at most [`MAX_VALUES`] each).
+    pub attributes: HashMap<String, Vec<Value>>,
 }
 
-/// What a call (or an import, or an attribute read) reaches.
+/// What an edge reaches.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Target {
-    Function(FuncId),
-    /// Calling a class runs its constructor methods.
-    Class(ClassRef),
-    /// `self.name()`, `Class.name()`, `obj.name()`: the method as found on the class or its bases.
-    Method(ClassRef, String),
-    /// `super().name()`: the method as found on the bases.
-    SuperMethod(ClassId, String),
-    /// `obj.name` read on an object: runs `name` when it is a `@property`.
-    Property(ClassRef, String),
-    /// A name imported from another module, called: `create_schema()`, `v.load()`.
-    External(String),
+    /// Calling a value: a function runs, a class is constructed, an instance's `__call__`
+    /// runs.
+    Call(Value),
+    /// `value.name` read: runs `name` when it is a `@property` of the value's class.
+    Read(Value, String),
+    /// `value` handed to `to`, which is assumed to call it unless `to` is project code.
+    Handed { value: Value, to: Value },
     /// `import m` / `from m import x`: the module's top level runs.
     Module(String),
 }
 
-/// One call (or import) from code running in `from`.
+/// One edge from code running in `from`.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Edge {
     pub from: Exec,
+    pub kind: EdgeKind,
     pub target: Target,
-    /// The callee as written, for labels: `helper`, `self.load`, `MyOperator`.
     pub site: TextRange,
+    /// As written, for chains: the callee (`helper`, `self.load`), the attribute read, the
+    /// function handed over; empty when long or on several lines (shown by name instead).
     pub written: String,
 }
 
@@ -190,29 +265,93 @@ impl<'a> Default for Semantic<'a> {
 
 impl<'a> Semantic<'a> {
     pub fn new() -> Self {
-        Semantic {
-            scopes: vec![Scope {
-                kind: ScopeKind::Module,
-                parent: None,
-                bindings: HashMap::default(),
-                star_imports: Vec::new(),
-            }],
+        let mut semantic = Semantic {
+            scopes: Vec::new(),
             graph: ModuleGraph::default(),
-        }
+        };
+        semantic.scopes.push(Scope::new(ScopeKind::Module, None));
+        semantic
     }
 
     pub fn push_scope(&mut self, kind: ScopeKind, parent: ScopeId) -> ScopeId {
-        self.scopes.push(Scope {
-            kind,
-            parent: Some(parent),
-            bindings: HashMap::default(),
-            star_imports: Vec::new(),
-        });
+        self.scopes.push(Scope::new(kind, Some(parent)));
         self.scopes.len() - 1
     }
 
-    pub fn bind(&mut self, scope: ScopeId, name: &'a str, binding: Binding) {
-        self.scopes[scope].bindings.insert(name, binding);
+    /// The scope a binding of `name` made in `scope` lands in: the module for a `global`
+    /// name, the enclosing function that has it for a `nonlocal` one.
+    pub fn binding_target(&self, scope: ScopeId, name: &str) -> ScopeId {
+        let s = &self.scopes[scope];
+        if s.globals.contains(name) {
+            return MODULE_SCOPE;
+        }
+        if s.nonlocals.contains(name) {
+            let mut current = s.parent;
+            while let Some(id) = current {
+                let enclosing = &self.scopes[id];
+                if matches!(enclosing.kind, ScopeKind::Function(_))
+                    && enclosing.bindings.contains_key(name)
+                {
+                    return id;
+                }
+                current = enclosing.parent;
+            }
+        }
+        scope
+    }
+
+    /// Binds `name` in `scope` (or where `global` / `nonlocal` send it); returns the scope
+    /// it was bound in.
+    pub fn bind(&mut self, scope: ScopeId, name: &'a str, binding: Binding) -> ScopeId {
+        let target = self.binding_target(scope, name);
+        self.scopes[target].bindings.insert(name, binding);
+        target
+    }
+
+    /// `global names` / `nonlocal names` in `scope`.
+    pub fn declare(&mut self, scope: ScopeId, name: &'a str, global: bool) {
+        let s = &mut self.scopes[scope];
+        if global {
+            s.globals.insert(name);
+        } else {
+            s.nonlocals.insert(name);
+        }
+    }
+
+    /// The binding of `name` in `scope` itself, if it has one.
+    pub fn local(&self, scope: ScopeId, name: &str) -> Option<&Binding> {
+        self.scopes[scope].bindings.get(name)
+    }
+
+    /// The bindings of `scope`, for a branch that may or may not have run.
+    pub fn snapshot(&self, scope: ScopeId) -> HashMap<&'a str, Binding> {
+        self.scopes[scope].bindings.clone()
+    }
+
+    /// After a branch that may not have run (an `except` handler): a name it left unknown
+    /// keeps what it held before (`try: from x import y` / `except ImportError: y = None`).
+    pub fn keep_known(&mut self, scope: ScopeId, before: HashMap<&'a str, Binding>) {
+        let bindings = &mut self.scopes[scope].bindings;
+        for (name, value) in before {
+            if value.is_known()
+                && let Some(now) = bindings.get_mut(name)
+                && !now.is_known()
+            {
+                *now = value;
+            }
+        }
+    }
+
+    /// The nearest scope that is not a comprehension: where a walrus in one binds.
+    pub fn enclosing_non_comprehension(&self, scope: ScopeId) -> ScopeId {
+        let mut current = scope;
+        while self.scopes[current].kind == ScopeKind::Comprehension {
+            match self.scopes[current].parent {
+                Some(parent) => current = parent,
+                None => break,
+            }
+        }
+        current
     }
 
     pub fn add_star_import(&mut self, scope: ScopeId, module: String) {
@@ -233,34 +372,63 @@ impl<'a> Semantic<'a> {
         self.graph.classes.len() - 1
     }
 
-    /// Records a call from `from` to `target`. Calls from task-time code never make
-    /// anything run at parse time, so they are not kept.
-    pub fn add_call(&mut self, from: Exec, target: Target, site: TextRange, written: &str) {
-        // Airflow itself is never part of the checked tree: its names cannot lead back into
-        // it, so calls and imports into it are not kept (most calls in a DAG file are these).
-        let into_airflow = match &target {
-            Target::External(name) | Target::Module(name) => {
-                name == "airflow" || name.starts_with("airflow.")
-            }
-            _ => false,
-        };
-        if from != Exec::TaskTime && !into_airflow {
-            // Long or multi-line callees are shown by name instead (see `project`).
-            let written = if !matches!(target, Target::Module(_))
-                && written.len() <= 60
-                && !written.contains('\n')
-            {
-                written.to_string()
-            } else {
-                String::new()
-            };
-            self.graph.edges.push(Edge {
-                from,
-                target,
-                site,
-                written,
-            });
+    /// What function `id` returns may be `value`.
+    pub fn add_return(&mut self, id: FuncId, value: Value) {
+        let returns = &mut self.graph.functions[id].returns;
+        if value.is_known() && returns.len() < MAX_VALUES && !returns.contains(&value) {
+            returns.push(value);
         }
+    }
+
+    /// Attribute `name` of class `id` may hold `value`.
+    pub fn add_attribute(&mut self, id: ClassId, name: &str, value: Value) {
+        if !value.is_known() {
+            return;
+        }
+        let attributes = &mut self.graph.classes[id].attributes;
+        if attributes.len() >= 256 && !attributes.contains_key(name) {
+            return;
+        }
+        let values = attributes.entry(name.to_string()).or_default();
+        if values.len() < MAX_VALUES && !values.contains(&value) {
+            values.push(value);
+        }
+    }
+
+    /// Records an edge from `from` to `target`. Edges from code that never runs at import
+    /// never make anything run at parse time, and edges into Airflow cannot lead back into
+    /// the tree (most calls in a DAG file are these): neither is kept.
+    pub fn add_edge(
+        &mut self,
+        from: Exec,
+        kind: EdgeKind,
+        target: Target,
+        site: TextRange,
+        written: &str,
+    ) {
+        let into_airflow = match &target {
+            Target::Module(name) => name == "airflow" || name.starts_with("airflow."),
+            Target::Call(value) | Target::Read(value, _) => value.is_airflow(),
+            Target::Handed { value, .. } => value.is_airflow(),
+        };
+        if !from.may_run_at_import() || into_airflow {
+            return;
+        }
+        // Long or multi-line callees are shown by name instead, imports by their module (see
+        // `project`).
+        let written = if kind != EdgeKind::Import && written.len() <= 60 && !written.contains('\n')
+        {
+            written.to_string()
+        } else {
+            String::new()
+        };
+        self.graph.edges.push(Edge {
+            from,
+            kind,
+            target,
+            site,
+            written,
+        });
     }
 
     /// The scope whose binding of `name` is visible from `scope`, by the rules of [`Self::lookup`].
@@ -280,19 +448,11 @@ impl<'a> Semantic<'a> {
     }
 
     /// Resolves `name` as seen from `scope`, following Python's rules: the scope itself,
-    /// then the enclosing function scopes (class scopes are not visible from nested
-    /// functions), then the module. A name bound nowhere may come from a star import.
+    /// then the enclosing function and comprehension scopes (class scopes are not visible
+    /// from nested scopes), then the module. A name bound nowhere may come from a star import.
     pub fn lookup(&self, scope: ScopeId, name: &str) -> Option<Binding> {
-        let mut current = Some(scope);
-        let mut first = true;
-        while let Some(id) = current {
-            let s = &self.scopes[id];
-            let visible = first || !matches!(s.kind, ScopeKind::Class(_));
-            if visible && let Some(binding) = s.bindings.get(name) {
-                return Some(binding.clone());
-            }
-            first = false;
-            current = s.parent;
+        if let Some(id) = self.binding_scope(scope, name) {
+            return self.scopes[id].bindings.get(name).cloned();
         }
         let mut current = Some(scope);
         while let Some(id) = current {
@@ -307,20 +467,28 @@ impl<'a> Semantic<'a> {
     /// Ends the walk: the graph, with the module's final top-level names.
     pub fn into_graph(mut self) -> ModuleGraph {
         let module = &self.scopes[MODULE_SCOPE];
-        // Only what another module can reach through an import is kept.
+        // Only what another module can follow through an import is kept.
         self.graph.exports = module
             .bindings
             .iter()
-            .filter(|(_, binding)| {
-                matches!(
-                    binding,
-                    Binding::Import(_) | Binding::Function(_) | Binding::Class(_)
-                )
-            })
+            .filter(|(_, binding)| binding.is_known() && !matches!(binding, Value::Tracked(_)))
             .map(|(name, binding)| (name.to_string(), binding.clone()))
             .collect();
         self.graph.star_imports = module.star_imports.clone();
         self.graph
+    }
+}
+
+impl<'a> Scope<'a> {
+    fn new(kind: ScopeKind, parent: Option<ScopeId>) -> Self {
+        Scope {
+            kind,
+            parent,
+            bindings: HashMap::default(),
+            star_imports: Vec::new(),
+            globals: HashSet::default(),
+            nonlocals: HashSet::default(),
+        }
     }
 }
 

@@ -316,6 +316,11 @@ pub struct Settings {
     /// `extend-task-decorators`: more decorators whose function bodies run at task time,
     /// as qualified names (`my_company.decorators.task`) or as written (`custom_task`).
     pub extra_task_decorators: Vec<String>,
+    /// `storing-callees`: callees outside the project that keep the functions they are
+    /// handed rather than call them (the assumed-call rule's opt-out, `execution.rs`), as
+    /// qualified names or as written, each with anything under it (`rail` covers
+    /// `rail.register`).
+    pub storing_callees: Vec<String>,
     pub per_file_ignores: Vec<PerFileIgnore>,
 }
 
@@ -326,6 +331,7 @@ impl Default for Settings {
             secrets: SecretsSettings::default(),
             cost: CostSettings::default(),
             extra_task_decorators: Vec::new(),
+            storing_callees: Vec::new(),
             per_file_ignores: Vec::new(),
         }
     }
@@ -337,7 +343,7 @@ impl Settings {
     pub fn fingerprint(&self) -> crate::cache::Digest {
         let secrets = &self.secrets;
         let text = format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
             self.rules,
             secrets.backend,
             secrets.variables.as_ref().map(|p| &p.source),
@@ -345,6 +351,7 @@ impl Settings {
             secrets.masking.version,
             secrets.masking.words,
             self.extra_task_decorators,
+            self.storing_callees,
         );
         crate::cache::hash_bytes(text.as_bytes())
     }
