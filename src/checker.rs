@@ -109,6 +109,9 @@ pub struct Checker<'a> {
     name_calls: Vec<NameCall<'a>>,
     /// Bindings made through `global` / `nonlocal`: the scope, the name, the value.
     late_bindings: Vec<(ScopeId, &'a str, Value)>,
+    /// Where the call of the expression statement being visited starts: its result is
+    /// thrown away.
+    discarded: Option<TextSize>,
     /// How deep the walk is, and where it first went past [`crate::limits::MAX_TREE_DEPTH`].
     depth: usize,
     too_deep: Option<ruff_text_size::TextSize>,
@@ -143,6 +146,7 @@ impl<'a> Checker<'a> {
             lambdas: Default::default(),
             name_calls: Vec::new(),
             late_bindings: Vec::new(),
+            discarded: None,
             depth: 0,
             too_deep: None,
         }
@@ -465,6 +469,13 @@ impl<'a> Checker<'a> {
     /// A call: its callee runs, and each function it is handed is assumed called unless the
     /// callee keeps it (`execution::stores_callable`).
     fn visit_call(&mut self, call: &'a ast::ExprCall) {
+        // The callee and the arguments first: a lambda among them gets its function. An
+        // attribute callee is a method, not a property read.
+        match &*call.func {
+            Expr::Attribute(attribute) => self.visit_expr(&attribute.value),
+            func => self.visit_expr(func),
+        }
+        self.visit_arguments(&call.arguments);
         let callee = self.value_of(&call.func);
         if callee.is_known() {
             self.add_edge(EdgeKind::Call, Target::Call(callee.clone()), &call.func);
@@ -490,16 +501,18 @@ impl<'a> Checker<'a> {
             self.hand_over(call, &callee);
         }
         rules::check_call(self, call);
-        // The callee itself: an attribute callee is a method, not a property read.
-        match &*call.func {
-            Expr::Attribute(attribute) => self.visit_expr(&attribute.value),
-            func => self.visit_expr(func),
-        }
-        self.visit_arguments(&call.arguments);
     }
 
     fn hand_over(&mut self, call: &'a ast::ExprCall, callee: &Value) {
         let written = &self.source[call.func.range()];
+        // A lazy iterator whose result is thrown away calls nothing.
+        let builtin = !callee.is_known() && self.semantic.lookup(self.scope, written).is_none();
+        if builtin
+            && execution::LAZY_BUILTINS.contains(&written)
+            && self.discarded == Some(call.start())
+        {
+            return;
+        }
         let to = if written.len() <= 60 && !written.contains('\n') {
             written
         } else {
@@ -996,6 +1009,11 @@ impl<'a> Checker<'a> {
                 self.semantic.keep_known(self.scope, before);
                 self.visit_body(&stmt_try.orelse);
                 self.visit_body(&stmt_try.finalbody);
+            }
+            Stmt::Expr(statement) => {
+                let saved = self.discarded.replace(statement.value.start());
+                self.visit_expr(&statement.value);
+                self.discarded = saved;
             }
             _ => visitor::walk_stmt(self, stmt),
         }

@@ -50,6 +50,57 @@ pub enum FunctionKind {
     TaskGroup,
 }
 
+/// Airflow's decorators, as qualified names reached through imports (AIRFLOW_FACTS.md, the
+/// decorator spellings for 2.x and 3.x).
+/// Decorators whose function body runs when the task runs. A `.<kind>` suffix
+/// (`task.virtualenv`, `task.datacoves_bash`, ...) is a task too.
+const TASK_DECORATORS: &[&str] = &[
+    "airflow.decorators.task",
+    "airflow.decorators.setup",
+    "airflow.decorators.teardown",
+    "airflow.decorators.python_task",
+    "airflow.decorators.virtualenv_task",
+    "airflow.decorators.external_python_task",
+    "airflow.decorators.branch_task",
+    "airflow.decorators.short_circuit_task",
+    "airflow.decorators.sensor_task",
+    "airflow.operators.python.task",
+    "airflow.sdk.task",
+    "airflow.sdk.setup",
+    "airflow.sdk.teardown",
+];
+
+const DAG_DECORATORS: &[&str] = &[
+    "airflow.decorators.dag",
+    "airflow.models.dag.dag",
+    "airflow.sdk.dag",
+    "airflow.sdk.definitions.dag.dag",
+];
+
+const TASK_GROUP_DECORATORS: &[&str] = &[
+    "airflow.decorators.task_group",
+    "airflow.decorators.task_group.task_group",
+    "airflow.utils.task_group.task_group",
+    "airflow.sdk.task_group",
+    "airflow.sdk.definitions.decorators.task_group.task_group",
+];
+
+fn is_or_extends(name: &str, bases: &[&str]) -> bool {
+    bases.iter().any(|base| extends(name, base))
+}
+
+fn is_task_decorator(name: &str) -> bool {
+    is_or_extends(name, TASK_DECORATORS)
+}
+
+fn is_dag_decorator(name: &str) -> bool {
+    DAG_DECORATORS.contains(&name)
+}
+
+fn is_task_group_decorator(name: &str) -> bool {
+    TASK_GROUP_DECORATORS.contains(&name)
+}
+
 /// What one decorator, by its qualified name (when it is imported) and its text as written,
 /// makes of the function it decorates. `extra_tasks` is `extend-task-decorators`.
 pub fn decorator_kind(
@@ -58,13 +109,13 @@ pub fn decorator_kind(
     extra_tasks: &[String],
 ) -> Option<FunctionKind> {
     if let Some(name) = qualified {
-        if crate::semantic::airflow::is_task_decorator(name) {
+        if is_task_decorator(name) {
             return Some(FunctionKind::Task);
         }
-        if crate::semantic::airflow::is_dag_decorator(name) {
+        if is_dag_decorator(name) {
             return Some(FunctionKind::Dag);
         }
-        if crate::semantic::airflow::is_task_group_decorator(name) {
+        if is_task_group_decorator(name) {
             return Some(FunctionKind::TaskGroup);
         }
     }
@@ -136,6 +187,10 @@ pub struct Callee<'a> {
     /// Its qualified name through imports, when it has one: `functools.partial`.
     pub qualified: Option<&'a str>,
 }
+
+/// Builtins that return a lazy iterator: handed a function, they call it only when the
+/// iterator is consumed, so a call whose result is thrown away calls nothing.
+pub const LAZY_BUILTINS: &[&str] = &["map", "filter"];
 
 /// Builtins and standard-library functions that keep, wrap or inspect what they are handed,
 /// without calling it (by qualified name; builtins by their bare name).
@@ -281,8 +336,8 @@ impl EdgeKind {
     pub fn callee(&self, written: &str) -> String {
         match self {
             EdgeKind::Import => format!("import {written}"),
-            EdgeKind::Passed(_) => written.to_string(),
-            EdgeKind::Call | EdgeKind::Decorator | EdgeKind::Read => format!("{written}()"),
+            EdgeKind::Passed(_) | EdgeKind::Read => written.to_string(),
+            EdgeKind::Call | EdgeKind::Decorator => format!("{written}()"),
         }
     }
 
@@ -291,6 +346,7 @@ impl EdgeKind {
     pub fn step(&self, written: &str) -> String {
         match self {
             EdgeKind::Passed(to) => format!("`{written}` passed to `{to}()`, which calls it"),
+            EdgeKind::Read => format!("`{written}` (a property read)"),
             _ => format!("`{}`", self.callee(written)),
         }
     }
@@ -301,6 +357,7 @@ impl EdgeKind {
             EdgeKind::Passed(to) => {
                 format!("`{written}` is passed to `{to}()` here, which calls it at parse time")
             }
+            EdgeKind::Read => format!("the property `{written}` runs here at parse time"),
             _ => format!("`{}` runs here at parse time", self.callee(written)),
         }
     }
@@ -309,6 +366,17 @@ impl EdgeKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn task_kinds_extend_task_but_task_group_is_not_a_task() {
+        assert!(is_task_decorator("airflow.decorators.task"));
+        assert!(is_task_decorator("airflow.sdk.task.datacoves_bash"));
+        assert!(is_task_decorator("airflow.decorators.task.virtualenv"));
+        assert!(!is_task_decorator("airflow.decorators.task_group"));
+        assert!(!is_task_decorator("airflow.sdk.taskflow"));
+        assert!(is_task_group_decorator("airflow.sdk.task_group"));
+        assert!(is_dag_decorator("airflow.decorators.dag"));
+    }
 
     fn callee(written: &str) -> Callee<'_> {
         Callee {

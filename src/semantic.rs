@@ -503,60 +503,6 @@ pub mod airflow {
         "airflow.sdk.definitions.variable.Variable",
     ];
 
-    /// Decorators whose function body runs when the task runs. A `.<kind>` suffix
-    /// (`task.virtualenv`, `task.datacoves_bash`, ...) is a task too.
-    const TASK_DECORATORS: &[&str] = &[
-        "airflow.decorators.task",
-        "airflow.decorators.setup",
-        "airflow.decorators.teardown",
-        "airflow.decorators.python_task",
-        "airflow.decorators.virtualenv_task",
-        "airflow.decorators.external_python_task",
-        "airflow.decorators.branch_task",
-        "airflow.decorators.short_circuit_task",
-        "airflow.decorators.sensor_task",
-        "airflow.operators.python.task",
-        "airflow.sdk.task",
-        "airflow.sdk.setup",
-        "airflow.sdk.teardown",
-    ];
-
-    const DAG_DECORATORS: &[&str] = &[
-        "airflow.decorators.dag",
-        "airflow.models.dag.dag",
-        "airflow.sdk.dag",
-        "airflow.sdk.definitions.dag.dag",
-    ];
-
-    const TASK_GROUP_DECORATORS: &[&str] = &[
-        "airflow.decorators.task_group",
-        "airflow.decorators.task_group.task_group",
-        "airflow.utils.task_group.task_group",
-        "airflow.sdk.task_group",
-        "airflow.sdk.definitions.decorators.task_group.task_group",
-    ];
-
-    fn is_or_extends(name: &str, bases: &[&str]) -> bool {
-        bases.iter().any(|base| {
-            name == *base
-                || name
-                    .strip_prefix(base)
-                    .is_some_and(|rest| rest.starts_with('.'))
-        })
-    }
-
-    pub fn is_task_decorator(name: &str) -> bool {
-        is_or_extends(name, TASK_DECORATORS)
-    }
-
-    pub fn is_dag_decorator(name: &str) -> bool {
-        DAG_DECORATORS.contains(&name)
-    }
-
-    pub fn is_task_group_decorator(name: &str) -> bool {
-        TASK_GROUP_DECORATORS.contains(&name)
-    }
-
     /// What makes a file a DAG file when it is imported: Airflow's `DAG` class or `dag`
     /// decorator (and the 2.x/3.x spellings of both).
     pub const DAG_NAMES: &[&str] = &[
@@ -604,17 +550,6 @@ pub mod airflow {
 #[cfg(test)]
 mod tests {
     use super::airflow::*;
-
-    #[test]
-    fn task_kinds_extend_task_but_task_group_is_not_a_task() {
-        assert!(is_task_decorator("airflow.decorators.task"));
-        assert!(is_task_decorator("airflow.sdk.task.datacoves_bash"));
-        assert!(is_task_decorator("airflow.decorators.task.virtualenv"));
-        assert!(!is_task_decorator("airflow.decorators.task_group"));
-        assert!(!is_task_decorator("airflow.sdk.taskflow"));
-        assert!(is_task_group_decorator("airflow.sdk.task_group"));
-        assert!(is_dag_decorator("airflow.decorators.dag"));
-    }
 
     #[test]
     fn variable_reads() {

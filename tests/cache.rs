@@ -63,7 +63,7 @@ fn cache_files(dir: &Path) -> Vec<String> {
 /// The project's cache file in the tree.
 fn cache_file(dir: &Path) -> PathBuf {
     dir.join(format!(
-        ".dagsafe_cache/v{}-2.bin",
+        ".dagsafe_cache/v{}-3.bin",
         env!("CARGO_PKG_VERSION")
     ))
 }
@@ -77,7 +77,7 @@ fn a_second_run_reads_the_cache_and_says_the_same() {
     let version = env!("CARGO_PKG_VERSION");
     assert_eq!(
         cache_files(dir.path()),
-        [".gitignore".to_string(), format!("v{version}-2.bin")]
+        [".gitignore".to_string(), format!("v{version}-3.bin")]
     );
     assert_eq!(
         fs::read_to_string(dir.path().join(".dagsafe_cache/.gitignore")).unwrap(),
@@ -312,7 +312,7 @@ fn a_committed_cache_does_not_hide_findings() {
 
 #[test]
 fn forged_ids_in_a_cached_summary_are_a_miss_not_a_crash() {
-    use dagsafe::semantic::{Exec, Target};
+    use dagsafe::semantic::{Exec, Target, Value};
     let dir = project();
     let attacker = key_home();
     assert_reports_connect(&check_in(dir.path(), attacker.path(), &[]));
@@ -327,7 +327,7 @@ fn forged_ids_in_a_cached_summary_are_a_miss_not_a_crash() {
             assert!(!summary.graph.edges.is_empty());
             for edge in &mut summary.graph.edges {
                 edge.from = Exec::Function(4096);
-                edge.target = Target::Function(1 << 40);
+                edge.target = Target::Call(Value::Function(1 << 40));
             }
             summary.edge_rows.push(7);
             entry.summary = postcard::to_stdvec(&summary).unwrap();
@@ -405,9 +405,9 @@ fn cache_dir_and_dagsafe_cache_dir_keep_the_cache_out_of_the_tree() {
     assert_eq!(names[0], ".gitignore");
     let file = &names[1];
     assert!(
-        file.starts_with(&format!("v{version}-2-"))
+        file.starts_with(&format!("v{version}-3-"))
             && file.ends_with(".bin")
-            && file.len() == format!("v{version}-2-").len() + 16 + 4,
+            && file.len() == format!("v{version}-3-").len() + 16 + 4,
         "{file}"
     );
     assert_reports_connect(&check_in(

@@ -72,6 +72,23 @@ fn bad_examples_give_exactly_the_documented_diagnostics() {
     }
 }
 
+/// A rule doc's "When code runs" section shows more examples, each a python block followed by
+/// the text dagsafe prints for it.
+#[test]
+fn when_code_runs_examples_show_what_dagsafe_prints() {
+    let mut checked = 0;
+    for info in RULES {
+        let sources = blocks(info.doc, "When code runs", "python");
+        let expected = blocks(info.doc, "When code runs", "text");
+        assert_eq!(sources.len(), expected.len(), "{}: pairs", info.code);
+        for (source, expected) in sources.iter().zip(&expected) {
+            assert_eq!(&render(source, info.rule), expected, "{}", info.code);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 1, "DS101's doc shows the assumed-call rule");
+}
+
 #[test]
 fn good_examples_are_clean() {
     for info in RULES {
