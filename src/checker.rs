@@ -403,10 +403,15 @@ impl<'a> Checker<'a> {
                         .and_then(|id| self.semantic.function(id).class)
                         .map_or(Value::Unknown, Value::Super);
                 }
-                if let Some(kind) = self.instance_kind(expr) {
+                let callee = self.value_at(&call.func, depth + 1);
+                // The objects rules track: a hook, a boto3 client (`instance_kind`).
+                let tracked = match &*call.func {
+                    Expr::Attribute(a) => matches!(a.attr.as_str(), "get_conn" | "client"),
+                    _ => callee.import() == Some(semantic::airflow::SECRETS_MANAGER_HOOK),
+                };
+                if tracked && let Some(kind) = self.instance_kind(expr) {
                     return Value::Tracked(kind);
                 }
-                let callee = self.value_at(&call.func, depth + 1);
                 // `functools.partial(f, ...)` is called as `f` is.
                 if callee.import() == Some("functools.partial") {
                     return call
@@ -442,6 +447,27 @@ impl<'a> Checker<'a> {
         self.semantic
             .lookup(self.scope, name)
             .unwrap_or(Value::Unknown)
+    }
+
+    /// Whether `expr` may evaluate to an object whose property a read could run: not when
+    /// its attribute chain starts at a name bound to an import (a module, a name imported)
+    /// or to nothing dagsafe follows. Saves building the value of every `os.path.join`.
+    fn may_be_object(&self, expr: &Expr) -> bool {
+        let mut root = expr;
+        while let Expr::Attribute(attribute) = root {
+            root = &attribute.value;
+        }
+        match root {
+            Expr::Name(name) => {
+                let name = name.id.as_str();
+                self.receiver().is_some_and(|r| r.name == name)
+                    || self
+                        .semantic
+                        .lookup_ref(self.scope, name)
+                        .is_some_and(|b| !matches!(b, Value::Import(_) | Value::Unknown))
+            }
+            _ => true,
+        }
     }
 
     fn receiver(&self) -> Option<&Receiver> {
@@ -522,6 +548,11 @@ impl<'a> Checker<'a> {
             written,
             qualified: callee.import(),
         };
+        let extra = &self.settings.storing_callees;
+        // Most calls at parse time construct operators: they keep everything they are handed.
+        if execution::stores_callable(&info, None, extra) {
+            return;
+        }
         let positional = call.arguments.args.iter().map(|arg| (None, arg));
         let keywords = call
             .arguments
@@ -532,15 +563,16 @@ impl<'a> Checker<'a> {
             if matches!(argument, Expr::Starred(_)) {
                 continue;
             }
-            let value = self.value_of(argument);
-            if !value.is_known() || matches!(value, Value::Tracked(_)) || value.is_airflow() {
+            if keyword.is_some_and(execution::keyword_stores)
+                || !matches!(
+                    argument,
+                    Expr::Name(_) | Expr::Attribute(_) | Expr::Lambda(_) | Expr::Call(_)
+                )
+            {
                 continue;
             }
-            if execution::stores_callable(&info, keyword, &self.settings.storing_callees) {
-                // Nothing else this call is handed is called either, for a callee that stores.
-                if keyword.is_none() {
-                    return;
-                }
+            let value = self.value_of(argument);
+            if !value.is_known() || matches!(value, Value::Tracked(_)) || value.is_airflow() {
                 continue;
             }
             let target = Target::Handed {
@@ -1036,7 +1068,11 @@ impl<'a> Checker<'a> {
             }
             Expr::Attribute(attribute) if attribute.ctx == ExprContext::Load => {
                 // Reading `obj.name` runs `name` when it is a `@property` of obj's class.
-                let receiver = self.value_of(&attribute.value);
+                let receiver = if self.may_be_object(&attribute.value) {
+                    self.value_of(&attribute.value)
+                } else {
+                    Value::Unknown
+                };
                 if matches!(
                     receiver,
                     Value::Returned(_) | Value::Attribute(..) | Value::Super(_)

@@ -447,12 +447,19 @@ impl<'a> Semantic<'a> {
         None
     }
 
+    /// The binding of `name` visible from `scope`, by the rules of [`Self::lookup`], without
+    /// the star-import fallback.
+    pub fn lookup_ref(&self, scope: ScopeId, name: &str) -> Option<&Binding> {
+        let id = self.binding_scope(scope, name)?;
+        self.scopes[id].bindings.get(name)
+    }
+
     /// Resolves `name` as seen from `scope`, following Python's rules: the scope itself,
     /// then the enclosing function and comprehension scopes (class scopes are not visible
     /// from nested scopes), then the module. A name bound nowhere may come from a star import.
     pub fn lookup(&self, scope: ScopeId, name: &str) -> Option<Binding> {
-        if let Some(id) = self.binding_scope(scope, name) {
-            return self.scopes[id].bindings.get(name).cloned();
+        if let Some(binding) = self.lookup_ref(scope, name) {
+            return Some(binding.clone());
         }
         let mut current = Some(scope);
         while let Some(id) = current {
