@@ -79,6 +79,8 @@ enum Deferred<'a> {
 /// assignment met later (in a function body, visited after the module) adds what it
 /// assigned to the calls of that name.
 struct NameCall<'a> {
+    /// The edge the call made with the name's binding at the time, if it made one.
+    edge: Option<usize>,
     from: Exec,
     site: TextRange,
     written: &'a str,
@@ -107,11 +109,12 @@ pub struct Checker<'a> {
     /// Each lambda's function, by where the lambda starts.
     lambdas: HashMap<TextSize, FuncId>,
     name_calls: Vec<NameCall<'a>>,
-    /// Bindings made through `global` / `nonlocal`: the scope, the name, the value.
-    late_bindings: Vec<(ScopeId, &'a str, Value)>,
-    /// Where the call of the expression statement being visited starts: its result is
-    /// thrown away.
-    discarded: Option<TextSize>,
+    /// Bindings made through `global` / `nonlocal`: the scope, the name, the value, and the
+    /// function whose body makes it.
+    late_bindings: Vec<(ScopeId, &'a str, Value, Option<FuncId>)>,
+    /// Where the calls start whose result is consumed as an iterable: an argument of
+    /// another call, the iterable of a `for` or a comprehension, a starred element.
+    consumed: rustc_hash::FxHashSet<TextSize>,
     /// How deep the walk is, and where it first went past [`crate::limits::MAX_TREE_DEPTH`].
     depth: usize,
     too_deep: Option<ruff_text_size::TextSize>,
@@ -146,7 +149,7 @@ impl<'a> Checker<'a> {
             lambdas: Default::default(),
             name_calls: Vec::new(),
             late_bindings: Vec::new(),
-            discarded: None,
+            consumed: Default::default(),
             depth: 0,
             too_deep: None,
         }
@@ -211,20 +214,41 @@ impl<'a> Checker<'a> {
     }
 
     /// A `global` / `nonlocal` assignment in a function makes every call of that name in
-    /// the scope it binds in a call of what it assigned.
+    /// the scope it binds in a call of what it assigned. When the same code called that
+    /// function before the call of the name (`install()` then `fetch()`), the assignment
+    /// replaced what the name held: the call's edge to the old value goes.
     fn add_late_bindings(&mut self) {
-        for (scope, name, value) in std::mem::take(&mut self.late_bindings) {
+        let mut replaced = rustc_hash::FxHashSet::default();
+        for (scope, name, value, by) in std::mem::take(&mut self.late_bindings) {
             for call in &self.name_calls {
-                if call.scope == scope && call.name == name {
-                    self.semantic.add_edge(
-                        call.from,
-                        EdgeKind::Call,
-                        Target::Call(value.clone()),
-                        call.site,
-                        call.written,
-                    );
+                if call.scope != scope || call.name != name {
+                    continue;
                 }
+                if let (Some(edge), Some(by)) = (call.edge, by) {
+                    let before = self.semantic.graph.edges.iter().any(|e| {
+                        e.from == call.from
+                            && e.site.end() <= call.site.start()
+                            && e.target == Target::Call(Value::Function(by))
+                    });
+                    if before {
+                        replaced.insert(edge);
+                    }
+                }
+                self.semantic.add_edge(
+                    call.from,
+                    EdgeKind::Call,
+                    Target::Call(value.clone()),
+                    call.site,
+                    call.written,
+                );
             }
+        }
+        if !replaced.is_empty() {
+            let mut index = 0;
+            self.semantic.graph.edges.retain(|_| {
+                index += 1;
+                !replaced.contains(&(index - 1))
+            });
         }
     }
 
@@ -494,7 +518,20 @@ impl<'a> Checker<'a> {
 
     /// A call: its callee runs, and each function it is handed is assumed called unless the
     /// callee keeps it (`execution::stores_callable`).
+    /// `expr` is iterated, when it is a call.
+    fn consume(&mut self, expr: &Expr) {
+        if let Expr::Call(call) = expr {
+            self.consumed.insert(call.start());
+        }
+    }
+
     fn visit_call(&mut self, call: &'a ast::ExprCall) {
+        for argument in &call.arguments.args {
+            match argument {
+                Expr::Starred(starred) => self.consume(&starred.value),
+                argument => self.consume(argument),
+            }
+        }
         // The callee and the arguments first: a lambda among them gets its function. An
         // attribute callee is a method, not a property read.
         match &*call.func {
@@ -503,9 +540,11 @@ impl<'a> Checker<'a> {
         }
         self.visit_arguments(&call.arguments);
         let callee = self.value_of(&call.func);
+        let edges = self.semantic.graph.edges.len();
         if callee.is_known() {
             self.add_edge(EdgeKind::Call, Target::Call(callee.clone()), &call.func);
         }
+        let edge = (self.semantic.graph.edges.len() > edges).then_some(edges);
         if let Expr::Name(name) = &*call.func
             && self.exec.may_run_at_import()
             && self.name_calls.len() < MAX_NAME_CALLS
@@ -516,6 +555,7 @@ impl<'a> Checker<'a> {
                 .binding_scope(self.scope, name)
                 .unwrap_or(MODULE_SCOPE);
             self.name_calls.push(NameCall {
+                edge,
                 from: self.exec,
                 site: call.func.range(),
                 written: &self.source[call.func.range()],
@@ -531,11 +571,11 @@ impl<'a> Checker<'a> {
 
     fn hand_over(&mut self, call: &'a ast::ExprCall, callee: &Value) {
         let written = &self.source[call.func.range()];
-        // A lazy iterator whose result is thrown away calls nothing.
-        let builtin = !callee.is_known() && self.semantic.lookup(self.scope, written).is_none();
-        if builtin
-            && execution::LAZY_BUILTINS.contains(&written)
-            && self.discarded == Some(call.start())
+        // A lazy iterator calls nothing until it is consumed.
+        if execution::LAZY_BUILTINS.contains(&written)
+            && !callee.is_known()
+            && self.semantic.lookup_ref(self.scope, written).is_none()
+            && !self.consumed.contains(&call.start())
         {
             return;
         }
@@ -844,6 +884,7 @@ impl<'a> Checker<'a> {
         let Some((first, _)) = generators.split_first() else {
             return;
         };
+        self.consume(&first.iter);
         self.visit_expr(&first.iter);
         let scope = self
             .semantic
@@ -851,6 +892,7 @@ impl<'a> Checker<'a> {
         let saved = std::mem::replace(&mut self.scope, scope);
         for (index, generator) in generators.iter().enumerate() {
             if index > 0 {
+                self.consume(&generator.iter);
                 self.visit_expr(&generator.iter);
             }
             self.visit_expr(&generator.target);
@@ -874,7 +916,7 @@ impl<'a> Checker<'a> {
     fn bind_in(&mut self, scope: ScopeId, name: &'a str, value: Value) {
         let bound = self.semantic.bind(scope, name, value.clone());
         if bound != scope && value.is_known() {
-            self.late_bindings.push((bound, name, value));
+            self.late_bindings.push((bound, name, value, self.function));
         }
     }
 
@@ -1042,10 +1084,9 @@ impl<'a> Checker<'a> {
                 self.visit_body(&stmt_try.orelse);
                 self.visit_body(&stmt_try.finalbody);
             }
-            Stmt::Expr(statement) => {
-                let saved = self.discarded.replace(statement.value.start());
-                self.visit_expr(&statement.value);
-                self.discarded = saved;
+            Stmt::For(stmt_for) => {
+                self.consume(&stmt_for.iter);
+                visitor::walk_stmt(self, stmt);
             }
             _ => visitor::walk_stmt(self, stmt),
         }
@@ -1084,6 +1125,10 @@ impl<'a> Checker<'a> {
             }
             Expr::Lambda(lambda) => self.visit_lambda(lambda),
             Expr::Call(call) => self.visit_call(call),
+            Expr::Starred(starred) => {
+                self.consume(&starred.value);
+                visitor::walk_expr(self, expr);
+            }
             Expr::ListComp(comp) => self.visit_comprehension_scope(&comp.generators, &[&comp.elt]),
             Expr::SetComp(comp) => self.visit_comprehension_scope(&comp.generators, &[&comp.elt]),
             Expr::Generator(comp) => self.visit_comprehension_scope(&comp.generators, &[&comp.elt]),

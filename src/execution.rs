@@ -189,7 +189,10 @@ pub struct Callee<'a> {
 }
 
 /// Builtins that return a lazy iterator: handed a function, they call it only when the
-/// iterator is consumed, so a call whose result is thrown away calls nothing.
+/// iterator is consumed. `checker` takes one as called where its result is iterated right
+/// away — an argument of another call (`list(map(f, xs))`), the iterable of a `for` or a
+/// comprehension, a starred element — and as calling nothing elsewhere (thrown away, or
+/// kept in a name: what a name holds is not followed to where it is iterated).
 pub const LAZY_BUILTINS: &[&str] = &["map", "filter"];
 
 /// Builtins and standard-library functions that keep, wrap or inspect what they are handed,
