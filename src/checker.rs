@@ -612,7 +612,16 @@ impl<'a> Checker<'a> {
                 continue;
             }
             let value = self.value_of(argument);
-            if !value.is_known() || matches!(value, Value::Tracked(_)) || value.is_airflow() {
+            // What a call returns is rarely a function: only a function of this module's
+            // result (`make_callback()`) is followed; a partial is its function already.
+            let callable = match &value {
+                Value::Function(_) | Value::Class(_) | Value::Import(_) | Value::Attribute(..) => {
+                    true
+                }
+                Value::Returned(inner) => matches!(**inner, Value::Function(_)),
+                Value::Unknown | Value::Tracked(_) | Value::Super(_) => false,
+            };
+            if !callable || value.is_airflow() {
                 continue;
             }
             let target = Target::Handed {

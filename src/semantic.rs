@@ -473,6 +473,10 @@ impl<'a> Semantic<'a> {
 
     /// Ends the walk: the graph, with the module's final top-level names.
     pub fn into_graph(mut self) -> ModuleGraph {
+        // The receivers served the walk; summaries are kept for the whole project.
+        for function in &mut self.graph.functions {
+            function.receiver = None;
+        }
         let module = &self.scopes[MODULE_SCOPE];
         // Only what another module can follow through an import is kept.
         self.graph.exports = module
