@@ -269,6 +269,7 @@ def stand_in_decorators(major):
         from airflow.decorators import task
     decorators = ProvidersManager().taskflow_decorators
     missing = [name for name in STAND_IN_DECORATORS if name not in decorators]
+
     def stand_in(python_callable=None, **kwargs):
         return task.python(python_callable)
 
@@ -386,9 +387,12 @@ def main():
         os.close(write)
         with os.fdopen(read) as pipe:
             output = pipe.read()
-        os.waitpid(pid, 0)
+        _, status = os.waitpid(pid, 0)
         print(json.dumps({"parsed": relative}), file=out)
         out.write(output)
+        if status != 0 and "import_error" not in output:
+            error = {"import_error": relative, "traceback": f"harness: child status {status}"}
+            print(json.dumps(error), file=out)
         out.flush()
 
 
