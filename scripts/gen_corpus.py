@@ -54,10 +54,23 @@ computes which helper functions parse-time code of any file reaches, and labels
 their ``Variable.get`` lines -- except where ``Variable`` is the module's own
 class.  ``--files`` counts the modules; the ``__init__.py`` files come on top.
 
+With ``--shapes`` (off by default; without it the corpus is byte-identical for the same
+seed), each DAG file that reads Variables ends with a few of the shapes that
+``fixtures/DS101/values_and_calls.py``, ``passed_callables.py`` and ``scoping.py`` pin
+with real Airflow (tests/airflow_oracle.rs), drawn from a fourth stream seeded by the
+seed and the file's index: a method called on a constructor's result, a classmethod /
+staticmethod called on the class, an object kept in an attribute, a property read as a
+call's argument, functions passed to ``map`` (consumed, or lazy and never consumed),
+``sorted(key=)``, ``functools.partial``, lambdas bound to a name and called, chained and
+tuple assignments, ``global`` and the walrus. Each shape has a twin that only task code or
+nothing calls; the reached ones are labelled (context ``shape_reached``), the twins not
+(``shape_not_reached``).
+
 Usage::
 
     python3 scripts/gen_corpus.py --seed 42 --files 2000 --out /tmp/corpus
     python3 scripts/gen_corpus.py --seed 42 --files 2000 --imports --out /tmp/project
+    python3 scripts/gen_corpus.py --seed 42 --files 200 --shapes --out /tmp/shapes
 
 The output is fully determined by ``--seed`` and ``--files`` (the generator only
 uses ``random.Random(seed)`` and never iterates over sets or hashes).
@@ -132,6 +145,7 @@ PARSE_TIME_CONTEXTS = (
     "setdefault_module",        # Variable.setdefault at module level
     "helper_module_toplevel",   # module-level statement of a helper module
     "imported_helper_reached",  # --imports: helper-module function parse-time code reaches
+    "shape_reached",            # --shapes: a method, property or function parse-time code runs
 )
 
 # Markers that the generator puts into a line holding a Variable call, replaced by
@@ -299,6 +313,145 @@ class FileGen:
         if roll < 0.93:
             return f"{self.V}.get(key={k}){m}"
         return f"{self.V}.get({m}\n    {k},\n    {dflt}=None,\n)"
+
+    def shapes(self, rng: random.Random) -> list[str]:
+        """--shapes: two to four shapes of parse-time code reached through values,
+        callables and Python's scoping, each with a twin parse-time code does not reach,
+        appended at the end of the file (module level)."""
+        saved, self.r = self.r, rng
+        try:
+            kinds = ["constructor", "classmethod", "staticmethod", "attribute", "property",
+                     "map", "sorted", "partial", "lambda", "chained", "tuple", "global",
+                     "walrus"]
+            out: list[str] = []
+            for kind in rng.sample(kinds, rng.randint(2, 4)):
+                out += ["", "", f"# Shape: {kind}."]
+                out += getattr(self, f"shape_{kind}")()
+            return out
+        finally:
+            self.r = saved
+
+    def shape_pair(self, base: str) -> tuple[str, str, str, str]:
+        """Names of a reached function and its twin, and their two Variable reads."""
+        word = self.word()
+        reached = self.uniq(f"{base}_{word}")
+        twin = self.uniq(f"{base}_{word}_later")
+        return reached, twin, self.vget("shape_reached"), self.vget("shape_not_reached")
+
+    def shape_class(self, decorator: str | None, args: str) -> tuple[str, str, str, list[str]]:
+        cls = self.uniq(snake(self.word(), "client").title().replace("_", ""))
+        m, twin, hit, miss = self.shape_pair("fetch")
+        deco = [f"    {decorator}"] if decorator else []
+        return cls, m, twin, [
+            f"class {cls}:",
+            *deco,
+            f"    def {m}({args}):",
+            f"        return {hit}",
+            "",
+            *deco,
+            f"    def {twin}({args}):",
+            f"        return {miss}",
+        ]
+
+    def shape_constructor(self) -> list[str]:
+        cls, m, _, lines = self.shape_class(None, "self")
+        return [*lines, "", "", f"{self.uniq(m.upper())} = {cls}().{m}()"]
+
+    def shape_classmethod(self) -> list[str]:
+        cls, m, _, lines = self.shape_class("@classmethod", "cls")
+        return [*lines, "", "", f"{self.uniq(m.upper())} = {cls}.{m}()"]
+
+    def shape_staticmethod(self) -> list[str]:
+        cls, m, _, lines = self.shape_class("@staticmethod", "")
+        return [*lines, "", "", f"{self.uniq(m.upper())} = {cls}.{m}()"]
+
+    def shape_attribute(self) -> list[str]:
+        cls, m, twin, lines = self.shape_class(None, "self")
+        holder = self.uniq(cls + "Holder")
+        return [
+            *lines, "", "",
+            f"class {holder}:",
+            "    def __init__(self):",
+            f"        self.client = {cls}()",
+            "",
+            "    def warm(self):",
+            f"        return self.client.{m}()",
+            "",
+            "    def run(self):",
+            f"        return self.client.{twin}()",
+            "",
+            "",
+            f"{self.uniq(holder.upper())} = {holder}().warm()",
+        ]
+
+    def shape_property(self) -> list[str]:
+        cls, m, _, lines = self.shape_class("@property", "self")
+        return [*lines, "", "", f"{self.uniq(m.upper())} = str({cls}().{m})"]
+
+    def shape_functions(self, base: str, args: str) -> tuple[str, str, list[str]]:
+        fn, twin, hit, miss = self.shape_pair(base)
+        return fn, twin, [
+            f"def {fn}({args}):",
+            f"    return {hit}",
+            "",
+            "",
+            f"def {twin}({args}):",
+            f"    return {miss}",
+            "",
+            "",
+        ]
+
+    def shape_map(self) -> list[str]:
+        fn, twin, lines = self.shape_functions("mapped", "item")
+        items = json.dumps([self.word(), self.word()])
+        return [*lines, f"{self.uniq(fn.upper())} = list(map({fn}, {items}))",
+                f"{self.uniq(twin.upper())} = map({twin}, {items})"]
+
+    def shape_sorted(self) -> list[str]:
+        fn, twin, lines = self.shape_functions("sort_key", "item")
+        # A key must compare: the Variable read may be a JSON value.
+        lines = [ln.replace("    return ", "    return str(", 1) + ")" if ln.startswith("    return ") else ln
+                 for ln in lines]
+        items = json.dumps([self.word(), self.word()])
+        return [*lines, f"{self.uniq(fn.upper())} = sorted({items}, key={fn})",
+                f"{self.uniq(twin.upper())} = [{twin}]"]
+
+    def shape_partial(self) -> list[str]:
+        fn, twin, lines = self.shape_functions("partial", "number")
+        bound = self.uniq(fn + "_bound")
+        return [*lines, "import functools", "",
+                f"{bound} = functools.partial({fn}, 1)", f"{self.uniq(fn.upper())} = {bound}()",
+                f"{self.uniq(twin + '_bound')} = functools.partial({twin}, 2)"]
+
+    def shape_lambda(self) -> list[str]:
+        name, twin = self.uniq("get_" + self.word()), self.uniq("get_" + self.word() + "_later")
+        return [f"{name} = lambda: {self.vget('shape_reached')}  # noqa: E731",
+                f"{twin} = lambda: {self.vget('shape_not_reached')}  # noqa: E731",
+                f"{self.uniq(name.upper())} = {name}()"]
+
+    def shape_chained(self) -> list[str]:
+        fn, twin, lines = self.shape_functions("chained", "")
+        a, b, c, d = (self.uniq(f"{fn}_{n}") for n in "abcd")
+        return [*lines, f"{a} = {b} = {fn}", f"{c} = {d} = {twin}", f"{b}()"]
+
+    def shape_tuple(self) -> list[str]:
+        fn, twin, lines = self.shape_functions("paired", "")
+        a, b = self.uniq(fn + "_first"), self.uniq(fn + "_second")
+        return [*lines, f"{a}, {b} = {fn}, {twin}", f"{a}()"]
+
+    def shape_global(self) -> list[str]:
+        fn, twin, lines = self.shape_functions("installed", "")
+        alias, install = self.uniq(fn + "_alias"), self.uniq("install_" + fn)
+        return [*lines, f"{alias} = {twin}", "", "",
+                f"def {install}():", f"    global {alias}", f"    {alias} = {fn}", "", "",
+                f"{install}()", f"{alias}()"]
+
+    def shape_walrus(self) -> list[str]:
+        fn, twin, lines = self.shape_functions("picked", "")
+        alias = self.uniq(fn + "_alias")
+        return [*lines, f"{alias} = {twin}",
+                f"{self.uniq(alias.upper())} = [({alias} := {fn}) for _ in range(1)]",
+                f"{alias}()"]
 
     def has_setdefault(self) -> bool:
         """Airflow 2's ``airflow.models.Variable`` has ``setdefault``; the SDK's has not."""
@@ -1689,6 +1842,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="DAG files import the helper modules and call their functions; helper "
                          "modules call each other and get package __init__.py files (labels "
                          "follow the whole program)")
+    ap.add_argument("--shapes", action="store_true",
+                    help="DAG files end with parse-time shapes reached through values, "
+                         "callables and scoping, and their twins (see the docstring)")
     args = ap.parse_args(argv)
     if args.files < 1:
         ap.error("--files must be >= 1")
@@ -1705,6 +1861,9 @@ def main(argv: list[str] | None = None) -> int:
         gen = FileGen(rng, team, domain, stem, af3, extra,
                       imports.for_file(index) if imports is not None else None)
         lines = gen.helper_module() if helper else gen.dag_file()
+        if args.shapes and not helper and "Variable" in gen.needs:
+            # A fourth stream per file, so that the other streams draw as without --shapes.
+            lines = lines + gen.shapes(random.Random(args.seed * 15485863 + 7 * index + 3))
         text = render(lines)
         path = os.path.join(args.out, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
