@@ -542,7 +542,15 @@ impl<'a> Checker<'a> {
         let callee = self.value_of(&call.func);
         let edges = self.semantic.graph.edges.len();
         if callee.is_known() {
-            self.add_edge(EdgeKind::Call, Target::Call(callee.clone()), &call.func);
+            let text = &self.source[call.func.range()];
+            // A lambda called where it is written reads as it is written, in parentheses.
+            let written = match &*call.func {
+                Expr::Lambda(_) => std::borrow::Cow::Owned(format!("({text})")),
+                _ => std::borrow::Cow::Borrowed(text),
+            };
+            let target = Target::Call(callee.clone());
+            self.semantic
+                .add_edge(self.exec, EdgeKind::Call, target, call.func.range(), &written);
         }
         let edge = (self.semantic.graph.edges.len() > edges).then_some(edges);
         if let Expr::Name(name) = &*call.func
