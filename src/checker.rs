@@ -549,8 +549,13 @@ impl<'a> Checker<'a> {
                 _ => std::borrow::Cow::Borrowed(text),
             };
             let target = Target::Call(callee.clone());
-            self.semantic
-                .add_edge(self.exec, EdgeKind::Call, target, call.func.range(), &written);
+            self.semantic.add_edge(
+                self.exec,
+                EdgeKind::Call,
+                target,
+                call.func.range(),
+                &written,
+            );
         }
         let edge = (self.semantic.graph.edges.len() > edges).then_some(edges);
         if let Expr::Name(name) = &*call.func
