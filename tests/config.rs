@@ -923,3 +923,52 @@ fn fifty_folders_sharing_a_slow_lookup_pattern_compile_it_once() {
     assert_eq!(out.stderr, "");
     assert_eq!(out.code, 1);
 }
+
+/// `storing-callees` opts a library out of the assumed-call rule: `rail.watch(f)` keeps
+/// `f` for later; the rest of `rail` still calls what it is handed.
+#[test]
+fn storing_callees_opt_out_of_the_assumed_call() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "dags/instances.py",
+        "import rail\nfrom airflow.models import Variable\n\n\ndef create_dag(instance):\n    return Variable.get(\"dag_\" + instance)\n\n\ndef on_event(event):\n    return Variable.get(\"event_\" + event)\n\n\nrail.for_each_instance(create_dag)\nrail.watch(on_event)\n",
+    );
+    let assumed = check(dir.path(), &["--select", "DS101"], &[]);
+    assert_eq!(
+        codes(&assumed),
+        ["dags/instances.py:6 DS101", "dags/instances.py:10 DS101"]
+    );
+    assert!(
+        assumed.stdout.contains(
+            "reached at parse time from module level via line 13 `create_dag` passed to \
+             `rail.for_each_instance()`, which calls it"
+        ),
+        "{}",
+        assumed.stdout
+    );
+    write(
+        dir.path(),
+        "dagsafe.toml",
+        "storing-callees = [\"rail.watch\"]\n",
+    );
+    assert_eq!(
+        codes(&check(dir.path(), &["--select", "DS101"], &[])),
+        ["dags/instances.py:6 DS101"]
+    );
+    let shown = dagsafe(
+        dir.path(),
+        &["check", "--show-settings", "dags/instances.py"],
+    );
+    assert!(
+        setting(&shown, "storing-callees").starts_with("storing-callees = [\"rail.watch\"]"),
+        "{}",
+        shown.stdout
+    );
+    // A prefix covers what is under it: all of `rail` stores.
+    write(dir.path(), "dagsafe.toml", "storing-callees = [\"rail\"]\n");
+    assert_eq!(
+        codes(&check(dir.path(), &["--select", "DS101"], &[])),
+        Vec::<String>::new()
+    );
+}
