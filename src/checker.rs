@@ -115,6 +115,10 @@ pub struct Checker<'a> {
     /// Where the calls start whose result is consumed as an iterable: an argument of
     /// another call, the iterable of a `for` or a comprehension, a starred element.
     consumed: rustc_hash::FxHashSet<TextSize>,
+    /// How many `except` handlers the walk is in, and what each name bound in them held
+    /// before (for `Semantic::keep_known`).
+    in_handlers: usize,
+    handler_binds: Vec<(ScopeId, &'a str, Value)>,
     /// How deep the walk is, and where it first went past [`crate::limits::MAX_TREE_DEPTH`].
     depth: usize,
     too_deep: Option<ruff_text_size::TextSize>,
@@ -150,6 +154,8 @@ impl<'a> Checker<'a> {
             name_calls: Vec::new(),
             late_bindings: Vec::new(),
             consumed: Default::default(),
+            in_handlers: 0,
+            handler_binds: Vec::new(),
             depth: 0,
             too_deep: None,
         }
@@ -936,7 +942,11 @@ impl<'a> Checker<'a> {
     }
 
     fn bind_in(&mut self, scope: ScopeId, name: &'a str, value: Value) {
-        let bound = self.semantic.bind(scope, name, value.clone());
+        let (bound, before) = self.semantic.rebind(scope, name, value.clone());
+        if self.in_handlers > 0 {
+            self.handler_binds
+                .push((bound, name, before.unwrap_or(Value::Unknown)));
+        }
         if bound != scope && value.is_known() {
             self.late_bindings.push((bound, name, value, self.function));
         }
@@ -1098,11 +1108,14 @@ impl<'a> Checker<'a> {
                 self.visit_body(&stmt_try.body);
                 // A handler may not run: what it leaves unknown keeps what the body bound
                 // (`try: from airflow.sdk import Variable` / `except ImportError: ...`).
-                let before = self.semantic.snapshot(self.scope);
+                let mark = self.handler_binds.len();
+                self.in_handlers += 1;
                 for handler in &stmt_try.handlers {
                     self.visit_except_handler(handler);
                 }
-                self.semantic.keep_known(self.scope, before);
+                self.in_handlers -= 1;
+                let before = self.handler_binds.split_off(mark);
+                self.semantic.keep_known(before);
                 self.visit_body(&stmt_try.orelse);
                 self.visit_body(&stmt_try.finalbody);
             }

@@ -31,6 +31,7 @@ pub enum ClassRef {
 /// (`project`) evaluates it over the whole project, across modules. Unknown is a valid
 /// answer; values deeper than [`Value::MAX_DEPTH`] are unknown.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(into = "ValueSteps", try_from = "ValueSteps")]
 pub enum Value {
     Unknown,
     /// A function (or lambda) of this module.
@@ -117,6 +118,84 @@ impl Value {
             }
             Value::Unknown | Value::Import(_) | Value::Tracked(_) => true,
         }
+    }
+}
+
+/// A [`Value`] as it is stored: its base, then the attributes and calls on it, in a flat
+/// list. Reading one back is a loop, not a recursion (a cache file cannot nest a value
+/// deeper than the stack), and one deeper than [`Value::MAX_DEPTH`] is refused.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ValueSteps(Vec<Step>);
+
+#[derive(serde::Serialize, serde::Deserialize)]
+enum Step {
+    Unknown,
+    Function(FuncId),
+    Class(ClassId),
+    Import(String),
+    Tracked(InstanceKind),
+    Super(ClassId),
+    Attribute(String),
+    Returned,
+}
+
+impl From<Value> for ValueSteps {
+    fn from(value: Value) -> Self {
+        let mut steps = Vec::new();
+        let mut current = value;
+        loop {
+            current = match current {
+                Value::Attribute(inner, name) => {
+                    steps.push(Step::Attribute(name));
+                    *inner
+                }
+                Value::Returned(inner) => {
+                    steps.push(Step::Returned);
+                    *inner
+                }
+                base => {
+                    steps.push(match base {
+                        Value::Function(id) => Step::Function(id),
+                        Value::Class(id) => Step::Class(id),
+                        Value::Import(name) => Step::Import(name),
+                        Value::Tracked(kind) => Step::Tracked(kind),
+                        Value::Super(id) => Step::Super(id),
+                        _ => Step::Unknown,
+                    });
+                    break;
+                }
+            }
+        }
+        steps.reverse();
+        ValueSteps(steps)
+    }
+}
+
+impl TryFrom<ValueSteps> for Value {
+    type Error = &'static str;
+
+    fn try_from(ValueSteps(steps): ValueSteps) -> Result<Self, Self::Error> {
+        if steps.len() > Value::MAX_DEPTH + 1 {
+            return Err("a value nested deeper than dagsafe makes them");
+        }
+        let mut steps = steps.into_iter();
+        let mut value = match steps.next() {
+            Some(Step::Unknown) => Value::Unknown,
+            Some(Step::Function(id)) => Value::Function(id),
+            Some(Step::Class(id)) => Value::Class(id),
+            Some(Step::Import(name)) => Value::Import(name),
+            Some(Step::Tracked(kind)) => Value::Tracked(kind),
+            Some(Step::Super(id)) => Value::Super(id),
+            _ => return Err("a value without a base"),
+        };
+        for step in steps {
+            value = match step {
+                Step::Attribute(name) => Value::Attribute(Box::new(value), name),
+                Step::Returned => Value::Returned(Box::new(value)),
+                _ => return Err("a base inside a value"),
+            };
+        }
+        Ok(value)
     }
 }
 
@@ -301,11 +380,21 @@ impl<'a> Semantic<'a> {
     }
 
     /// Binds `name` in `scope` (or where `global` / `nonlocal` send it); returns the scope
-    /// it was bound in.
+    /// it was bound in, and what the name held there before.
     pub fn bind(&mut self, scope: ScopeId, name: &'a str, binding: Binding) -> ScopeId {
+        self.rebind(scope, name, binding).0
+    }
+
+    /// [`Self::bind`], also returning what the name held before.
+    pub fn rebind(
+        &mut self,
+        scope: ScopeId,
+        name: &'a str,
+        binding: Binding,
+    ) -> (ScopeId, Option<Binding>) {
         let target = self.binding_target(scope, name);
-        self.scopes[target].bindings.insert(name, binding);
-        target
+        let before = self.scopes[target].bindings.insert(name, binding);
+        (target, before)
     }
 
     /// `global names` / `nonlocal names` in `scope`.
@@ -323,18 +412,14 @@ impl<'a> Semantic<'a> {
         self.scopes[scope].bindings.get(name)
     }
 
-    /// The bindings of `scope`, for a branch that may or may not have run.
-    pub fn snapshot(&self, scope: ScopeId) -> HashMap<&'a str, Binding> {
-        self.scopes[scope].bindings.clone()
-    }
-
     /// After a branch that may not have run (an `except` handler): a name it left unknown
     /// keeps what it held before (`try: from x import y` / `except ImportError: y = None`).
-    pub fn keep_known(&mut self, scope: ScopeId, before: HashMap<&'a str, Binding>) {
-        let bindings = &mut self.scopes[scope].bindings;
-        for (name, value) in before {
+    /// `before` is what each name the branch bound held before it, in binding order.
+    pub fn keep_known(&mut self, before: Vec<(ScopeId, &'a str, Binding)>) {
+        // The first binding of a name in the branch saw what it held before the branch.
+        for (scope, name, value) in before.into_iter().rev() {
             if value.is_known()
-                && let Some(now) = bindings.get_mut(name)
+                && let Some(now) = self.scopes[scope].bindings.get_mut(name)
                 && !now.is_known()
             {
                 *now = value;
@@ -375,14 +460,19 @@ impl<'a> Semantic<'a> {
     /// What function `id` returns may be `value`.
     pub fn add_return(&mut self, id: FuncId, value: Value) {
         let returns = &mut self.graph.functions[id].returns;
-        if value.is_known() && returns.len() < MAX_VALUES && !returns.contains(&value) {
+        // Airflow's objects cannot lead back into the tree: not kept.
+        if value.is_known()
+            && !value.is_airflow()
+            && returns.len() < MAX_VALUES
+            && !returns.contains(&value)
+        {
             returns.push(value);
         }
     }
 
     /// Attribute `name` of class `id` may hold `value`.
     pub fn add_attribute(&mut self, id: ClassId, name: &str, value: Value) {
-        if !value.is_known() {
+        if !value.is_known() || value.is_airflow() {
             return;
         }
         let attributes = &mut self.graph.classes[id].attributes;
@@ -482,7 +572,12 @@ impl<'a> Semantic<'a> {
         self.graph.exports = module
             .bindings
             .iter()
-            .filter(|(_, binding)| binding.is_known() && !matches!(binding, Value::Tracked(_)))
+            .filter(|(_, binding)| match binding {
+                Value::Unknown | Value::Tracked(_) => false,
+                // Airflow's names are kept (they make a DAG file); its objects are not.
+                Value::Import(_) => true,
+                value => !value.is_airflow(),
+            })
             .map(|(name, binding)| (name.to_string(), binding.clone()))
             .collect();
         self.graph.star_imports = module.star_imports.clone();
@@ -561,6 +656,23 @@ pub mod airflow {
 #[cfg(test)]
 mod tests {
     use super::airflow::*;
+
+    #[test]
+    fn values_are_stored_flat_and_read_back_bounded() {
+        use super::{Value, ValueSteps};
+        let value = Value::Function(3)
+            .returned()
+            .attribute("client")
+            .attribute("fetch");
+        let bytes = postcard::to_stdvec(&value).unwrap();
+        assert_eq!(postcard::from_bytes::<Value>(&bytes).unwrap(), value);
+        let mut deep = Value::Import("m.f".into());
+        for _ in 0..=Value::MAX_DEPTH {
+            deep = Value::Returned(Box::new(deep));
+        }
+        let bytes = postcard::to_stdvec(&ValueSteps::from(deep)).unwrap();
+        assert!(postcard::from_bytes::<Value>(&bytes).is_err());
+    }
 
     #[test]
     fn variable_reads() {
