@@ -26,6 +26,8 @@
 
 mod common;
 
+use common::python_files;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -129,23 +131,6 @@ impl Marks {
                 !FILE_NOQA.is_match(l) && LINE_NOQA.captures(l).is_some_and(|f| covers(&f, code))
             })
     }
-}
-
-fn python_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "py") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 /// The python of the virtual environment for Airflow `major`, or why there is none.

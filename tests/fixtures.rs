@@ -2,6 +2,10 @@
 //! (`# DS101`, or `# DS101, DS201`); every unmarked line must be clean. The test checks both
 //! directions, and a snapshot pins the exact row, column and message of each diagnostic.
 
+mod common;
+
+use common::python_files;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -13,23 +17,6 @@ use regex::Regex;
 
 static MARKER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"#\s*(DS[0-9]{3}(?:\s*,\s*DS[0-9]{3})*)\s*$").unwrap());
-
-fn python_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "py") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
 
 fn expected(source: &str) -> BTreeSet<(usize, String)> {
     let mut marked = BTreeSet::new();

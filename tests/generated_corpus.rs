@@ -11,8 +11,10 @@
 
 mod common;
 
+use common::python_files;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use dagsafe::check_source;
@@ -21,23 +23,6 @@ use dagsafe::settings::Settings;
 const SEED: &str = "7";
 const FILES: &str = "300";
 const LABEL: &str = "# DS101";
-
-fn python_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "py") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
 
 /// The 1-based rows of the lines ending in exactly `# DS101`.
 fn labelled_rows(source: &str) -> BTreeSet<usize> {

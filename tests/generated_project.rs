@@ -15,8 +15,10 @@
 
 mod common;
 
+use common::python_files;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 const SEED: &str = "11";
@@ -24,23 +26,6 @@ const FILES: &str = "300";
 const LABEL: &str = "# DS101";
 
 /// The `.py` files under `dir`, sorted.
-fn python_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "py") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 fn python3_available() -> bool {
     Command::new("python3")
         .arg("--version")

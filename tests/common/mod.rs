@@ -13,6 +13,24 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
+/// Every `.py` file under `dir`, at any depth, sorted.
+pub fn python_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "py") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 pub struct Output {
     pub code: i32,
     pub stdout: String,
