@@ -118,6 +118,8 @@ pub struct Checker<'a> {
     /// How many `except` handlers the walk is in, and what each name bound in them held
     /// before (for `Semantic::keep_known`).
     in_handlers: usize,
+    /// Where the lambdas start that a callee keeps for later (`note_stored_lambdas`).
+    stored_lambdas: rustc_hash::FxHashSet<TextSize>,
     handler_binds: Vec<(ScopeId, &'a str, Value)>,
     /// How deep the walk is, and where it first went past [`crate::limits::MAX_TREE_DEPTH`].
     depth: usize,
@@ -155,6 +157,7 @@ impl<'a> Checker<'a> {
             late_bindings: Vec::new(),
             consumed: Default::default(),
             in_handlers: 0,
+            stored_lambdas: Default::default(),
             handler_binds: Vec::new(),
             depth: 0,
             too_deep: None,
@@ -544,6 +547,7 @@ impl<'a> Checker<'a> {
             Expr::Attribute(attribute) => self.visit_expr(&attribute.value),
             func => self.visit_expr(func),
         }
+        self.note_stored_lambdas(call);
         self.visit_arguments(&call.arguments);
         let callee = self.value_of(&call.func);
         let edges = self.semantic.graph.edges.len();
@@ -586,6 +590,36 @@ impl<'a> Checker<'a> {
             self.hand_over(call, &callee);
         }
         rules::check_call(self, call);
+    }
+
+    /// A lambda written as an argument that the callee keeps (`python_callable=lambda: ...`,
+    /// any argument of an operator) is kept for later: its body is deferred, like a task's.
+    fn note_stored_lambdas(&mut self, call: &'a ast::ExprCall) {
+        let lambdas = call
+            .arguments
+            .args
+            .iter()
+            .map(|arg| (None, arg))
+            .chain(
+                call.arguments
+                    .keywords
+                    .iter()
+                    .map(|k| (k.arg.as_ref().map(|a| a.as_str()), &k.value)),
+            )
+            .filter(|(_, arg)| matches!(arg, Expr::Lambda(_)));
+        let mut callee = None;
+        for (keyword, lambda) in lambdas {
+            let callee = callee.get_or_insert_with(|| self.value_of(&call.func));
+            let info = Callee {
+                written: &self.source[call.func.range()],
+                qualified: callee.import(),
+            };
+            if callee.is_airflow()
+                || execution::stores_callable(&info, keyword, &self.settings.storing_callees)
+            {
+                self.stored_lambdas.insert(lambda.start());
+            }
+        }
     }
 
     fn hand_over(&mut self, call: &'a ast::ExprCall, callee: &Value) {
@@ -886,7 +920,11 @@ impl<'a> Checker<'a> {
             class: None,
             receiver,
             is_property: false,
-            body_exec: execution::body_exec(self.exec, FunctionKind::Plain, id),
+            body_exec: if self.stored_lambdas.contains(&lambda.start()) {
+                Exec::Deferred
+            } else {
+                execution::body_exec(self.exec, FunctionKind::Plain, id)
+            },
             returns: Vec::new(),
         });
         self.lambdas.insert(lambda.start(), id);
