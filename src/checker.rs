@@ -18,7 +18,7 @@ use crate::rules;
 use crate::secrets::{Key, Part};
 use crate::semantic::{
     self, Binding, Class, ClassId, ClassRef, Exec, FuncId, Function, FunctionKind, InstanceKind,
-    MODULE_SCOPE, ModuleGraph, Receiver, ScopeId, ScopeKind, Semantic, Target, Value,
+    MODULE_SCOPE, ModuleGraph, Receiver, ScopeId, ScopeKind, Semantic, Slot, Target, Value,
 };
 use crate::settings::Settings;
 
@@ -118,6 +118,9 @@ pub struct Checker<'a> {
     /// How many `except` handlers the walk is in, and what each name bound in them held
     /// before (for `Semantic::keep_known`).
     in_handlers: usize,
+    /// Each function's parameters, by position (keyword-only ones have none), while its
+    /// body is walked.
+    parameters: HashMap<FuncId, Vec<(Option<u32>, &'a str)>>,
     /// Where the lambdas start that a callee keeps for later (`note_stored_lambdas`).
     stored_lambdas: rustc_hash::FxHashSet<TextSize>,
     handler_binds: Vec<(ScopeId, &'a str, Value)>,
@@ -158,6 +161,7 @@ impl<'a> Checker<'a> {
             consumed: Default::default(),
             in_handlers: 0,
             stored_lambdas: Default::default(),
+            parameters: Default::default(),
             handler_binds: Vec::new(),
             depth: 0,
             too_deep: None,
@@ -586,10 +590,48 @@ impl<'a> Checker<'a> {
                 name,
             });
         }
+        if let Expr::Name(name) = &*call.func {
+            self.note_parameter_call(name.id.as_str());
+        }
         if self.exec.may_run_at_import() && !callee.is_airflow() {
             self.hand_over(call, &callee);
         }
         rules::check_call(self, call);
+    }
+
+    /// `name()` in the body of a function whose parameter `name` is: the function calls what
+    /// it is handed there.
+    fn note_parameter_call(&mut self, name: &str) {
+        let Some(id) = self.function else {
+            return;
+        };
+        // Bound in the function's own scope (seen from it or from a comprehension in it) to
+        // what the caller handed, not reassigned since.
+        let Some(scope) = self.semantic.binding_scope(self.scope, name) else {
+            return;
+        };
+        if self.semantic.scopes[scope].kind != ScopeKind::Function(id)
+            || self
+                .semantic
+                .local(scope, name)
+                .is_some_and(Value::is_known)
+        {
+            return;
+        }
+        let Some(&(position, name)) = self
+            .parameters
+            .get(&id)
+            .and_then(|parameters| parameters.iter().find(|(_, p)| *p == name))
+        else {
+            return;
+        };
+        let called = &mut self.semantic.graph.functions[id].called_parameters;
+        if called.len() < semantic::MAX_VALUES && !called.iter().any(|p| p.name == name) {
+            called.push(semantic::Parameter {
+                position,
+                name: name.to_string(),
+            });
+        }
     }
 
     /// A lambda written as an argument that the callee keeps (`python_callable=lambda: ...`,
@@ -646,24 +688,28 @@ impl<'a> Checker<'a> {
         if execution::stores_callable(&info, None, extra) {
             return;
         }
-        let positional = call.arguments.args.iter().map(|arg| (None, arg));
-        let keywords = call
+        // Positions hold only up to the first starred argument.
+        let positional = call
             .arguments
-            .keywords
+            .args
             .iter()
-            .filter_map(|k| k.arg.as_ref().map(|name| (Some(name.as_str()), &k.value)));
-        for (keyword, argument) in positional.chain(keywords) {
-            if matches!(argument, Expr::Starred(_)) {
+            .take_while(|arg| !matches!(arg, Expr::Starred(_)))
+            .enumerate()
+            .map(|(index, arg)| (None, Slot::Position(index as u32), arg));
+        let keywords = call.arguments.keywords.iter().filter_map(|k| {
+            let name = k.arg.as_ref()?.as_str();
+            Some((Some(name), Slot::Keyword(name.to_string()), &k.value))
+        });
+        for (keyword, slot, argument) in positional.chain(keywords) {
+            if !matches!(
+                argument,
+                Expr::Name(_) | Expr::Attribute(_) | Expr::Lambda(_) | Expr::Call(_)
+            ) {
                 continue;
             }
-            if keyword.is_some_and(execution::keyword_stores)
-                || !matches!(
-                    argument,
-                    Expr::Name(_) | Expr::Attribute(_) | Expr::Lambda(_) | Expr::Call(_)
-                )
-            {
-                continue;
-            }
+            // A keyword that says it stores the callable (`on_item=`) is believed of a callee
+            // outside the project; one of the project is analysed all the same.
+            let assumed = !keyword.is_some_and(execution::keyword_stores);
             let value = self.value_of(argument);
             // What a call returns is rarely a function: only a function of this module's
             // result (`make_callback()`) is followed; a partial is its function already.
@@ -680,6 +726,8 @@ impl<'a> Checker<'a> {
             let target = Target::Handed {
                 value,
                 to: callee.clone(),
+                slot,
+                assumed,
             };
             self.add_edge(EdgeKind::Passed(to.to_string()), target, argument);
         }
@@ -767,7 +815,9 @@ impl<'a> Checker<'a> {
             is_property,
             body_exec,
             returns: Vec::new(),
+            called_parameters: Vec::new(),
         });
+        self.parameters.insert(id, parameters(&def.parameters));
         if let Some(class) = class {
             self.semantic.graph.classes[class]
                 .methods
@@ -926,7 +976,11 @@ impl<'a> Checker<'a> {
                 execution::body_exec(self.exec, FunctionKind::Plain, id)
             },
             returns: Vec::new(),
+            called_parameters: Vec::new(),
         });
+        if let Some(parameters_of) = &lambda.parameters {
+            self.parameters.insert(id, parameters(parameters_of));
+        }
         self.lambdas.insert(lambda.start(), id);
         let scope = self
             .semantic
@@ -1067,6 +1121,22 @@ impl<'a> Checker<'a> {
             _ => None,
         }
     }
+}
+
+/// A function's parameters with the position a positional argument takes on each
+/// (keyword-only and variadic ones take none).
+fn parameters(parameters: &ast::Parameters) -> Vec<(Option<u32>, &str)> {
+    let positional = parameters
+        .posonlyargs
+        .iter()
+        .chain(&parameters.args)
+        .enumerate()
+        .map(|(index, p)| (Some(index as u32), p.parameter.name.as_str()));
+    let keyword = parameters
+        .kwonlyargs
+        .iter()
+        .map(|p| (None, p.parameter.name.as_str()));
+    positional.chain(keyword).collect()
 }
 
 fn is_bare_super(call: &ast::ExprCall) -> bool {

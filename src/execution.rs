@@ -292,8 +292,8 @@ pub fn keyword_stores(keyword: &str) -> bool {
 /// is: a class being constructed (a CapWords name: an operator, sensor, hook, task group or
 /// trigger from any library keeps its callables), a keyword whose name says it stores a
 /// callable, a storing builtin or method, or a callee listed in `storing-callees` (`extra`).
-/// Project callees are analysed instead (phase two skips them), Airflow's are never
-/// followed (phase one drops them).
+/// Project callees are analysed instead (phase two follows a function handed to one when its
+/// body calls that parameter), Airflow's are never followed (phase one drops them).
 pub fn stores_callable(callee: &Callee, keyword: Option<&str>, extra: &[String]) -> bool {
     if keyword.is_some_and(keyword_stores) {
         return true;

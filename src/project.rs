@@ -91,7 +91,7 @@ impl Summary {
                 && range(&edge.site)
                 && match &edge.target {
                     Target::Call(v) | Target::Read(v, _) => value(v),
-                    Target::Handed { value: v, to } => value(v) && value(to),
+                    Target::Handed { value: v, to, .. } => value(v) && value(to),
                     Target::Module(_) => true,
                 }
         }) && graph.exports.values().all(value)
@@ -627,11 +627,27 @@ impl<'a> Project<'a> {
                     }
                 }
             }
-            Target::Handed { value, to } => {
-                // Project code is analysed, not assumed: only a callee outside the project
-                // is taken to call what it is handed (`execution::stores_callable`).
+            Target::Handed {
+                value,
+                to,
+                slot,
+                assumed,
+            } => {
+                // Project code is analysed, not assumed: a callee outside the project is
+                // taken to call what it is handed (`execution::stores_callable`), a function
+                // of the project when its body calls the parameter the argument lands on.
                 self.eval(file, to, memo, &mut fuel, &mut values);
-                if values.is_empty() {
+                let called = (values.is_empty() && *assumed)
+                    || values.iter().any(|callee| match *callee {
+                        Resolved::Function(module, id) => {
+                            let function = &self.graph(module).functions[id];
+                            function.class.is_none()
+                                && function.called_parameters.iter().any(|p| p.receives(slot))
+                        }
+                        _ => false,
+                    });
+                if called {
+                    values.clear();
                     self.eval(file, value, memo, &mut fuel, &mut values);
                     for value in values {
                         self.runs(value, memo, out);

@@ -262,6 +262,34 @@ pub struct Function {
     pub body_exec: Exec,
     /// What it returns, as far as dagsafe follows it (at most [`MAX_VALUES`]).
     pub returns: Vec<Value>,
+    /// The parameters its body calls (`def run_all(callback): callback()`), so that a
+    /// function handed to it there is known to run.
+    pub called_parameters: Vec<Parameter>,
+}
+
+/// A parameter of a function: where a positional argument lands on it (when one can), and
+/// its name, which a keyword argument gives.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Parameter {
+    pub position: Option<u32>,
+    pub name: String,
+}
+
+/// Where an argument is handed: its position among the positional arguments, or its
+/// keyword.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Slot {
+    Position(u32),
+    Keyword(String),
+}
+
+impl Parameter {
+    pub fn receives(&self, slot: &Slot) -> bool {
+        match slot {
+            Slot::Position(position) => self.position == Some(*position),
+            Slot::Keyword(name) => self.name == *name,
+        }
+    }
 }
 
 impl Function {
@@ -290,8 +318,15 @@ pub enum Target {
     Call(Value),
     /// `value.name` read: runs `name` when it is a `@property` of the value's class.
     Read(Value, String),
-    /// `value` handed to `to`, which is assumed to call it unless `to` is project code.
-    Handed { value: Value, to: Value },
+    /// `value` handed to `to` at `slot`. A function of the project calls it when its body
+    /// calls the parameter the slot lands on; a callee outside the project is assumed to
+    /// call it when `assumed` (`execution::stores_callable` said it does not keep it).
+    Handed {
+        value: Value,
+        to: Value,
+        slot: Slot,
+        assumed: bool,
+    },
     /// `import m` / `from m import x`: the module's top level runs.
     Module(String),
 }
