@@ -88,6 +88,9 @@ struct NameCall<'a> {
     name: &'a str,
 }
 
+/// A value assigned to a name through `global` / `nonlocal`, and the functions that assign it.
+type Assigned = (Value, Vec<FuncId>);
+
 /// How many bare-name calls are kept for `global` / `nonlocal` assignments.
 const MAX_NAME_CALLS: usize = 20_000;
 
@@ -231,21 +234,54 @@ impl<'a> Checker<'a> {
     /// function before the call of the name (`install()` then `fetch()`), the assignment
     /// replaced what the name held: the call's edge to the old value goes.
     fn add_late_bindings(&mut self) {
-        let mut replaced = rustc_hash::FxHashSet::default();
-        for (scope, name, value, by) in std::mem::take(&mut self.late_bindings) {
-            for call in &self.name_calls {
-                if call.scope != scope || call.name != name {
-                    continue;
+        let late = std::mem::take(&mut self.late_bindings);
+        if late.is_empty() {
+            return;
+        }
+        // What each name is assigned from elsewhere, at most `MAX_VALUES` values a name
+        // (each with the function that assigns it), and where each function is first
+        // called from each context: linear in the calls, however many assignments.
+        let mut assigned: HashMap<(ScopeId, &str), Vec<Assigned>> = HashMap::default();
+        for (scope, name, value, by) in late {
+            let values = assigned.entry((scope, name)).or_default();
+            let at = match values.iter().position(|(held, _)| *held == value) {
+                Some(at) => at,
+                None if values.len() < semantic::MAX_VALUES => {
+                    values.push((value, Vec::new()));
+                    values.len() - 1
                 }
-                if let (Some(edge), Some(by)) = (call.edge, by) {
-                    let before = self.semantic.graph.edges.iter().any(|e| {
-                        e.from == call.from
-                            && e.site.end() <= call.site.start()
-                            && e.target == Target::Call(Value::Function(by))
-                    });
-                    if before {
-                        replaced.insert(edge);
-                    }
+                None => continue,
+            };
+            let assigners = &mut values[at].1;
+            if let Some(by) = by
+                && assigners.len() < semantic::MAX_VALUES
+                && !assigners.contains(&by)
+            {
+                assigners.push(by);
+            }
+        }
+        let mut first_called: HashMap<(Exec, FuncId), TextSize> = HashMap::default();
+        for edge in &self.semantic.graph.edges {
+            if let Target::Call(Value::Function(id)) = edge.target {
+                let end = first_called
+                    .entry((edge.from, id))
+                    .or_insert(edge.site.end());
+                *end = (*end).min(edge.site.end());
+            }
+        }
+        let mut replaced = rustc_hash::FxHashSet::default();
+        for call in &self.name_calls {
+            let Some(values) = assigned.get(&(call.scope, call.name)) else {
+                continue;
+            };
+            for (value, assigners) in values {
+                let called_before = assigners.iter().any(|&by| {
+                    first_called
+                        .get(&(call.from, by))
+                        .is_some_and(|&end| end <= call.site.start())
+                });
+                if called_before && let Some(edge) = call.edge {
+                    replaced.insert(edge);
                 }
                 self.semantic.add_edge(
                     call.from,
@@ -551,9 +587,14 @@ impl<'a> Checker<'a> {
             Expr::Attribute(attribute) => self.visit_expr(&attribute.value),
             func => self.visit_expr(func),
         }
-        self.note_stored_lambdas(call);
-        self.visit_arguments(&call.arguments);
+        // The callee is what it is before the arguments are evaluated, as in Python.
         let callee = self.value_of(&call.func);
+        let info = Callee {
+            written: &self.source[call.func.range()],
+            qualified: callee.import(),
+        };
+        self.note_stored_lambdas(call, &callee, &info);
+        self.visit_arguments(&call.arguments);
         let edges = self.semantic.graph.edges.len();
         if callee.is_known() {
             let text = &self.source[call.func.range()];
@@ -572,29 +613,26 @@ impl<'a> Checker<'a> {
             );
         }
         let edge = (self.semantic.graph.edges.len() > edges).then_some(edges);
-        if let Expr::Name(name) = &*call.func
-            && self.exec.may_run_at_import()
-            && self.name_calls.len() < MAX_NAME_CALLS
-        {
-            let name = name.id.as_str();
-            let scope = self
-                .semantic
-                .binding_scope(self.scope, name)
-                .unwrap_or(MODULE_SCOPE);
-            self.name_calls.push(NameCall {
-                edge,
-                from: self.exec,
-                site: call.func.range(),
-                written: &self.source[call.func.range()],
-                scope,
-                name,
-            });
-        }
         if let Expr::Name(name) = &*call.func {
-            self.note_parameter_call(name.id.as_str());
+            let name = name.id.as_str();
+            if self.exec.may_run_at_import() && self.name_calls.len() < MAX_NAME_CALLS {
+                let scope = self
+                    .semantic
+                    .binding_scope(self.scope, name)
+                    .unwrap_or(MODULE_SCOPE);
+                self.name_calls.push(NameCall {
+                    edge,
+                    from: self.exec,
+                    site: call.func.range(),
+                    written: &self.source[call.func.range()],
+                    scope,
+                    name,
+                });
+            }
+            self.note_parameter_call(name);
         }
         if self.exec.may_run_at_import() && !callee.is_airflow() {
-            self.hand_over(call, &callee);
+            self.hand_over(call, &callee, &info);
         }
         rules::check_call(self, call);
     }
@@ -636,7 +674,7 @@ impl<'a> Checker<'a> {
 
     /// A lambda written as an argument that the callee keeps (`python_callable=lambda: ...`,
     /// any argument of an operator) is kept for later: its body is deferred, like a task's.
-    fn note_stored_lambdas(&mut self, call: &'a ast::ExprCall) {
+    fn note_stored_lambdas(&mut self, call: &'a ast::ExprCall, callee: &Value, info: &Callee) {
         let lambdas = call
             .arguments
             .args
@@ -649,23 +687,17 @@ impl<'a> Checker<'a> {
                     .map(|k| (k.arg.as_ref().map(|a| a.as_str()), &k.value)),
             )
             .filter(|(_, arg)| matches!(arg, Expr::Lambda(_)));
-        let mut callee = None;
         for (keyword, lambda) in lambdas {
-            let callee = callee.get_or_insert_with(|| self.value_of(&call.func));
-            let info = Callee {
-                written: &self.source[call.func.range()],
-                qualified: callee.import(),
-            };
             if callee.is_airflow()
-                || execution::stores_callable(&info, keyword, &self.settings.storing_callees)
+                || execution::stores_callable(info, keyword, &self.settings.storing_callees)
             {
                 self.stored_lambdas.insert(lambda.start());
             }
         }
     }
 
-    fn hand_over(&mut self, call: &'a ast::ExprCall, callee: &Value) {
-        let written = &self.source[call.func.range()];
+    fn hand_over(&mut self, call: &'a ast::ExprCall, callee: &Value, info: &Callee) {
+        let written = info.written;
         // A lazy iterator calls nothing until it is consumed.
         if execution::LAZY_BUILTINS.contains(&written)
             && !callee.is_known()
@@ -679,13 +711,9 @@ impl<'a> Checker<'a> {
         } else {
             "the callee"
         };
-        let info = Callee {
-            written,
-            qualified: callee.import(),
-        };
         let extra = &self.settings.storing_callees;
         // Most calls at parse time construct operators: they keep everything they are handed.
-        if execution::stores_callable(&info, None, extra) {
+        if execution::stores_callable(info, None, extra) {
             return;
         }
         // Positions hold only up to the first starred argument.

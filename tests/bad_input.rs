@@ -1097,3 +1097,38 @@ fn a_chain_of_classes_across_2000_modules() {
         ],
     );
 }
+
+/// Thousands of functions rebinding one global, and thousands of calls of it: each call
+/// gets an edge per distinct value (at most a few), not one per assignment — the graph
+/// stays linear in the calls. (It grew to millions of edges before.)
+#[test]
+fn many_global_assignments_of_one_name_keep_the_graph_linear() {
+    let mut source = String::from("from airflow.models import Variable\nf = None\n");
+    for i in 0..2000 {
+        source.push_str(&format!("def s{i}():\n    global f\n    f = t{}\n", i % 3));
+    }
+    for i in 0..3 {
+        source.push_str(&format!("def t{i}():\n    return Variable.get(\"g{i}\")\n"));
+    }
+    source.push_str("s0()\n");
+    for _ in 0..5000 {
+        source.push_str("f()\n");
+    }
+    let summary = dagsafe::summarize(&source, &dagsafe::settings::Settings::default());
+    let calls_of_f = summary
+        .graph
+        .edges
+        .iter()
+        .filter(|edge| edge.written == "f")
+        .count();
+    // Each of the 5,000 calls reaches the three functions assigned to `f`.
+    assert_eq!(calls_of_f, 5000 * 3);
+    let reported = dagsafe::check_source(&source, &dagsafe::settings::Settings::default());
+    assert_eq!(
+        reported
+            .iter()
+            .map(|d| (d.start.row, d.rule().code()))
+            .collect::<Vec<_>>(),
+        [(6004, "DS101"), (6006, "DS101"), (6008, "DS101")]
+    );
+}
