@@ -114,7 +114,7 @@ fn kinds(summaries: &[dagsafe::project::Summary]) {
             let v = match &e.target {
                 Target::Call(v) => format!("call {}", shape(v)),
                 Target::Read(v, _) => format!("read {}", shape(v)),
-                Target::Handed { value, .. } => format!("handed {}", shape(value)),
+                Target::Handed(handed) => format!("handed {}", shape(&handed.value)),
                 Target::Module(m) => format!("module {}", m.split('.').next().unwrap_or("")),
             };
             *counts.entry(v).or_default() += 1;

@@ -13,6 +13,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::execution::{self, Callee, EdgeKind};
+use crate::name::Name;
 use crate::registry::Rule;
 use crate::rules;
 use crate::secrets::{Key, Part};
@@ -444,10 +445,10 @@ impl<'a> Checker<'a> {
         let Expr::Name(name) = current else {
             return None;
         };
-        let Binding::Import(mut qualified) = self.semantic.lookup(self.scope, name.id.as_str())?
-        else {
+        let Binding::Import(base) = self.semantic.lookup(self.scope, name.id.as_str())? else {
             return None;
         };
+        let mut qualified = base.to_string();
         for attribute in attributes.iter().rev() {
             qualified.push('.');
             qualified.push_str(attribute);
@@ -667,7 +668,7 @@ impl<'a> Checker<'a> {
         if called.len() < semantic::MAX_VALUES && !called.iter().any(|p| p.name == name) {
             called.push(semantic::Parameter {
                 position,
-                name: name.to_string(),
+                name: Name::new(name),
             });
         }
     }
@@ -726,7 +727,7 @@ impl<'a> Checker<'a> {
             .map(|(index, arg)| (None, Slot::Position(index as u32), arg));
         let keywords = call.arguments.keywords.iter().filter_map(|k| {
             let name = k.arg.as_ref()?.as_str();
-            Some((Some(name), Slot::Keyword(name.to_string()), &k.value))
+            Some((Some(name), Slot::Keyword(Name::new(name)), &k.value))
         });
         for (keyword, slot, argument) in positional.chain(keywords) {
             if !matches!(
@@ -751,13 +752,13 @@ impl<'a> Checker<'a> {
             if !callable || value.is_airflow() {
                 continue;
             }
-            let target = Target::Handed {
+            let target = Target::Handed(Box::new(semantic::Handed {
                 value,
                 to: callee.clone(),
                 slot,
                 assumed,
-            };
-            self.add_edge(EdgeKind::Passed(to.to_string()), target, argument);
+            }));
+            self.add_edge(EdgeKind::Passed(Name::new(to)), target, argument);
         }
     }
 
@@ -825,7 +826,7 @@ impl<'a> Checker<'a> {
                 .chain(&def.parameters.args)
                 .next()
                 .map(|p| Receiver {
-                    name: p.parameter.name.to_string(),
+                    name: Name::new(&p.parameter.name),
                     class,
                     is_class,
                 }),
@@ -836,7 +837,7 @@ impl<'a> Checker<'a> {
         let id = self.semantic.graph.functions.len();
         let body_exec = execution::body_exec(self.exec, kind, id);
         self.semantic.add_function(Function {
-            name: def.name.to_string(),
+            name: Name::new(&def.name),
             kind,
             class,
             receiver,
@@ -849,7 +850,7 @@ impl<'a> Checker<'a> {
         if let Some(class) = class {
             self.semantic.graph.classes[class]
                 .methods
-                .insert(def.name.to_string(), id);
+                .insert(Name::new(&def.name), id);
         }
         self.bind(def.name.as_str(), Value::Function(id));
 
@@ -889,7 +890,7 @@ impl<'a> Checker<'a> {
             self.visit_arguments(arguments);
         }
         let class = self.semantic.add_class(Class {
-            name: def.name.to_string(),
+            name: Name::new(&def.name),
             methods: Default::default(),
             bases,
             attributes: Default::default(),
@@ -913,7 +914,7 @@ impl<'a> Checker<'a> {
                     self.semantic.add_edge(
                         self.exec,
                         EdgeKind::Import,
-                        Target::Module(module.to_string()),
+                        Target::Module(Name::new(module)),
                         alias.range(),
                         module,
                     );
@@ -922,14 +923,14 @@ impl<'a> Checker<'a> {
                             self.semantic.bind(
                                 self.scope,
                                 asname.as_str(),
-                                Binding::Import(module.to_string()),
+                                Binding::Import(Name::new(module)),
                             );
                         }
                         None => {
                             // `import a.b.c` binds `a`.
                             let top = module.split('.').next().unwrap_or(module);
                             self.semantic
-                                .bind(self.scope, top, Binding::Import(top.to_string()));
+                                .bind(self.scope, top, Binding::Import(Name::new(top)));
                         }
                     }
                 }
@@ -943,7 +944,7 @@ impl<'a> Checker<'a> {
                 self.semantic.add_edge(
                     self.exec,
                     EdgeKind::Import,
-                    Target::Module(module.clone()),
+                    Target::Module(Name::new(&module)),
                     import.range(),
                     written,
                 );
@@ -959,7 +960,7 @@ impl<'a> Checker<'a> {
                         self.semantic.add_edge(
                             self.exec,
                             EdgeKind::Import,
-                            Target::Module(submodule),
+                            Target::Module(Name::new(&submodule)),
                             alias.range(),
                             written,
                         );
@@ -974,8 +975,11 @@ impl<'a> Checker<'a> {
                         format!("{module}.{name}")
                     };
                     let bound = alias.asname.as_ref().unwrap_or(&alias.name);
-                    self.semantic
-                        .bind(self.scope, bound.as_str(), Binding::Import(qualified));
+                    self.semantic.bind(
+                        self.scope,
+                        bound.as_str(),
+                        Binding::Import(Name::new(&qualified)),
+                    );
                 }
             }
             _ => {}
@@ -993,7 +997,7 @@ impl<'a> Checker<'a> {
         let id = self.semantic.graph.functions.len();
         let receiver = self.receiver().cloned();
         self.semantic.add_function(Function {
-            name: "<lambda>".to_string(),
+            name: Name::new("<lambda>"),
             kind: FunctionKind::Plain,
             class: None,
             receiver,
@@ -1289,7 +1293,7 @@ impl<'a> Checker<'a> {
                     receiver,
                     Value::Returned(_) | Value::Attribute(..) | Value::Super(_)
                 ) {
-                    let target = Target::Read(receiver, attribute.attr.to_string());
+                    let target = Target::Read(receiver, Name::new(&attribute.attr));
                     self.add_edge(EdgeKind::Read, target, expr);
                 }
                 visitor::walk_expr(self, expr);

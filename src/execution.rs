@@ -13,6 +13,7 @@
 //! they are handed for later. `checker` applies them while it walks a module, `project`
 //! searches the graph they make, and chains are worded from the edges' kinds.
 
+use crate::name::Name;
 use crate::semantic::FuncId;
 
 /// When a piece of code runs.
@@ -335,7 +336,7 @@ pub enum EdgeKind {
     /// Reading an attribute, which runs it when it is a `@property`.
     Read,
     /// Handed to this callee (as written), which is assumed to call it.
-    Passed(String),
+    Passed(Name),
 }
 
 impl EdgeKind {

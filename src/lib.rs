@@ -15,6 +15,7 @@ pub mod discover;
 pub mod execution;
 pub mod limits;
 pub mod lsp;
+pub mod name;
 pub mod noqa;
 pub mod printer;
 pub mod project;
@@ -202,13 +203,15 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
     let edge_rows = graph
         .edges
         .iter()
-        .map(|e| index.line_index(e.site.start()).get())
+        .map(|e| index.line_index(e.site.start()).get() as u32)
         .collect();
     timings::CHECK.add(parsed_at.elapsed());
     if too_deep.is_some() {
         // Dropping a tree this deep recurses once per level and could overflow any stack;
         // the memory of this one pathological file is left to the process's end.
         std::mem::forget(parsed);
+    } else {
+        drop(parsed);
     }
     Summary {
         graph,

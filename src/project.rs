@@ -14,9 +14,10 @@ use std::path::PathBuf;
 
 use crate::checker::{Lookup, ParseTimeCandidate, Site};
 use crate::diagnostic::{ChainStep, Diagnostic, Label, Located, Position};
+use crate::name::Name;
 use crate::noqa::NoqaMap;
 use crate::semantic::{
-    ClassId, ClassRef, Exec, FuncId, FunctionKind, MethodLookup, ModuleGraph, Target, Value,
+    ClassId, ClassRef, Exec, FuncId, FunctionKind, Handed, MethodLookup, ModuleGraph, Target, Value,
 };
 use crate::settings::Settings;
 
@@ -31,7 +32,7 @@ pub struct Summary {
     /// Findings that stand as they are, located, `# noqa` already applied.
     pub diagnostics: Vec<Located>,
     /// The row of each edge's site (parallel to `graph.edges`), for chains.
-    pub edge_rows: Vec<usize>,
+    pub edge_rows: Vec<u32>,
     pub noqa: NoqaMap,
     /// The graph's edges by the code they start from, built on first use and kept with the
     /// summary: the language server walks the same summaries after every edit.
@@ -91,7 +92,7 @@ impl Summary {
                 && range(&edge.site)
                 && match &edge.target {
                     Target::Call(v) | Target::Read(v, _) => value(v),
-                    Target::Handed { value: v, to, .. } => value(v) && value(to),
+                    Target::Handed(handed) => value(&handed.value) && value(&handed.to),
                     Target::Module(_) => true,
                 }
         }) && graph.exports.values().all(value)
@@ -100,7 +101,10 @@ impl Summary {
             })
             && self.diagnostics.iter().all(located)
             && self.edge_rows.len() == graph.edges.len()
-            && self.edge_rows.iter().all(|row| (1..=rows).contains(row))
+            && self
+                .edge_rows
+                .iter()
+                .all(|&row| (1..=rows).contains(&(row as usize)))
     }
 
     pub fn adjacency(&self) -> &HashMap<Exec, Vec<usize>> {
@@ -300,7 +304,7 @@ impl<'a> Project<'a> {
     ) -> Option<Symbol> {
         let graph = self.graph(module);
         let (first, rest) = path.split_first()?;
-        match graph.exports.get(*first) {
+        match Name::existing(first).and_then(|first| graph.exports.get(&first)) {
             Some(Value::Function(id)) if rest.is_empty() => Some(Symbol::Function(module, *id)),
             Some(Value::Class(id)) if rest.len() <= 1 => match rest {
                 [] => Some(Symbol::Class(module, *id)),
@@ -308,7 +312,7 @@ impl<'a> Project<'a> {
                 _ => None,
             },
             Some(Value::Import(qualified)) => {
-                let mut full = qualified.clone();
+                let mut full = qualified.to_string();
                 for part in rest {
                     full.push('.');
                     full.push_str(part);
@@ -391,9 +395,8 @@ impl<'a> Project<'a> {
                     // Missing until answered: a class that is its own base (only a corrupt
                     // summary has one) ends there.
                     memo.methods.insert(key(id), MethodLookup::Missing);
-                    classes[id]
-                        .methods
-                        .get(name)
+                    Name::existing(name)
+                        .and_then(|name| classes[id].methods.get(&name))
                         .map(|&f| MethodLookup::Found(f))
                 }
             };
@@ -543,7 +546,8 @@ impl<'a> Project<'a> {
             let (module, id) = classes[next];
             next += 1;
             let class = &self.graph(module).classes[id];
-            if let Some(values) = class.attributes.get(name) {
+            if let Some(values) = Name::existing(name).and_then(|name| class.attributes.get(&name))
+            {
                 for value in values {
                     self.eval(module, value, memo, fuel, out);
                 }
@@ -627,12 +631,13 @@ impl<'a> Project<'a> {
                     }
                 }
             }
-            Target::Handed {
-                value,
-                to,
-                slot,
-                assumed,
-            } => {
+            Target::Handed(handed) => {
+                let Handed {
+                    value,
+                    to,
+                    slot,
+                    assumed,
+                } = &**handed;
                 // Project code is analysed, not assumed: a callee outside the project is
                 // taken to call what it is handed (`execution::stores_callable`), a function
                 // of the project when its body calls the parameter the argument lands on.
@@ -832,7 +837,7 @@ impl Reachability<'_> {
                 let function = &graph.functions[id];
                 match function.class {
                     Some(class) => format!("{}.{}", graph.classes[class].name, function.name),
-                    None => function.name.clone(),
+                    None => function.name.to_string(),
                 }
             }
             _ => self.project.units[file].display.clone(),
@@ -892,10 +897,10 @@ impl Reachability<'_> {
         let mut steps: Vec<String> = shown
             .map(|hop| {
                 let edge = &self.project.graph(hop.file).edges[hop.edge];
-                let row = units[hop.file].summary.edge_rows[hop.edge];
+                let row = units[hop.file].summary.edge_rows[hop.edge] as usize;
                 let written = match (&edge.target, edge.written.is_empty()) {
-                    (Target::Module(module), _) => module.clone(),
-                    (_, false) => edge.written.clone(),
+                    (Target::Module(module), _) => module.to_string(),
+                    (_, false) => edge.written.to_string(),
                     (_, true) => self.function_name(hop.to),
                 };
                 chain.push(ChainStep {

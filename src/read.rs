@@ -17,13 +17,26 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 /// Where reads may go: the canonical folder of the project being checked.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Boundary {
     /// The folder as named (for messages).
     shown: PathBuf,
     /// The folder with every link resolved; `None` when it cannot be resolved (then only
     /// paths without links are read).
     canonical: Option<PathBuf>,
+    /// The real location of each folder files were read from: the files of one folder
+    /// share it, so it is resolved once per folder, not once per file.
+    folders: std::sync::Mutex<rustc_hash::FxHashMap<PathBuf, Option<PathBuf>>>,
+}
+
+impl Clone for Boundary {
+    fn clone(&self) -> Boundary {
+        Boundary {
+            shown: self.shown.clone(),
+            canonical: self.canonical.clone(),
+            folders: Default::default(),
+        }
+    }
 }
 
 impl Boundary {
@@ -31,7 +44,33 @@ impl Boundary {
         Boundary {
             shown: root.to_path_buf(),
             canonical: std::fs::canonicalize(root).ok(),
+            folders: Default::default(),
         }
+    }
+
+    /// The real location of `path`: its folder's (remembered) joined with its name when it
+    /// is not itself a link, else all of it resolved.
+    fn real_location(&self, path: &Path) -> Option<PathBuf> {
+        let is_link = std::fs::symlink_metadata(path)
+            .ok()?
+            .file_type()
+            .is_symlink();
+        let (Some(folder), Some(name), false) = (path.parent(), path.file_name(), is_link) else {
+            return std::fs::canonicalize(path).ok();
+        };
+        if folder.as_os_str().is_empty() || name == ".." {
+            return std::fs::canonicalize(path).ok();
+        }
+        let mut folders = self
+            .folders
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let real = folders
+            .entry(folder.to_path_buf())
+            .or_insert_with(|| std::fs::canonicalize(folder).ok())
+            .as_ref()?
+            .join(name);
+        Some(real)
     }
 
     pub fn root(&self) -> &Path {
@@ -40,10 +79,10 @@ impl Boundary {
 
     /// Whether `path`'s real location is inside; `Err` with that location when it is not.
     pub fn admits(&self, path: &Path) -> Result<(), PathBuf> {
-        let real = match std::fs::canonicalize(path) {
-            Ok(real) => real,
+        let real = match self.real_location(path) {
+            Some(real) => real,
             // Missing or unreadable: opening it reports that, and nothing can leak.
-            Err(_) => return Ok(()),
+            None => return Ok(()),
         };
         match &self.canonical {
             Some(root) if real.starts_with(root) => Ok(()),

@@ -379,10 +379,18 @@ pub fn is_identifier(name: &str) -> bool {
 }
 
 /// The dotted names a file is importable as: one per root it is under, when every folder
-/// on the way is a valid Python identifier.
+/// on the way is a valid Python identifier. `file` and `roots` are normalized
+/// ([`crate::discover::normalize`]), so that a root under which the file lies is a prefix of
+/// its bytes.
 pub fn module_names(file: &Path, roots: &[PathBuf]) -> Vec<String> {
     let mut names = Vec::new();
+    let bytes = file.as_os_str().as_encoded_bytes();
     for root in roots {
+        // Most roots are not a prefix: a byte comparison rules them out before the
+        // component-wise one (this runs for every file and root, more than once per run).
+        if !bytes.starts_with(root.as_os_str().as_encoded_bytes()) {
+            continue;
+        }
         let Ok(relative) = file.strip_prefix(root) else {
             continue;
         };

@@ -12,6 +12,8 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use ruff_text_size::TextRange;
 
+use crate::name::Name;
+
 pub use crate::execution::{EdgeKind, Exec, FunctionKind};
 
 pub type ScopeId = usize;
@@ -23,7 +25,7 @@ pub type ClassId = usize;
 pub enum ClassRef {
     Local(ClassId),
     /// The qualified name it was imported as (possibly relative: `.hooks.MyHook`).
-    External(String),
+    External(Name),
 }
 
 /// What an expression can be, as far as dagsafe follows it: a small, bounded model of
@@ -40,14 +42,14 @@ pub enum Value {
     Class(ClassId),
     /// An import, or an attribute of one: the qualified name it stands for (a module, a
     /// function, a class, or a value of another module).
-    Import(String),
+    Import(Name),
     /// An object whose kind matters to a rule, e.g. `hook = SecretsManagerHook(...)`.
     Tracked(InstanceKind),
     /// `super()` in a method of this class.
     Super(ClassId),
     /// `value.name`: a method (bound, or through the class), an attribute of an instance or
     /// a class, a name in a module.
-    Attribute(Box<Value>, String),
+    Attribute(Box<Value>, Name),
     /// What calling the value returns: an instance of a class, a function's return value,
     /// a method's.
     Returned(Box<Value>),
@@ -72,13 +74,9 @@ impl Value {
     pub fn attribute(self, name: &str) -> Value {
         match self {
             Value::Unknown | Value::Tracked(_) => Value::Unknown,
-            Value::Import(mut qualified) => {
-                qualified.push('.');
-                qualified.push_str(name);
-                Value::Import(qualified)
-            }
+            Value::Import(qualified) => Value::Import(Name::new(&format!("{qualified}.{name}"))),
             value if value.depth() >= Self::MAX_DEPTH => Value::Unknown,
-            value => Value::Attribute(Box::new(value), name.to_string()),
+            value => Value::Attribute(Box::new(value), Name::new(name)),
         }
     }
 
@@ -94,7 +92,7 @@ impl Value {
     /// The qualified name of an import.
     pub fn import(&self) -> Option<&str> {
         match self {
-            Value::Import(qualified) => Some(qualified),
+            Value::Import(qualified) => Some(qualified.as_str()),
             _ => None,
         }
     }
@@ -102,7 +100,7 @@ impl Value {
     /// Airflow itself is never part of the checked tree: its names cannot lead back into it.
     pub fn is_airflow(&self) -> bool {
         match self {
-            Value::Import(name) => name == "airflow" || name.starts_with("airflow."),
+            Value::Import(name) => is_airflow_name(name),
             Value::Attribute(inner, _) | Value::Returned(inner) => inner.is_airflow(),
             _ => false,
         }
@@ -132,10 +130,10 @@ enum Step {
     Unknown,
     Function(FuncId),
     Class(ClassId),
-    Import(String),
+    Import(Name),
     Tracked(InstanceKind),
     Super(ClassId),
-    Attribute(String),
+    Attribute(Name),
     Returned,
 }
 
@@ -241,7 +239,7 @@ pub const MAX_VALUES: usize = 4;
 /// bodies of functions and lambdas nested in it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receiver {
-    pub name: String,
+    pub name: Name,
     pub class: ClassId,
     /// `cls` of a `@classmethod`: the class itself, not an instance.
     pub is_class: bool,
@@ -249,7 +247,7 @@ pub struct Receiver {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Function {
-    pub name: String,
+    pub name: Name,
     pub kind: FunctionKind,
     /// The class this function is a method of.
     pub class: Option<ClassId>,
@@ -272,7 +270,7 @@ pub struct Function {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Parameter {
     pub position: Option<u32>,
-    pub name: String,
+    pub name: Name,
 }
 
 /// Where an argument is handed: its position among the positional arguments, or its
@@ -280,7 +278,7 @@ pub struct Parameter {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Slot {
     Position(u32),
-    Keyword(String),
+    Keyword(Name),
 }
 
 impl Parameter {
@@ -301,13 +299,13 @@ impl Function {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Class {
-    pub name: String,
-    pub methods: HashMap<String, FuncId>,
+    pub name: Name,
+    pub methods: HashMap<Name, FuncId>,
     /// Base classes, defined here or imported.
     pub bases: Vec<ClassRef>,
     /// What its attributes hold: assigned in the class body, or on `self` / `cls` in its
     /// methods (at most [`MAX_VALUES`] each).
-    pub attributes: HashMap<String, Vec<Value>>,
+    pub attributes: HashMap<Name, Vec<Value>>,
 }
 
 /// What an edge reaches.
@@ -317,18 +315,23 @@ pub enum Target {
     /// runs.
     Call(Value),
     /// `value.name` read: runs `name` when it is a `@property` of the value's class.
-    Read(Value, String),
+    Read(Value, Name),
     /// `value` handed to `to` at `slot`. A function of the project calls it when its body
     /// calls the parameter the slot lands on; a callee outside the project is assumed to
     /// call it when `assumed` (`execution::stores_callable` said it does not keep it).
-    Handed {
-        value: Value,
-        to: Value,
-        slot: Slot,
-        assumed: bool,
-    },
+    /// Boxed: few edges are these, and the others stay small.
+    Handed(Box<Handed>),
     /// `import m` / `from m import x`: the module's top level runs.
-    Module(String),
+    Module(Name),
+}
+
+/// `value` handed to `to` at `slot` (see [`Target::Handed`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Handed {
+    pub value: Value,
+    pub to: Value,
+    pub slot: Slot,
+    pub assumed: bool,
 }
 
 /// One edge from code running in `from`.
@@ -340,7 +343,7 @@ pub struct Edge {
     pub site: TextRange,
     /// As written, for chains: the callee (`helper`, `self.load`), the attribute read, the
     /// function handed over; empty when long or on several lines (shown by name instead).
-    pub written: String,
+    pub written: Name,
 }
 
 /// What a module's walk leaves behind, once its tree is dropped.
@@ -350,9 +353,29 @@ pub struct ModuleGraph {
     pub classes: Vec<Class>,
     pub edges: Vec<Edge>,
     /// The module's top-level names as they are at the end of the module.
-    pub exports: HashMap<String, Binding>,
+    pub exports: HashMap<Name, Binding>,
     /// `from M import *` at module level.
-    pub star_imports: Vec<String>,
+    pub star_imports: Vec<Name>,
+}
+
+impl ModuleGraph {
+    /// Gives back the room the walk's growing vectors left over: summaries are kept for the
+    /// whole run.
+    pub fn shrink_to_fit(&mut self) {
+        self.edges.shrink_to_fit();
+        self.functions.shrink_to_fit();
+        for function in &mut self.functions {
+            function.returns.shrink_to_fit();
+            function.called_parameters.shrink_to_fit();
+        }
+        self.classes.shrink_to_fit();
+        for class in &mut self.classes {
+            class.methods.shrink_to_fit();
+            class.attributes.shrink_to_fit();
+            class.bases.shrink_to_fit();
+        }
+        self.star_imports.shrink_to_fit();
+    }
 }
 
 /// Where a method lookup ends.
@@ -360,7 +383,7 @@ pub struct ModuleGraph {
 pub enum MethodLookup {
     Found(FuncId),
     /// Not here, but on a base class imported under this qualified name.
-    Inherited(String),
+    Inherited(Name),
     Missing,
 }
 
@@ -510,11 +533,12 @@ impl<'a> Semantic<'a> {
         if !value.is_known() || value.is_airflow() {
             return;
         }
+        let name = Name::new(name);
         let attributes = &mut self.graph.classes[id].attributes;
-        if attributes.len() >= 256 && !attributes.contains_key(name) {
+        if attributes.len() >= 256 && !attributes.contains_key(&name) {
             return;
         }
-        let values = attributes.entry(name.to_string()).or_default();
+        let values = attributes.entry(name).or_default();
         if values.len() < MAX_VALUES && !values.contains(&value) {
             values.push(value);
         }
@@ -532,9 +556,9 @@ impl<'a> Semantic<'a> {
         written: &str,
     ) {
         let into_airflow = match &target {
-            Target::Module(name) => name == "airflow" || name.starts_with("airflow."),
+            Target::Module(name) => is_airflow_name(name),
             Target::Call(value) | Target::Read(value, _) => value.is_airflow(),
-            Target::Handed { value, .. } => value.is_airflow(),
+            Target::Handed(handed) => handed.value.is_airflow(),
         };
         if !from.may_run_at_import() || into_airflow {
             return;
@@ -543,9 +567,9 @@ impl<'a> Semantic<'a> {
         // `project`).
         let written = if kind != EdgeKind::Import && written.len() <= 60 && !written.contains('\n')
         {
-            written.to_string()
+            Name::new(written)
         } else {
-            String::new()
+            Name::EMPTY
         };
         self.graph.edges.push(Edge {
             from,
@@ -589,7 +613,7 @@ impl<'a> Semantic<'a> {
         let mut current = Some(scope);
         while let Some(id) = current {
             if let Some(module) = self.scopes[id].star_imports.last() {
-                return Some(Binding::Import(format!("{module}.{name}")));
+                return Some(Binding::Import(Name::new(&format!("{module}.{name}"))));
             }
             current = self.scopes[id].parent;
         }
@@ -613,9 +637,11 @@ impl<'a> Semantic<'a> {
                 Value::Import(_) => true,
                 value => !value.is_airflow(),
             })
-            .map(|(name, binding)| (name.to_string(), binding.clone()))
+            .map(|(name, binding)| (Name::new(name), binding.clone()))
             .collect();
-        self.graph.star_imports = module.star_imports.clone();
+        self.graph.exports.shrink_to_fit();
+        self.graph.star_imports = module.star_imports.iter().map(Name::from).collect();
+        self.graph.shrink_to_fit();
         self.graph
     }
 }
@@ -631,6 +657,11 @@ impl<'a> Scope<'a> {
             nonlocals: HashSet::default(),
         }
     }
+}
+
+/// `airflow` or a name in it.
+pub fn is_airflow_name(name: &str) -> bool {
+    name == "airflow" || name.starts_with("airflow.")
 }
 
 /// Airflow's names, as qualified names reached through imports (AIRFLOW_FACTS.md,
@@ -691,6 +722,7 @@ pub mod airflow {
 #[cfg(test)]
 mod tests {
     use super::airflow::*;
+    use crate::name::Name;
 
     #[test]
     fn values_are_stored_flat_and_read_back_bounded() {
@@ -701,7 +733,7 @@ mod tests {
             .attribute("fetch");
         let bytes = postcard::to_stdvec(&value).unwrap();
         assert_eq!(postcard::from_bytes::<Value>(&bytes).unwrap(), value);
-        let mut deep = Value::Import("m.f".into());
+        let mut deep = Value::Import(Name::new("m.f"));
         for _ in 0..=Value::MAX_DEPTH {
             deep = Value::Returned(Box::new(deep));
         }

@@ -353,7 +353,7 @@ fn absolute_imports(outcome: &Outcome) -> Vec<(&str, usize)> {
         .iter()
         .zip(&summary.edge_rows)
         .filter_map(|(edge, &row)| match &edge.target {
-            Target::Module(name) if !name.starts_with('.') => Some((name.as_str(), row)),
+            Target::Module(name) if !name.starts_with('.') => Some((name.as_str(), row as usize)),
             _ => None,
         })
         // `from pkg import name` is two edges, `pkg` and `pkg.name`: the first says it.
@@ -565,10 +565,13 @@ fn provides(
 
 /// Each file's module names under `roots`, and the set of their first names.
 fn module_names(files: &[PathBuf], roots: &[ModuleRoot]) -> (Vec<Vec<String>>, HashSet<String>) {
-    let roots: Vec<PathBuf> = roots.iter().map(|r| r.path.clone()).collect();
+    let roots: Vec<PathBuf> = roots
+        .iter()
+        .map(|r| crate::discover::normalize(&r.path))
+        .collect();
     let modules: Vec<Vec<String>> = files
         .iter()
-        .map(|file| run::module_names(file, &roots))
+        .map(|file| run::module_names(&crate::discover::normalize(file), &roots))
         .collect();
     let tops = modules
         .iter()
