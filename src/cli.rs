@@ -383,6 +383,7 @@ fn check(args: CheckArgs) -> u8 {
                 dagsafe::timings::PARSE.get().as_secs_f64(),
                 dagsafe::timings::CHECK.get().as_secs_f64(),
             );
+            eprintln!("timings: steps: {}", dagsafe::timings::steps());
         }
         let mut checked = checked;
         if !unwalked.is_empty() {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::airflow_config::Env;
 use crate::cache::Cache;
 use crate::config::{CliOverrides, ConfigError, Resolver};
-use crate::discover::{DiscoveryError, discover, normalize};
+use crate::discover::{Discovered, DiscoveryError, discover, normalize};
 use crate::read::Boundary;
 use crate::registry::Rule;
 use crate::run::{self, FileReport, Outcome, RunOptions};
@@ -677,16 +677,33 @@ impl Workspace {
         extra: &[PathBuf],
         options: &WorkspaceOptions,
     ) -> Result<Workspace, ConfigError> {
+        Workspace::open_walked(root, resolver, extra, false, options)
+    }
+
+    /// [`Workspace::open`]; `walked`: `extra` is already the walk of the whole project (the
+    /// command line named its root), which is then not walked again.
+    pub fn open_walked(
+        root: ProjectRoot,
+        resolver: Arc<Resolver>,
+        extra: &[PathBuf],
+        walked: bool,
+        options: &WorkspaceOptions,
+    ) -> Result<Workspace, ConfigError> {
         let resolved = resolver.for_path(&root.path)?;
         let boundary = (!options.run.follow_external_links).then(|| Boundary::new(&root.path));
-        let discovered = discover(
-            &[(
-                root.path.clone(),
-                resolved.excludes.clone(),
-                boundary.clone(),
-            )],
-            false,
-        );
+        let discovered = crate::timings::timed("project walk", || {
+            if walked {
+                return Discovered::default();
+            }
+            discover(
+                &[(
+                    root.path.clone(),
+                    resolved.excludes.clone(),
+                    boundary.clone(),
+                )],
+                false,
+            )
+        });
         let mut files: Vec<PathBuf> = discovered.files;
         let known: HashSet<PathBuf> = files.iter().map(|f| run::absolute(f)).collect();
         for file in extra {
@@ -694,25 +711,31 @@ impl Workspace {
                 files.push(file.clone());
             }
         }
+        let settings_started = std::time::Instant::now();
         let mut with_settings = Vec::with_capacity(files.len());
         for path in files {
             let resolved = resolver.for_file(&path)?;
             with_settings.push((path, resolved.settings.clone()));
         }
+        crate::timings::step("settings", settings_started.elapsed());
         let cache = options
             .cache
             .then(|| Cache::open(&root.path, options.cache_dir.as_deref()))
             .flatten();
-        let outcomes = run::with_large_stacks(|| {
-            run::summarize_files(
-                &with_settings,
-                options.run,
-                cache.as_ref(),
-                boundary.as_ref(),
-            )
+        let outcomes = crate::timings::timed("summaries", || {
+            run::with_large_stacks(|| {
+                run::summarize_files(
+                    &with_settings,
+                    options.run,
+                    cache.as_ref(),
+                    boundary.as_ref(),
+                )
+            })
         });
         if let Some(cache) = cache {
-            run::save_cache(cache, &with_settings, &outcomes);
+            crate::timings::timed("cache write", || {
+                run::save_cache(cache, &with_settings, &outcomes)
+            });
         }
         let absolute: Vec<PathBuf> = with_settings
             .iter()
@@ -740,7 +763,7 @@ impl Workspace {
             index,
             errors: discovered.errors,
         };
-        workspace.relayout();
+        crate::timings::timed("module roots", || workspace.relayout());
         Ok(workspace)
     }
 
@@ -918,6 +941,7 @@ impl Workspace {
     /// report per file, in path order.
     fn reports_walking_first(&self, first: &[usize]) -> Vec<FileReport> {
         let modules = run::Modules::Known(&self.layout.modules);
+        let _cross = Elapsed("cross-module", std::time::Instant::now());
         let mut reports = run::with_large_stacks(|| {
             run::finish_with(
                 &self.files,
@@ -929,6 +953,15 @@ impl Workspace {
         });
         reports.sort_by(|a, b| a.path.cmp(&b.path));
         reports
+    }
+}
+
+/// Adds the time from its start to when it is dropped to a step of `--timings`.
+struct Elapsed(&'static str, std::time::Instant);
+
+impl Drop for Elapsed {
+    fn drop(&mut self) {
+        crate::timings::step(self.0, self.1.elapsed());
     }
 }
 
@@ -1065,13 +1098,16 @@ impl Session {
             }
         }
         let mut checked = Checked::default();
-        for (root, _, files) in projects {
+        for (root, roots_named, files) in projects {
             if files.is_empty() {
                 continue;
             }
             let resolver = self.resolver(&root);
             let resolved = resolver.for_path(&root.path)?;
-            let mut workspace = Workspace::open(root, resolver.clone(), &files, options)?;
+            // The root itself was named and walked: its walk is the project's.
+            let walked = roots_named.iter().any(|r| *r == root.path);
+            let mut workspace =
+                Workspace::open_walked(root, resolver.clone(), &files, walked, options)?;
             if let (Some(stdin), [file]) = (&stdin, files.as_slice()) {
                 workspace.update_bytes(&run::absolute(file), stdin.clone())?;
             }
