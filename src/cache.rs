@@ -1021,8 +1021,12 @@ mod tests {
         assert!(summary.is_consistent(SOURCE));
         let key = [3u8; KEY_LEN];
         let cache = Cache::open_with_key(dir.path(), None, key).unwrap();
-        cache.note(&file, SOURCE.as_bytes(), &settings);
-        cache.save(std::iter::once((file.as_path(), &summary)));
+        assert!(
+            cache
+                .take(&file, SOURCE.as_bytes(), None, &settings)
+                .is_none()
+        );
+        cache.save(std::iter::once((file.as_path(), &summary)), None);
         let bytes = std::fs::read(
             dir.path()
                 .join(CACHE_DIR)
@@ -1042,14 +1046,20 @@ mod tests {
         assert!(verify(&key, &bytes[..31]).is_none());
 
         let cache = Cache::open_with_key(dir.path(), None, key).unwrap();
-        let taken = cache.take(&file, SOURCE.as_bytes(), &settings).unwrap();
+        let taken = cache
+            .take(&file, SOURCE.as_bytes(), None, &settings)
+            .unwrap();
         assert_eq!(taken.graph.edges.len(), summary.graph.edges.len());
         assert_eq!(taken.candidates.len(), summary.candidates.len());
         let cache = Cache::open_with_key(dir.path(), None, [4u8; KEY_LEN]).unwrap();
-        assert!(cache.take(&file, SOURCE.as_bytes(), &settings).is_none());
+        assert!(
+            cache
+                .take(&file, SOURCE.as_bytes(), None, &settings)
+                .is_none()
+        );
         // The same bytes with other content: a miss.
         let cache = Cache::open_with_key(dir.path(), None, key).unwrap();
-        assert!(cache.take(&file, b"x = 1\n", &settings).is_none());
+        assert!(cache.take(&file, b"x = 1\n", None, &settings).is_none());
     }
 
     #[test]
@@ -1127,7 +1137,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("f");
         std::fs::write(&file, b"12345").unwrap();
-        assert_eq!(read_regular(&file, 5).unwrap(), b"12345");
+        assert_eq!(read_regular(&file, 5).unwrap().0, b"12345");
         assert!(read_regular(&file, 4).is_none());
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&file, &link).unwrap();
