@@ -1,6 +1,19 @@
 //! A cache of phase-one summaries, like ruff's: a file whose content, dagsafe version and
 //! resolved settings are unchanged is not parsed again. Phase two (following calls across
-//! files) always runs, on the summaries, so a change in one file still reaches the others.
+//! files) runs on the summaries, so a change in one file still reaches the others.
+//!
+//! Each entry is keyed by the file's path, its settings, its content's BLAKE3 hash and its
+//! metadata ([`Stat`]: size, times to the nanosecond, inode). When the metadata is what it
+//! was the file is not even read; when it differs the content is hashed, so a `touch` or a
+//! fresh checkout still hits. Metadata is stored only for a file older than the run that
+//! read it by [`RACY_MARGIN`], and trusted only for one older than the cache file (git's
+//! rule for racy entries): see `Cache::trusted`.
+//!
+//! The file also holds the last project run's finished reports with a fingerprint of all
+//! they depend on (`workspace.rs`, `RunInputs`): every file's path, content hash and
+//! settings, the module roots' sources, the selection, the options. A run with the same
+//! fingerprint prints them as they are: no summary is decoded and phase two does not run.
+//! Summaries stay raw bytes of the file, decoded only for the files a run takes.
 //!
 //! Stored in `.dagsafe_cache/` in the project root (see `workspace.rs`; with `--per-file`, the
 //! working directory), with a `.gitignore` inside, or in the folder `--cache-dir` or
@@ -25,7 +38,10 @@
 //!   no cache.
 //! - *crash dagsafe*: even an authenticated summary is used only when every id, index and
 //!   offset in it fits the file it is for ([`Summary::is_consistent`]); anything else is a
-//!   miss. [`decode`] is fuzzed (`fuzz/`, target `cache`) with arbitrary bytes.
+//!   miss. A stored report is printed with its source only when the source read again has
+//!   the content hash it was made from and the report fits it ([`report_fits`]); else the
+//!   project is checked as on a cold run. [`decode`] is fuzzed (`fuzz/`, target `cache`)
+//!   with arbitrary bytes.
 //! - *exhaust memory or block*: only a regular file is read (opened with `O_NOFOLLOW` and
 //!   `O_NONBLOCK`, then checked with `fstat`: not a symlink to `/dev/zero`, not a FIFO), and
 //!   at most [`MAX_CACHE_BYTES`] of it, counted while reading.
@@ -94,7 +110,7 @@ pub type Key = [u8; KEY_LEN];
 pub type Digest = [u8; 32];
 
 /// A file's metadata as the cache compares it, like ruff's and git's: when it is what it
-/// was, and old enough not to be racy (see [`Cache::trusted`]), the file is taken to be
+/// was, and old enough not to be racy (see `Cache::trusted`), the file is taken to be
 /// unchanged without being read. On unix: the size, the modification and status-change times
 /// to the nanosecond, the inode, the device and the mode; the status-change time cannot be
 /// set by a user, so a file rewritten and given its old modification time back (`touch -d`,
