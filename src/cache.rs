@@ -34,8 +34,11 @@
 //!   else `~/.cache/dagsafe/`, created `0700`; the key file `cache-key` is created once,
 //!   `0600`, from the operating system's random source, and refused when another user can
 //!   read it). A file whose MAC does not verify is an empty cache. File contents are keyed
-//!   by their BLAKE3 hash, which no one can collide. Without a key (no home folder) there is
-//!   no cache.
+//!   by their BLAKE3 hash, which no one can collide. A stat is trusted instead of the hash
+//!   only when it is the one this user's dagsafe stored, which includes the inode and the
+//!   status-change time: a checkout or any write makes those anew, and neither can be set
+//!   by the tree's author. The stored reports are under the same MAC. Without a key (no
+//!   home folder) there is no cache.
 //! - *crash dagsafe*: even an authenticated summary is used only when every id, index and
 //!   offset in it fits the file it is for ([`Summary::is_consistent`]); anything else is a
 //!   miss. A stored report is printed with its source only when the source read again has
