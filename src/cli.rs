@@ -383,6 +383,13 @@ fn check(args: CheckArgs) -> u8 {
                 dagsafe::timings::PARSE.get().as_secs_f64(),
                 dagsafe::timings::CHECK.get().as_secs_f64(),
             );
+            eprintln!(
+                "timings: files: {} unchanged by metadata, {} read and hashed, {} parsed; projects whose reports came from the cache: {}",
+                dagsafe::timings::CACHE_STAT_HITS.get(),
+                dagsafe::timings::CACHE_HASHED.get(),
+                dagsafe::timings::PARSED.get(),
+                dagsafe::timings::REPORTS_REUSED.get(),
+            );
             eprintln!("timings: steps: {}", dagsafe::timings::steps());
         }
         let mut checked = checked;

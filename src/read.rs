@@ -194,6 +194,15 @@ fn open(path: &Path) -> io::Result<File> {
 
 /// Reads the regular file at `path`, at most `limit` bytes, if `boundary` admits it.
 pub fn read(path: &Path, limit: u64, boundary: Option<&Boundary>) -> Result<Vec<u8>, ReadError> {
+    read_with_metadata(path, limit, boundary).map(|(bytes, _)| bytes)
+}
+
+/// [`read`], with the metadata of the open file the bytes were read from (its `fstat`).
+pub fn read_with_metadata(
+    path: &Path,
+    limit: u64,
+    boundary: Option<&Boundary>,
+) -> Result<(Vec<u8>, Metadata), ReadError> {
     if let Some(boundary) = boundary {
         boundary
             .admits(path)
@@ -222,7 +231,7 @@ pub fn read(path: &Path, limit: u64, boundary: Option<&Boundary>) -> Result<Vec<
             limit,
         });
     }
-    Ok(bytes)
+    Ok((bytes, meta))
 }
 
 /// [`read`] as UTF-8 text.

@@ -75,7 +75,7 @@ pub fn check_files_cached(
         let outcomes = summarize_files(files, options, cache.as_ref(), None);
         let reports = finish(files, &outcomes, roots);
         if let Some(cache) = cache {
-            save_cache(cache, files, &outcomes);
+            save_cache(cache, files, &outcomes, None);
         }
         reports
     })
@@ -95,8 +95,14 @@ pub fn summarize_files(
         .collect()
 }
 
-/// Writes the summaries of this run to the cache.
-pub fn save_cache(cache: Cache, files: &[(PathBuf, Arc<Settings>)], outcomes: &[Outcome]) {
+/// Writes the summaries of this run to the cache, with `run`, the record of this run's
+/// reports (`None`: the last one is kept; see [`Cache::save`]).
+pub fn save_cache(
+    cache: Cache,
+    files: &[(PathBuf, Arc<Settings>)],
+    outcomes: &[Outcome],
+    run: Option<Vec<u8>>,
+) {
     let saved = files
         .iter()
         .zip(outcomes)
@@ -109,6 +115,7 @@ pub fn save_cache(cache: Cache, files: &[(PathBuf, Arc<Settings>)], outcomes: &[
         saved
             .iter()
             .map(|(path, summary)| (path.as_path(), *summary)),
+        run,
     );
 }
 
@@ -292,6 +299,7 @@ pub fn summarize_text(
     settings: &Settings,
     options: RunOptions,
 ) -> Outcome {
+    crate::timings::PARSED.add(1);
     match catch_unwind(AssertUnwindSafe(|| crate::summarize(&text, settings))) {
         Ok(summary) => Outcome::Summarized {
             summary,
@@ -338,8 +346,8 @@ fn summarize_path(
     cache: Option<&Cache>,
     boundary: Option<&Boundary>,
 ) -> Outcome {
-    let bytes = match read::read(path, MAX_FILE_SIZE, boundary) {
-        Ok(bytes) => bytes,
+    let (bytes, metadata) = match read::read_with_metadata(path, MAX_FILE_SIZE, boundary) {
+        Ok(read) => read,
         Err(error) => {
             return Outcome::Done(Box::new(report_single(
                 path,
@@ -350,18 +358,14 @@ fn summarize_path(
             )));
         }
     };
-    let absolute_path = absolute(path);
-    if let Some(summary) = cache.and_then(|c| c.take(&absolute_path, &bytes, settings)) {
-        if let Some(cache) = cache {
-            cache.note(&absolute_path, &bytes, settings);
-        }
-        let source = options
-            .keep_sources
-            .then(|| Arc::from(String::from_utf8_lossy(&bytes).as_ref()));
-        return Outcome::Summarized { summary, source };
-    }
     if let Some(cache) = cache {
-        cache.note(&absolute_path, &bytes, settings);
+        let stat = crate::cache::Stat::of(&metadata);
+        if let Some(summary) = cache.take(&absolute(path), &bytes, stat, settings) {
+            let source = options
+                .keep_sources
+                .then(|| Arc::from(String::from_utf8_lossy(&bytes).as_ref()));
+            return Outcome::Summarized { summary, source };
+        }
     }
     summarize_bytes(path, bytes, settings, options)
 }

@@ -8,7 +8,7 @@ use crate::secrets::Tri;
 use crate::settings::Settings;
 
 /// Parse-time lookups of some files, sorted by where they go.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LookupTally {
     /// Lookups that reach AWS at every parse: variables, connections, direct reads.
     pub aws_variables: usize,

@@ -27,6 +27,32 @@ pub static PARSE: Counter = Counter::new();
 /// Walking the tree, building the semantic model and running the rules, summed over files.
 pub static CHECK: Counter = Counter::new();
 
+/// A number of events, summed across threads.
+pub struct Tally(AtomicU64);
+
+impl Tally {
+    const fn new() -> Tally {
+        Tally(AtomicU64::new(0))
+    }
+
+    pub fn add(&self, count: u64) {
+        self.0.fetch_add(count, Ordering::Relaxed);
+    }
+
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Files the cache knew unchanged from their metadata alone (size, times, inode): not read,
+/// not hashed, at least until a printer needs their text.
+pub static CACHE_STAT_HITS: Tally = Tally::new();
+/// Files whose content was read and hashed to compare it with the cache's.
+pub static CACHE_HASHED: Tally = Tally::new();
+/// Files parsed and summarised (not served by the cache).
+pub static PARSED: Tally = Tally::new();
+/// Projects whose finished reports were taken from the cache (phase two skipped).
+pub static REPORTS_REUSED: Tally = Tally::new();
 /// Wall time of the steps of a run, in the order they first ran (a step that runs more than
 /// once is summed): what `--timings` lists after the totals.
 static STEPS: std::sync::Mutex<Vec<(&'static str, Duration)>> = std::sync::Mutex::new(Vec::new());

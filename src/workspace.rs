@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::airflow_config::Env;
-use crate::cache::Cache;
-use crate::config::{CliOverrides, ConfigError, Resolver};
+use crate::cache::{self, Cache, Digest, RunKey, StoredReport, StoredRun};
+use crate::config::{CliOverrides, ConfigError, Resolved, Resolver};
 use crate::discover::{Discovered, DiscoveryError, discover, normalize};
 use crate::read::Boundary;
 use crate::registry::Rule;
@@ -668,27 +668,25 @@ pub struct Workspace {
     pub errors: Vec<DiscoveryError>,
 }
 
-impl Workspace {
-    /// Discovers the project's files under `root`, adds `extra` (files named explicitly, in
-    /// the project or not), and summarises them all.
-    pub fn open(
-        root: ProjectRoot,
-        resolver: Arc<Resolver>,
-        extra: &[PathBuf],
-        options: &WorkspaceOptions,
-    ) -> Result<Workspace, ConfigError> {
-        Workspace::open_walked(root, resolver, extra, false, options)
-    }
+/// A project's files, before they are read: every file discovered under the root and the
+/// files named explicitly, each with its settings.
+struct Found {
+    files: Vec<(PathBuf, Arc<Settings>)>,
+    /// Where files may be read from (none with `--follow-external-links`).
+    boundary: Option<Boundary>,
+    errors: Vec<DiscoveryError>,
+}
 
-    /// [`Workspace::open`]; `walked`: `extra` is already the walk of the whole project (the
-    /// command line named its root), which is then not walked again.
-    pub fn open_walked(
-        root: ProjectRoot,
-        resolver: Arc<Resolver>,
+impl Found {
+    /// `walked`: `extra` is already the walk of the whole project (the command line named
+    /// its root), which is then not walked again.
+    fn discover(
+        root: &ProjectRoot,
+        resolver: &Resolver,
         extra: &[PathBuf],
         walked: bool,
         options: &WorkspaceOptions,
-    ) -> Result<Workspace, ConfigError> {
+    ) -> Result<Found, ConfigError> {
         let resolved = resolver.for_path(&root.path)?;
         let boundary = (!options.run.follow_external_links).then(|| Boundary::new(&root.path));
         let discovered = crate::timings::timed("project walk", || {
@@ -718,25 +716,56 @@ impl Workspace {
             with_settings.push((path, resolved.settings.clone()));
         }
         crate::timings::step("settings", settings_started.elapsed());
+        Ok(Found {
+            files: with_settings,
+            boundary,
+            errors: discovered.errors,
+        })
+    }
+}
+
+impl Workspace {
+    /// Discovers the project's files under `root`, adds `extra` (files named explicitly, in
+    /// the project or not), and summarises them all (with the cache, which is saved).
+    pub fn open(
+        root: ProjectRoot,
+        resolver: Arc<Resolver>,
+        extra: &[PathBuf],
+        options: &WorkspaceOptions,
+    ) -> Result<Workspace, ConfigError> {
+        let found = Found::discover(&root, &resolver, extra, false, options)?;
         let cache = options
             .cache
             .then(|| Cache::open(&root.path, options.cache_dir.as_deref()))
             .flatten();
-        let outcomes = crate::timings::timed("summaries", || {
-            run::with_large_stacks(|| {
-                run::summarize_files(
-                    &with_settings,
-                    options.run,
-                    cache.as_ref(),
-                    boundary.as_ref(),
-                )
-            })
-        });
+        let workspace = Workspace::build(root, resolver, found, options.run, cache.as_ref())?;
         if let Some(cache) = cache {
             crate::timings::timed("cache write", || {
-                run::save_cache(cache, &with_settings, &outcomes)
+                run::save_cache(cache, &workspace.files, &workspace.outcomes, None)
             });
         }
+        Ok(workspace)
+    }
+
+    /// Summarises the files `found` (from `cache` when unchanged; the cache is not saved).
+    fn build(
+        root: ProjectRoot,
+        resolver: Arc<Resolver>,
+        found: Found,
+        options: RunOptions,
+        cache: Option<&Cache>,
+    ) -> Result<Workspace, ConfigError> {
+        let resolved = resolver.for_path(&root.path)?;
+        let Found {
+            files: with_settings,
+            boundary,
+            errors,
+        } = found;
+        let outcomes = crate::timings::timed("summaries", || {
+            run::with_large_stacks(|| {
+                run::summarize_files(&with_settings, options, cache, boundary.as_ref())
+            })
+        });
         let absolute: Vec<PathBuf> = with_settings
             .iter()
             .map(|(p, _)| run::absolute(p))
@@ -755,13 +784,13 @@ impl Workspace {
             kept: (0..count).map(|_| None).collect(),
             root,
             resolver,
-            options: options.run,
+            options,
             boundary,
             files: with_settings,
             absolute,
             outcomes,
             index,
-            errors: discovered.errors,
+            errors,
         };
         crate::timings::timed("module roots", || workspace.relayout());
         Ok(workspace)
@@ -1011,6 +1040,100 @@ pub fn select(reports: Vec<FileReport>, selected: &HashSet<PathBuf>) -> Vec<File
         .collect()
 }
 
+/// What a project's finished reports depend on besides its files' paths, contents and
+/// settings: a run whose fingerprint ([`RunInputs::fingerprint`]) is the last run's takes
+/// the last run's reports, without reading a summary (see [`reuse`]).
+struct RunInputs<'a> {
+    root: &'a Path,
+    resolver: &'a Resolver,
+    resolved: &'a Resolved,
+    /// The files whose reports are wanted, as the user named them.
+    selected: &'a [PathBuf],
+    options: RunOptions,
+}
+
+impl RunInputs<'_> {
+    /// A hash of everything the reports depend on: the project root, the module roots'
+    /// sources (the configured roots and the folders Airflow's configuration declares; the
+    /// inferred ones follow from the files and their contents), the folder messages name
+    /// paths relative to, the selected files, the options, and every file of the project in
+    /// order, with its content digest (`digests`, parallel to `files`) and the settings its
+    /// summary and its report depend on.
+    fn fingerprint(&self, files: &[(PathBuf, Arc<Settings>)], digests: &[Digest]) -> Digest {
+        let mut key = RunKey::new("project");
+        key.path(self.root).path(self.resolver.cwd());
+        key.bytes(&(self.resolved.roots.len() as u64).to_le_bytes());
+        for root in &self.resolved.roots {
+            key.path(root);
+        }
+        let declared = declared_folders(self.root, &self.resolved.airflow_folders);
+        key.bytes(&(declared.len() as u64).to_le_bytes());
+        for (folder, why) in &declared {
+            key.path(folder).bytes(why.as_bytes());
+        }
+        key.bytes(&(self.selected.len() as u64).to_le_bytes());
+        for file in self.selected {
+            key.path(file);
+        }
+        key.bytes(format!("{:?}", self.options.follow_external_links).as_bytes());
+        let mut settings_keys: HashMap<*const Settings, Digest> = HashMap::new();
+        key.bytes(&(files.len() as u64).to_le_bytes());
+        for ((path, settings), digest) in files.iter().zip(digests) {
+            let settings_key = *settings_keys
+                .entry(Arc::as_ptr(settings))
+                .or_insert_with(|| cache::report_settings(settings));
+            key.path(path).bytes(digest).bytes(&settings_key);
+        }
+        key.finish()
+    }
+}
+
+/// The last run's reports of a project when nothing they depend on has changed (see
+/// [`RunInputs`]), with the layout's warnings: no summary is read and phase two does not
+/// run. Files whose stat the cache trusts are not even read, unless a printer needs their
+/// source (one with diagnostics, for snippets): then it is read again, and it must still be
+/// the content the report was made from, and the report must fit it, else `None` and the
+/// project is checked as on a cold run.
+fn reuse(cache: &Cache, run: &RunInputs, found: &Found) -> Option<(Vec<FileReport>, Vec<String>)> {
+    let (digests, counts) = cache.unchanged(&found.files, found.boundary.as_ref())?;
+    let stored = cache.stored_run(&run.fingerprint(&found.files, &digests))?;
+    let mut reports: Vec<FileReport> = stored
+        .reports
+        .into_iter()
+        .map(StoredReport::into_report)
+        .collect();
+    if run.options.keep_sources {
+        let digest_of: HashMap<PathBuf, &Digest> = found
+            .files
+            .iter()
+            .zip(&digests)
+            .map(|((path, _), digest)| (run::absolute(path), digest))
+            .collect();
+        let read = |report: &mut FileReport| {
+            let digest = digest_of.get(&run::absolute(&report.path))?;
+            let bytes =
+                crate::read::read(&report.path, crate::MAX_FILE_SIZE, found.boundary.as_ref())
+                    .ok()?;
+            if cache::hash_bytes(&bytes) != **digest {
+                return None;
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            cache::report_fits(report, &text)
+                .then(|| report.source = Some(Arc::from(text.as_ref())))
+        };
+        use rayon::prelude::*;
+        let all_read = reports
+            .par_iter_mut()
+            .filter(|report| !report.diagnostics.is_empty())
+            .all(|report| read(report).is_some());
+        if !all_read {
+            return None;
+        }
+    }
+    counts.count();
+    Some((reports, stored.warnings))
+}
+
 /// One run over some paths: what every project's resolver is made of.
 pub struct Session {
     overrides: CliOverrides,
@@ -1104,16 +1227,57 @@ impl Session {
             }
             let resolver = self.resolver(&root);
             let resolved = resolver.for_path(&root.path)?;
+            let depends_on_backend = [
+                Rule::SecretOutsideLookupPattern,
+                Rule::UnmaskedSecretName,
+                Rule::ConnectionOutsideLookupPattern,
+            ]
+            .into_iter()
+            .any(|rule| resolved.settings.rules.contains(rule));
+            checked.backend_assumed |= resolved.backend_assumed && depends_on_backend;
+            // Opened before any file is read: the time it is opened bounds the stats it
+            // stores (see `Cache::trusted`).
+            let mut cache = options
+                .cache
+                .then(|| Cache::open(&root.path, options.cache_dir.as_deref()))
+                .flatten();
             // The root itself was named and walked: its walk is the project's.
-            let walked = roots_named.iter().any(|r| *r == root.path);
-            let mut workspace =
-                Workspace::open_walked(root, resolver.clone(), &files, walked, options)?;
-            if let (Some(stdin), [file]) = (&stdin, files.as_slice()) {
-                workspace.update_bytes(&run::absolute(file), stdin.clone())?;
+            let walked = stdin.is_none() && roots_named.iter().any(|r| *r == root.path);
+            let found = Found::discover(&root, &resolver, &files, walked, options)?;
+            let root_path = root.path.clone();
+            let run = RunInputs {
+                root: &root_path,
+                resolver: &resolver,
+                resolved: &resolved,
+                selected: &files,
+                options: options.run,
+            };
+            if stdin.is_none()
+                && let Some(reused) = cache.as_ref().and_then(|c| reuse(c, &run, &found))
+            {
+                let (mut reports, warnings) = reused;
+                crate::timings::REPORTS_REUSED.add(1);
+                // Files that had to be hashed (touched, checked out again) are stored with
+                // their new stats; otherwise the file is left as it is.
+                if let Some(cache) = cache.take().filter(Cache::has_changes) {
+                    cache.save(std::iter::empty(), None);
+                }
+                checked.warnings.extend(warnings);
+                checked.reports.append(&mut reports);
+                continue;
             }
-            checked
-                .warnings
-                .extend(workspace.layout.warnings(&workspace.root.path));
+            let mut workspace =
+                Workspace::build(root, resolver.clone(), found, options.run, cache.as_ref())?;
+            if let Some(stdin) = &stdin {
+                // Saved before the text replaces the file: the cache is of what is on disk.
+                if let Some(cache) = cache.take() {
+                    run::save_cache(cache, &workspace.files, &workspace.outcomes, None);
+                }
+                if let [file] = files.as_slice() {
+                    workspace.update_bytes(&run::absolute(file), stdin.clone())?;
+                }
+            }
+            let warnings = workspace.layout.warnings(&workspace.root.path);
             let selected: HashSet<PathBuf> = files.iter().map(|f| run::absolute(f)).collect();
             let mut found = if workspace.files().len() == selected.len() {
                 workspace.reports()
@@ -1128,14 +1292,25 @@ impl Session {
                     report.path = (*named).clone();
                 }
             }
-            let depends_on_backend = [
-                Rule::SecretOutsideLookupPattern,
-                Rule::UnmaskedSecretName,
-                Rule::ConnectionOutsideLookupPattern,
-            ]
-            .into_iter()
-            .any(|rule| resolved.settings.rules.contains(rule));
-            checked.backend_assumed |= resolved.backend_assumed && depends_on_backend;
+            if let Some(cache) = cache.take() {
+                // The record of this run, for a next run over the same files, contents
+                // and settings: every file must have been read (a file that could not be
+                // read has no digest, and then there is no record).
+                let digests: Option<Vec<Digest>> = workspace
+                    .absolute
+                    .iter()
+                    .map(|path| cache.noted(path))
+                    .collect();
+                let record = digests.and_then(|digests| {
+                    cache::encode_run(&StoredRun {
+                        fingerprint: run.fingerprint(&workspace.files, &digests),
+                        reports: found.iter().map(StoredReport::of).collect(),
+                        warnings: warnings.clone(),
+                    })
+                });
+                run::save_cache(cache, &workspace.files, &workspace.outcomes, record);
+            }
+            checked.warnings.extend(warnings);
             checked.reports.append(&mut found);
         }
         checked.reports.sort_by(|a, b| a.path.cmp(&b.path));
