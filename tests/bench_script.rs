@@ -40,8 +40,14 @@ fn corpus_flag_errors_are_usage_errors() {
         ),
         (&["--corpus", empty], "no .py files under"),
         (&["--corpus", fixtures, "100"], "takes no N_FILES or SEED"),
-        (&["--exclude-largest"], "--exclude-largest needs --corpus DIR"),
-        (&["--exclude-largest", "100"], "--exclude-largest needs --corpus"),
+        (
+            &["--exclude-largest"],
+            "--exclude-largest needs --corpus DIR",
+        ),
+        (
+            &["--exclude-largest", "100"],
+            "--exclude-largest needs --corpus",
+        ),
         (&["--frobnicate"], "unknown option '--frobnicate'"),
         (&["1", "2", "3"], "usage: scripts/bench.sh"),
         (&["ten"], "N_FILES must be a positive integer"),
