@@ -247,7 +247,7 @@ if [ -n "$CORPUS_DIR" ]; then
         }
         local ds_count ds_summary ruff_count="n/a"
         ds_count="$(grep -c ': DS[0-9]* ' "$WORK/real.out" || true)"
-        ds_summary="$(tail -n 1 "$WORK/real.out")"
+        ds_summary="$(grep -E '^(Found [0-9]|All checks passed)' "$WORK/real.out" | tail -n 1 || true)"
         local ruff_cmd=""
         if [ ${#RUFF[@]} -gt 0 ]; then
             info "$title: ruff: counting diagnostics"
