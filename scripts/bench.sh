@@ -1,7 +1,27 @@
 #!/usr/bin/env bash
-# Benchmark dagsafe against ruff's AIR003 rule on a synthetic Airflow DAG corpus.
+# Benchmark dagsafe against ruff's AIR003 rule on a synthetic Airflow DAG corpus, or on a
+# folder of real code.
 #
-# Usage: scripts/bench.sh [N_FILES] [SEED]        (defaults: 2000 42)
+# Usage: scripts/bench.sh [N_FILES] [SEED]                  (defaults: 2000 42)
+#        scripts/bench.sh --corpus DIR [--exclude-largest]
+#
+# --corpus DIR: time dagsafe and ruff on the Python files under DIR instead of a generated
+# corpus (steps 2, 5, 6 and 7 are skipped: real code has no labels to score against).
+# Prints, from one set of interleaved rounds (dagsafe --no-cache, ruff, dagsafe with a cold
+# and a warm cache, the parse-only floor; the order reversed every other round): best and
+# median of each, the ratios dagsafe/ruff, dagsafe/parse-only and warm/cold, the peak RSS of
+# dagsafe, ruff and parse-only on the same files, and the --timings breakdown. The cache
+# is written in a temp folder, never in DIR. --exclude-largest prints a second block of the
+# same figures without DIR's largest top-level folder (by number of .py files).
+#
+# The real corpus (16 Airflow repositories, 9,404 Python files, one generated repository
+# of 7,520 of them) is rebuilt on each machine as ../shared/corpus/README.md says: fetch
+# every repository listed in ../shared/corpus/commits.txt (first field OWNER+NAME, fetched
+# as github:OWNER/NAME), then
+#   python3 ../shared/corpus/rebuild.py MIRRORS /tmp/dagsafe-corpus
+# (MIRRORS: the folder holding the fetched OWNER+NAME git directories), and
+#   scripts/bench.sh --corpus /tmp/dagsafe-corpus --exclude-largest
+# It is other people's code: never commit it.
 #
 # Steps:
 #   1. cargo build --release in the repo root (binary: target/release/dagsafe)
@@ -38,6 +58,44 @@
 #   SKIP_LSP=1           skip step 7 (the language server's index and edit latency)
 set -euo pipefail
 
+die() { echo "bench: error: $*" >&2; exit 1; }
+info() { echo "bench: $*" >&2; }
+ratio() {  # ratio A B -> A/B with 2 decimals, or n/a
+    case "$1$2" in *n/a*) echo "n/a"; return;; esac
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'
+}
+USAGE="usage: scripts/bench.sh [N_FILES] [SEED] | scripts/bench.sh --corpus DIR [--exclude-largest]"
+
+CORPUS_DIR=""
+EXCLUDE_LARGEST=0
+POSITIONAL=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --corpus)
+            [ $# -ge 2 ] && [ -n "$2" ] || die "--corpus needs a folder; $USAGE"
+            CORPUS_DIR="$2"
+            shift 2;;
+        --corpus=*)
+            CORPUS_DIR="${1#--corpus=}"
+            [ -n "$CORPUS_DIR" ] || die "--corpus needs a folder; $USAGE"
+            shift;;
+        --exclude-largest) EXCLUDE_LARGEST=1; shift;;
+        -h|--help) echo "$USAGE"; exit 0;;
+        -*) die "unknown option '$1'; $USAGE";;
+        *) POSITIONAL+=("$1"); shift;;
+    esac
+done
+if [ -n "$CORPUS_DIR" ]; then
+    [ ${#POSITIONAL[@]} -eq 0 ] || die "--corpus takes no N_FILES or SEED; $USAGE"
+    [ -d "$CORPUS_DIR" ] || die "--corpus: '$CORPUS_DIR' is not a folder"
+    CORPUS_DIR="$(cd "$CORPUS_DIR" && pwd)"
+    [ -n "$(find "$CORPUS_DIR" -type f -name '*.py' -print -quit)" ] \
+        || die "--corpus: no .py files under '$CORPUS_DIR'"
+elif [ "$EXCLUDE_LARGEST" = "1" ]; then
+    die "--exclude-largest needs --corpus DIR; $USAGE"
+fi
+set -- ${POSITIONAL[@]+"${POSITIONAL[@]}"}
+
 N_FILES="${1:-2000}"
 SEED="${2:-42}"
 RUNS="${RUNS:-5}"
@@ -45,16 +103,13 @@ WARMUP="${WARMUP:-1}"
 PYTHON="${PYTHON:-python3}"
 BENCH_TIMER="${BENCH_TIMER:-auto}"
 
-die() { echo "bench: error: $*" >&2; exit 1; }
-info() { echo "bench: $*" >&2; }
-
 case "$N_FILES" in ''|*[!0-9]*) die "N_FILES must be a positive integer (got '$N_FILES')";; esac
 case "$SEED" in ''|*[!0-9]*) die "SEED must be a non-negative integer (got '$SEED')";; esac
 case "$RUNS" in ''|*[!0-9]*) die "RUNS must be a positive integer (got '$RUNS')";; esac
 case "$WARMUP" in ''|*[!0-9]*) die "WARMUP must be a non-negative integer (got '$WARMUP')";; esac
 [ "$N_FILES" -ge 1 ] || die "N_FILES must be >= 1"
 [ "$RUNS" -ge 1 ] || die "RUNS must be >= 1"
-[ $# -le 2 ] || die "usage: scripts/bench.sh [N_FILES] [SEED]"
+[ $# -le 2 ] || die "$USAGE"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
@@ -160,6 +215,166 @@ if [ -z "$DAGSAFE" ] && [ ${#RUFF[@]} -eq 0 ]; then
     die "nothing to benchmark (dagsafe and ruff both skipped)"
 fi
 
+# ------------------------------------------------------ a folder of real code
+if [ -n "$CORPUS_DIR" ]; then
+    [ -n "$DAGSAFE" ] || die "--corpus needs dagsafe (SKIP_DAGSAFE=1 is for the generated corpus)"
+    PARSE_ONLY="$(dirname "$DAGSAFE")/examples/parse_only"
+    if [ "${SKIP_BUILD:-0}" != "1" ]; then
+        info "building the parse-only floor (cargo build --release --example parse_only)"
+        (cd "$REPO_ROOT" && cargo build --release --quiet --example parse_only) >&2 \
+            || die "cargo build --release --example parse_only failed"
+    fi
+    [ -x "$PARSE_ONLY" ] || die "parse-only example not found at $PARSE_ONLY"
+    # Every run starts in a folder of its own (the cache lives in the working directory),
+    # and is given absolute paths: nothing is written into the corpus.
+    RUN_CWD="$WORK/run-cwd"
+    mkdir -p "$RUN_CWD" "$WORK/cold-cwd"
+
+    # corpus_block TITLE PATH... : every figure for these paths, from one set of rounds.
+    corpus_block() {
+        local title="$1"
+        shift
+        local sizes lines bytes mb n_py
+        n_py="$(find "$@" -type f -name '*.py' | wc -l | tr -d ' ')"
+        sizes="$(find "$@" -type f -name '*.py' -print0 | xargs -0 cat | wc -l -c)"
+        read -r lines bytes <<<"$sizes"
+        mb="$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1000000 }')"
+        info "$title: dagsafe: counting diagnostics"
+        (cd "$RUN_CWD" && "$DAGSAFE" check --no-cache --exit-zero --output-format concise "$@") \
+            >"$WORK/real.out" 2>"$WORK/real.err" || {
+            sed -n '1,20p' "$WORK/real.err" | sed 's/^/  | /' >&2
+            die "dagsafe check --exit-zero exited non-zero on $title"
+        }
+        local ds_count ds_summary ruff_count="n/a"
+        ds_count="$(grep -c ': DS[0-9]* ' "$WORK/real.out" || true)"
+        ds_summary="$(grep -E '^(Found [0-9]|All checks passed)' "$WORK/real.out" | tail -n 1 || true)"
+        local ruff_cmd=""
+        if [ ${#RUFF[@]} -gt 0 ]; then
+            info "$title: ruff: counting diagnostics"
+            (cd "$RUN_CWD" && "${RUFF[@]}" check --select AIR003 --preview --no-cache --isolated \
+                --exit-zero --output-format concise "$@") >"$WORK/real-ruff.out" 2>"$WORK/real-ruff.err" || {
+                sed -n '1,20p' "$WORK/real-ruff.err" | sed 's/^/  | /' >&2
+                die "ruff check --exit-zero exited non-zero on $title"
+            }
+            ruff_count="$(grep -c -E 'AIR003|airflow-variable-get-outside-task' "$WORK/real-ruff.out" || true)"
+            ruff_cmd="$(printf '%s\n' "${RUFF[@]}")"
+        fi
+        info "$title: timing, interleaved ($WARMUP warm-up + $RUNS rounds)"
+        local t
+        t="$(cd "$RUN_CWD" && "$PYTHON" - "$RUNS" "$WARMUP" "$DAGSAFE" "$PARSE_ONLY" "$RUN_CWD" "$WORK/cold-cwd" "$ruff_cmd" "$@" <<'PY'
+import os, resource, shutil, statistics, subprocess, sys, time
+runs, warmup, exe, floor, warm_cwd, cold_cwd, ruff = sys.argv[1:8]
+paths = sys.argv[8:]
+runs, warmup = int(runs), int(warmup)
+check = [exe, "check", "--quiet", "--exit-zero", "--output-format", "concise"] + paths
+cmds = {
+    "nocache": (check[:2] + ["--no-cache"] + check[2:], warm_cwd),
+    "ruff": ((ruff.split("\n") + ["check", "--select", "AIR003", "--preview", "--no-cache",
+              "--isolated", "--exit-zero", "--quiet"] + paths) if ruff else None, warm_cwd),
+    "cold": (check, cold_cwd),
+    "warm": (check, warm_cwd),
+    "floor": ([floor] + paths, warm_cwd),
+}
+order = [n for n in cmds if cmds[n][0] is not None]
+# The warm cache: one untimed run fills it.
+subprocess.run(check, cwd=warm_cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+times = {name: [] for name in order}
+for i in range(warmup + runs):
+    for name in (order if i % 2 == 0 else order[::-1]):
+        argv, cwd = cmds[name]
+        if name == "cold":
+            shutil.rmtree(os.path.join(cold_cwd, ".dagsafe_cache"), ignore_errors=True)
+        t0 = time.perf_counter()
+        proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - t0
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stderr.decode(errors="replace")[-2000:])
+            sys.exit(f"{' '.join(argv)} exited with {proc.returncode}")
+        if i >= warmup:
+            times[name].append(elapsed)
+out = []
+for name in cmds:
+    if name in times:
+        out.append(f"{min(times[name]):.4f} {statistics.median(times[name]):.4f}")
+    else:
+        out.append("n/a n/a")
+print(" ".join(out))
+PY
+)" || die "could not time $title"
+        local nc_b nc_m ru_b ru_m co_b co_m wa_b wa_m pa_b pa_m
+        read -r nc_b nc_m ru_b ru_m co_b co_m wa_b wa_m pa_b pa_m <<<"$t" || die "could not read the timings"
+        # Peak RSS of one run each (getrusage of the child).
+        rss() {
+            (cd "$RUN_CWD" && "$PYTHON" - "$@" <<'PY'
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f}")
+PY
+            )
+        }
+        local rss_nc rss_warm rss_ruff="n/a" rss_floor timings
+        rss_nc="$(rss "$DAGSAFE" check --no-cache --quiet --exit-zero --output-format concise "$@")"
+        rss_warm="$(rss "$DAGSAFE" check --quiet --exit-zero --output-format concise "$@")"
+        if [ ${#RUFF[@]} -gt 0 ]; then
+            rss_ruff="$(rss "${RUFF[@]}" check --select AIR003 --preview --no-cache --isolated --exit-zero --quiet "$@")"
+        fi
+        rss_floor="$(rss "$PARSE_ONLY" "$@")"
+        timings="$(cd "$RUN_CWD" && "$DAGSAFE" check --no-cache --timings --quiet --exit-zero --output-format concise "$@" 2>&1 >/dev/null | sed -n 1p)"
+
+        echo
+        echo "== dagsafe benchmark: $title =="
+        printf '%-22s %s .py files, %s MB, %s lines\n' "corpus:" "$n_py" "$mb" "$lines"
+        printf '%-22s none: a real corpus has no labels, so no agreement scores (and no --imports or language-server steps)\n' "labels:"
+        printf '%-22s %s timed rounds after %s warm-up, interleaved, %s CPU(s)\n' "runs:" "$RUNS" "$WARMUP" "$(nproc 2>/dev/null || echo '?')"
+        printf '%-22s %10s %10s\n' "" "best (s)" "median (s)"
+        printf '%-22s %10s %10s\n' "dagsafe --no-cache" "$nc_b" "$nc_m"
+        if [ -n "$RUFF_SKIP_REASON" ]; then
+            printf '%-22s skipped: %s\n' "ruff (AIR003)" "$RUFF_SKIP_REASON"
+        else
+            printf '%-22s %10s %10s\n' "ruff (AIR003)" "$ru_b" "$ru_m"
+        fi
+        printf '%-22s %10s %10s\n' "dagsafe, cold cache" "$co_b" "$co_m"
+        printf '%-22s %10s %10s\n' "dagsafe, warm cache" "$wa_b" "$wa_m"
+        printf '%-22s %10s %10s\n' "parse-only floor" "$pa_b" "$pa_m"
+        printf '%-22s best %s, median %s  (<1 means dagsafe is faster)\n' "ratio dagsafe/ruff:" \
+            "$(ratio "$nc_b" "$ru_b")" "$(ratio "$nc_m" "$ru_m")"
+        printf '%-22s best %s, median %s\n' "ratio dagsafe/parse:" \
+            "$(ratio "$nc_b" "$pa_b")" "$(ratio "$nc_m" "$pa_m")"
+        printf '%-22s best %s, median %s\n' "ratio warm/cold:" \
+            "$(ratio "$wa_b" "$co_b")" "$(ratio "$wa_m" "$co_m")"
+        printf '%-22s dagsafe --no-cache %s MB, dagsafe warm cache %s MB, ruff %s MB, parse-only %s MB\n' \
+            "peak RSS:" "$rss_nc" "$rss_warm" "$rss_ruff" "$rss_floor"
+        printf '%-22s dagsafe %s DS diagnostics (%s), ruff %s AIR003\n' "diagnostics:" \
+            "$ds_count" "$ds_summary" "$ruff_count"
+        printf '%-22s %s\n' "where the time goes:" "${timings#timings: }"
+    }
+
+    corpus_block "$CORPUS_DIR" "$CORPUS_DIR"
+    if [ "$EXCLUDE_LARGEST" = "1" ]; then
+        # The top-level folder with the most .py files, and everything else beside it.
+        LARGEST=""
+        LARGEST_N=-1
+        OTHERS=()
+        for entry in "$CORPUS_DIR"/* "$CORPUS_DIR"/.[!.]*; do
+            [ -e "$entry" ] || continue
+            if [ -d "$entry" ]; then
+                n="$(find "$entry" -type f -name '*.py' | wc -l | tr -d ' ')"
+                if [ "$n" -gt "$LARGEST_N" ]; then
+                    [ -n "$LARGEST" ] && OTHERS+=("$LARGEST")
+                    LARGEST="$entry"
+                    LARGEST_N="$n"
+                    continue
+                fi
+            fi
+            OTHERS+=("$entry")
+        done
+        [ -n "$LARGEST" ] || die "--exclude-largest: '$CORPUS_DIR' has no folders"
+        [ ${#OTHERS[@]} -gt 0 ] && [ -n "$(find "${OTHERS[@]}" -type f -name '*.py' -print -quit)" ] \
+            || die "--exclude-largest: no .py files outside '$(basename "$LARGEST")'"
+        corpus_block "$CORPUS_DIR without $(basename "$LARGEST") ($LARGEST_N .py files)" "${OTHERS[@]}"
+    fi
+    exit 0
+fi
 # --------------------------------------------------------- generate corpus
 info "generating corpus: $N_FILES files, seed $SEED -> $CORPUS"
 "$PYTHON" "$SCRIPT_DIR/gen_corpus.py" --seed "$SEED" --files "$N_FILES" --out "$CORPUS" --quiet \
@@ -205,10 +420,6 @@ if [ "$DS_COUNT" = "0" ] && [ "$RUFF_COUNT" != "n/a" ] && [ "$RUFF_COUNT" != "0"
     info "warning: dagsafe reported no DS101 diagnostics (ruff found $RUFF_COUNT); is 'dagsafe check' implemented?"
 fi
 
-ratio() {  # ratio A B -> A/B with 2 decimals, or n/a
-    case "$1$2" in *n/a*) echo "n/a"; return;; esac
-    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'
-}
 
 echo
 echo "== dagsafe benchmark =="
