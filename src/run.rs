@@ -370,8 +370,20 @@ fn summarize_path(
     summarize_bytes(path, bytes, settings, options)
 }
 
+/// `path` made absolute against the working folder (read once: dagsafe never changes it)
+/// and normalized. This runs several times per file per run, and `std::path::absolute`
+/// asks the system for the working folder each time.
 pub fn absolute(path: &Path) -> PathBuf {
-    crate::discover::normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+    static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    if path.is_absolute() {
+        return crate::discover::normalize(path);
+    }
+    match CWD.get_or_init(|| std::env::current_dir().ok()) {
+        Some(cwd) if !path.as_os_str().is_empty() => crate::discover::normalize(&cwd.join(path)),
+        _ => crate::discover::normalize(
+            &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+        ),
+    }
 }
 
 /// Whether `name` can be one part of a dotted module name.
