@@ -225,8 +225,10 @@ if [ -n "$CORPUS_DIR" ]; then
             || die "cargo build --release --example parse_only failed"
     fi
     [ -x "$PARSE_ONLY" ] || die "parse-only example not found at $PARSE_ONLY"
-    # Every run starts in a folder of its own (the cache lives in the working directory),
-    # and is given absolute paths: nothing is written into the corpus.
+    # Every run starts in a folder of its own and is given absolute paths; the cold and the
+    # warm cache each have a folder of their own (`--cache-dir`: a project's cache is
+    # otherwise in its root, which cold and warm runs would share): nothing is written
+    # into the corpus.
     RUN_CWD="$WORK/run-cwd"
     mkdir -p "$RUN_CWD" "$WORK/cold-cwd"
 
@@ -271,19 +273,19 @@ cmds = {
     "nocache": (check[:2] + ["--no-cache"] + check[2:], warm_cwd),
     "ruff": ((ruff.split("\n") + ["check", "--select", "AIR003", "--preview", "--no-cache",
               "--isolated", "--exit-zero", "--quiet"] + paths) if ruff else None, warm_cwd),
-    "cold": (check, cold_cwd),
-    "warm": (check, warm_cwd),
+    "cold": (check[:2] + ["--cache-dir", os.path.join(cold_cwd, "cache")] + check[2:], cold_cwd),
+    "warm": (check[:2] + ["--cache-dir", os.path.join(warm_cwd, "cache")] + check[2:], warm_cwd),
     "floor": ([floor] + paths, warm_cwd),
 }
 order = [n for n in cmds if cmds[n][0] is not None]
 # The warm cache: one untimed run fills it.
-subprocess.run(check, cwd=warm_cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+subprocess.run(cmds["warm"][0], cwd=warm_cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
 times = {name: [] for name in order}
 for i in range(warmup + runs):
     for name in (order if i % 2 == 0 else order[::-1]):
         argv, cwd = cmds[name]
         if name == "cold":
-            shutil.rmtree(os.path.join(cold_cwd, ".dagsafe_cache"), ignore_errors=True)
+            shutil.rmtree(os.path.join(cold_cwd, "cache"), ignore_errors=True)
         t0 = time.perf_counter()
         proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         elapsed = time.perf_counter() - t0
@@ -314,7 +316,7 @@ PY
         }
         local rss_nc rss_warm rss_ruff="n/a" rss_floor timings
         rss_nc="$(rss "$DAGSAFE" check --no-cache --quiet --exit-zero --output-format concise "$@")"
-        rss_warm="$(rss "$DAGSAFE" check --quiet --exit-zero --output-format concise "$@")"
+        rss_warm="$(rss "$DAGSAFE" check --cache-dir "$RUN_CWD/cache" --quiet --exit-zero --output-format concise "$@")"
         if [ ${#RUFF[@]} -gt 0 ]; then
             rss_ruff="$(rss "${RUFF[@]}" check --select AIR003 --preview --no-cache --isolated --exit-zero --quiet "$@")"
         fi
@@ -470,7 +472,7 @@ if [ -n "$DAGSAFE" ] && [ "${SKIP_FLOOR:-0}" != "1" ]; then
     # A shared machine drifts between blocks of runs: these are timed interleaved, one of
     # each per round (the cold cache is removed before each of its runs, untimed).
     info "no cache, cold cache, warm cache, parse-only floor: timing, interleaved ($WARMUP warm-up + $RUNS rounds)"
-    (cd "$CACHE_CWD" && "$DAGSAFE" check --quiet --exit-zero --output-format concise "$CORPUS" >/dev/null)
+    (cd "$CACHE_CWD" && "$DAGSAFE" check --cache-dir "$CACHE_CWD/cache" --quiet --exit-zero --output-format concise "$CORPUS" >/dev/null)
     T="$("$PYTHON" - "$RUNS" "$WARMUP" "$DAGSAFE" "$PARSE_ONLY" "$CORPUS" "$CACHE_CWD" "$WORK/cold-cwd" <<'PY'
 import os, shutil, statistics, subprocess, sys, time
 runs, warmup, exe, floor, corpus, warm_cwd, cold_cwd = sys.argv[1:8]
@@ -479,8 +481,8 @@ os.makedirs(cold_cwd, exist_ok=True)
 check = [exe, "check", "--quiet", "--exit-zero", "--output-format", "concise", corpus]
 cmds = {
     "nocache": (check[:2] + ["--no-cache"] + check[2:], None),
-    "cold": (check, cold_cwd),
-    "warm": (check, warm_cwd),
+    "cold": (check[:2] + ["--cache-dir", os.path.join(cold_cwd, "cache")] + check[2:], cold_cwd),
+    "warm": (check[:2] + ["--cache-dir", os.path.join(warm_cwd, "cache")] + check[2:], warm_cwd),
     "floor": ([floor, corpus], None),
 }
 times = {name: [] for name in cmds}
@@ -489,7 +491,7 @@ for i in range(warmup + runs):
     for name in (order if i % 2 == 0 else order[::-1]):
         argv, cwd = cmds[name]
         if name == "cold":
-            shutil.rmtree(os.path.join(cold_cwd, ".dagsafe_cache"), ignore_errors=True)
+            shutil.rmtree(os.path.join(cold_cwd, "cache"), ignore_errors=True)
         t0 = time.perf_counter()
         proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         elapsed = time.perf_counter() - t0
@@ -513,7 +515,7 @@ print(f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f}")
 PY
     }
     RSS_NOCACHE="$(peak_rss_mb "$DAGSAFE" check --no-cache --quiet --exit-zero --output-format concise "$CORPUS")"
-    RSS_WARM="$(cd "$CACHE_CWD" && peak_rss_mb "$DAGSAFE" check --quiet --exit-zero --output-format concise "$CORPUS")"
+    RSS_WARM="$(cd "$CACHE_CWD" && peak_rss_mb "$DAGSAFE" check --cache-dir "$CACHE_CWD/cache" --quiet --exit-zero --output-format concise "$CORPUS")"
     RSS_RUFF="n/a"
     if [ ${#RUFF[@]} -gt 0 ]; then
         RSS_RUFF="$(peak_rss_mb "${RUFF[@]}" check --select AIR003 --preview --no-cache --isolated --exit-zero --quiet "$CORPUS")"
