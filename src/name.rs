@@ -9,7 +9,7 @@
 //! language-server session keeps every name it has seen (the names of a project and of the
 //! edits made to it: kilobytes, not megabytes).
 
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{LazyLock, Mutex, OnceLock};
 
@@ -30,7 +30,10 @@ const SHARDS: usize = 64;
 static TEXTS: [OnceLock<Box<[OnceLock<&'static str>]>>; BLOCKS] =
     [const { OnceLock::new() }; BLOCKS];
 
-static IDS: LazyLock<Box<[Mutex<FxHashMap<&'static str, Name>>]>> = LazyLock::new(|| {
+/// One shard of the text-to-id map.
+type Shard = Mutex<FxHashMap<&'static str, Name>>;
+
+static IDS: LazyLock<Box<[Shard]>> = LazyLock::new(|| {
     (0..SHARDS)
         .map(|_| Mutex::new(FxHashMap::default()))
         .collect()
@@ -44,10 +47,8 @@ fn slot(id: u32) -> &'static OnceLock<&'static str> {
     &block[id as usize % BLOCK]
 }
 
-fn shard(text: &str) -> &'static Mutex<FxHashMap<&'static str, Name>> {
-    let mut hasher = FxBuildHasher.build_hasher();
-    text.hash(&mut hasher);
-    &IDS[(hasher.finish() >> 32) as usize % SHARDS]
+fn shard(text: &str) -> &'static Shard {
+    &IDS[(FxBuildHasher.hash_one(text) >> 32) as usize % SHARDS]
 }
 
 impl Name {

@@ -402,9 +402,7 @@ impl<'a> Project<'a> {
             };
             let answer = answer.or_else(|| match classes[id].bases.get(tried) {
                 None => Some(MethodLookup::Missing),
-                Some(ClassRef::External(qualified)) => {
-                    Some(MethodLookup::Inherited(qualified.clone()))
-                }
+                Some(ClassRef::External(qualified)) => Some(MethodLookup::Inherited(*qualified)),
                 Some(ClassRef::Local(base)) => {
                     stack.last_mut().expect("a frame").1 += 1;
                     stack.push((*base, 0));

@@ -1242,7 +1242,7 @@ impl Session {
                 .then(|| Cache::open(&root.path, options.cache_dir.as_deref()))
                 .flatten();
             // The root itself was named and walked: its walk is the project's.
-            let walked = stdin.is_none() && roots_named.iter().any(|r| *r == root.path);
+            let walked = stdin.is_none() && roots_named.contains(&root.path);
             let found = Found::discover(&root, &resolver, &files, walked, options)?;
             let root_path = root.path.clone();
             let run = RunInputs {
