@@ -31,30 +31,10 @@ fn mb(bytes: usize) -> f64 {
     bytes as f64 / 1e6
 }
 
-fn python_files(path: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    if path.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for entry in entries {
-            python_files(&entry, out);
-        }
-    } else if path.extension().is_some_and(|e| e == "py") {
-        out.push(path.to_path_buf());
-    }
-}
-
 fn main() {
     use dagsafe::run::{self, RunOptions};
     let roots: Vec<std::path::PathBuf> = std::env::args().skip(1).map(Into::into).collect();
-    let mut paths = Vec::new();
-    for root in &roots {
-        python_files(root, &mut paths);
-    }
+    let paths = dagsafe::discover::python_files(&roots);
     let settings = Arc::new(dagsafe::settings::Settings::default());
     let files: Vec<_> = paths.into_iter().map(|p| (p, settings.clone())).collect();
     let start = LIVE.load(Ordering::Relaxed);

@@ -31,29 +31,10 @@ fn live() -> (isize, isize) {
     (LIVE.load(Ordering::Relaxed), COUNT.load(Ordering::Relaxed))
 }
 
-fn python_files(path: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    if path.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for entry in entries {
-            python_files(&entry, out);
-        }
-    } else if path.extension().is_some_and(|e| e == "py") {
-        out.push(path.to_path_buf());
-    }
-}
-
 fn main() {
     let settings = dagsafe::settings::Settings::default();
-    let mut files = Vec::new();
-    for arg in std::env::args().skip(1) {
-        python_files(std::path::Path::new(&arg), &mut files);
-    }
+    let paths: Vec<std::path::PathBuf> = std::env::args().skip(1).map(Into::into).collect();
+    let files = dagsafe::discover::python_files(&paths);
     let (before, before_count) = live();
     let mut summaries = Vec::new();
     let mut source_bytes = 0;

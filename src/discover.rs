@@ -194,6 +194,16 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// The Python files under `paths` as `dagsafe check` finds them with the default excludes,
+/// links not bounded (for the examples that measure dagsafe on a folder).
+pub fn python_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let roots: Vec<WalkRoot> = paths
+        .iter()
+        .map(|p| (p.clone(), Excludes::defaults(), None))
+        .collect();
+    discover(&roots, false).files
+}
+
 /// The path an error from the walker is about, if it names one.
 fn error_path(error: &ignore::Error) -> Option<PathBuf> {
     match error {
