@@ -77,3 +77,34 @@ fn help_shows_both_forms() {
         "usage: scripts/bench.sh [N_FILES] [SEED] | scripts/bench.sh --corpus DIR [--exclude-largest]\n"
     );
 }
+
+/// Every `cargo build --profile P` and `--no-default-features` that README's Performance
+/// section tells a reader to run names a profile Cargo.toml defines and a default feature
+/// there is to turn off; every `scripts/bench.sh` flag it quotes is one the script takes.
+#[test]
+fn readme_build_commands_name_what_cargo_toml_and_the_script_define() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let cargo = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
+    let script = std::fs::read_to_string(repo_root().join("scripts/bench.sh")).unwrap();
+    let performance = &readme[readme
+        .find("\n## Performance")
+        .expect("a Performance section")..];
+    let profiles: Vec<&str> = performance
+        .split("--profile ")
+        .skip(1)
+        .map(|rest| rest.split(|c: char| !c.is_alphanumeric()).next().unwrap())
+        .collect();
+    assert!(profiles.contains(&"dist"), "{profiles:?}");
+    for profile in &profiles {
+        assert!(cargo.contains(&format!("[profile.{profile}]")), "{profile}");
+    }
+    assert!(performance.contains("--no-default-features"));
+    assert!(cargo.contains("default = [\"mimalloc\"]"));
+    for flag in ["--corpus", "--exclude-largest"] {
+        assert!(performance.contains(flag), "{flag}");
+        assert!(
+            script.contains(&format!("{flag})")),
+            "bench.sh does not take {flag}"
+        );
+    }
+}
