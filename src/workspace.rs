@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::airflow_config::Env;
 use crate::cache::{self, Cache, Digest, RunKey, StoredReport, StoredRun};
 use crate::config::{CliOverrides, ConfigError, Resolved, Resolver};
@@ -460,6 +462,8 @@ pub fn layout(
     let mut ambiguous: Vec<Ambiguity> = Vec::new();
     let mut unresolved = Vec::new();
     let mut modules = Vec::new();
+    // Each file's imports, read from its edges once for all rounds.
+    let imports: Vec<Vec<(&str, usize)>> = outcomes.par_iter().map(absolute_imports).collect();
     // Each new root can make more imports resolve; a few rounds settle it.
     for round in 0..4 {
         let importable;
@@ -470,8 +474,8 @@ pub fn layout(
         // would make its imports importable.
         let mut wanted: BTreeMap<&str, (usize, usize, BTreeSet<PathBuf>)> = BTreeMap::new();
         unresolved.clear();
-        for (index, outcome) in outcomes.iter().enumerate() {
-            for (module, row) in absolute_imports(outcome) {
+        for (index, file_imports) in imports.iter().enumerate() {
+            for &(module, row) in file_imports {
                 let top = module.split('.').next().unwrap_or(module);
                 if NOT_PROJECT_MODULES.contains(&top) || importable.contains(top) {
                     continue;
@@ -570,7 +574,7 @@ fn module_names(files: &[PathBuf], roots: &[ModuleRoot]) -> (Vec<Vec<String>>, H
         .map(|r| crate::discover::normalize(&r.path))
         .collect();
     let modules: Vec<Vec<String>> = files
-        .iter()
+        .par_iter()
         .map(|file| run::module_names(&crate::discover::normalize(file), &roots))
         .collect();
     let tops = modules
