@@ -9,7 +9,9 @@
 //! imports them). Calls are followed into other modules through imports, so a `Variable.get`
 //! in `common/db.py` is reported with the chain from the DAG file that reaches it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::path::PathBuf;
 
 use crate::checker::{Lookup, ParseTimeCandidate, Site};
@@ -109,7 +111,7 @@ impl Summary {
 
     pub fn adjacency(&self) -> &HashMap<Exec, Vec<usize>> {
         self.adjacency.get_or_init(|| {
-            let mut by_exec: HashMap<Exec, Vec<usize>> = HashMap::new();
+            let mut by_exec: HashMap<Exec, Vec<usize>> = HashMap::default();
             for (index, edge) in self.graph.edges.iter().enumerate() {
                 by_exec.entry(edge.from).or_default().push(index);
             }
@@ -195,7 +197,7 @@ struct Query {
 
 impl<'a> Project<'a> {
     pub fn new(units: Vec<Unit<'a>>) -> Project<'a> {
-        let mut modules = HashMap::new();
+        let mut modules = HashMap::default();
         for (index, unit) in units.iter().enumerate() {
             for module in unit.modules.iter() {
                 modules.entry(module.clone()).or_insert(index);
@@ -687,7 +689,7 @@ impl<'a> Project<'a> {
     pub fn reachability_from(&self, first: &[usize]) -> Reachability<'_> {
         let adjacency: Vec<&HashMap<Exec, Vec<usize>>> =
             self.units.iter().map(|u| u.summary.adjacency()).collect();
-        let mut via: HashMap<Node, Via> = HashMap::new();
+        let mut via: HashMap<Node, Via> = HashMap::default();
         let mut queue = VecDeque::new();
         let mut targets = Vec::new();
         let mut memo = Memo::default();
