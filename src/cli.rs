@@ -233,6 +233,11 @@ fn check(args: CheckArgs) -> u8 {
 
     if args.show_settings {
         let first = args.stdin_filename.as_ref().unwrap_or(&paths[0]);
+        // As `check` does: settings of a path that is not there describe nothing.
+        if args.stdin_filename.is_none() && first.symlink_metadata().is_err() {
+            error(format!("{}: no such file or directory", first.display()));
+            return ERROR;
+        }
         let root = session.project_root(first);
         let resolver = session.resolver(&root);
         let resolved = match resolver.for_path(first) {
@@ -404,6 +409,10 @@ fn check(args: CheckArgs) -> u8 {
     for warning in &checked.warnings {
         eprintln!("dagsafe: warning: {}", terminal(warning));
     }
+    if files_checked == 0 && !usage_error {
+        // As ruff says it: a path that holds no Python file is likely a mistake.
+        eprintln!("dagsafe: warning: No Python files found under the given path(s)");
+    }
     let reports = checked.reports;
     let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
 
@@ -428,15 +437,25 @@ fn check(args: CheckArgs) -> u8 {
     };
     let output_started = std::time::Instant::now();
     let written = match &args.output_file {
-        Some(path) => File::create(path).and_then(|file| write_all(&mut BufWriter::new(file))),
-        None => write_all(&mut BufWriter::new(io::stdout().lock())),
+        Some(path) => match File::create(path) {
+            Ok(file) => write_all(&mut BufWriter::new(file))
+                .map_err(|e| format!("cannot write the output to `{}`: {e}", path.display())),
+            Err(e) => Err(format!(
+                "cannot create the output file `{}`: {e}",
+                path.display()
+            )),
+        },
+        None => match write_all(&mut BufWriter::new(io::stdout().lock())) {
+            // A closed pipe (`dagsafe check | head`) is the reader's choice, not a failure.
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                Err(format!("cannot write the output: {e}"))
+            }
+            _ => Ok(()),
+        },
     };
-    if let Err(e) = written {
-        // A closed pipe (`dagsafe check | head`) is the reader's choice, not a failure.
-        if e.kind() != io::ErrorKind::BrokenPipe {
-            error(format!("cannot write the output: {e}"));
-            return ERROR;
-        }
+    if let Err(message) = written {
+        error(message);
+        return ERROR;
     }
 
     if args.timings {

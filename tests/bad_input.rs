@@ -946,13 +946,45 @@ fn missing_path_is_exit_2_and_the_other_paths_are_still_reported() {
 }
 
 #[test]
-fn empty_directory_passes() {
+fn empty_directory_passes_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("empty")).unwrap();
     let out = dagsafe(dir.path(), &["check", "empty"]);
     assert_eq!(out.stdout, "All checks passed (0 files checked).\n");
-    assert_eq!(out.stderr, "");
+    assert_eq!(
+        out.stderr,
+        "dagsafe: warning: No Python files found under the given path(s)\n"
+    );
     assert_eq!(out.code, 0);
+}
+
+#[test]
+fn an_output_file_that_cannot_be_created_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("dag.py"), "x = 1\n").unwrap();
+    let out = dagsafe(
+        dir.path(),
+        &["check", "-o", "missing/dir/out.txt", "dag.py"],
+    );
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "dagsafe: error: cannot create the output file `missing/dir/out.txt`: \
+         No such file or directory (os error 2)\n"
+    );
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn show_settings_of_a_missing_path_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dagsafe(dir.path(), &["check", "--show-settings", "missing"]);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "dagsafe: error: missing: no such file or directory\n"
+    );
+    assert_eq!(out.code, 2);
 }
 
 #[test]
