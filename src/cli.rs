@@ -428,7 +428,9 @@ fn check(args: CheckArgs) -> u8 {
     };
     let paths_display = Paths::new(cwd);
     let write_all = |out: &mut dyn Write| -> io::Result<()> {
-        if args.statistics {
+        if args.statistics && args.output_format == OutputFormat::Json {
+            printer::statistics::write_json(&reports, out)?;
+        } else if args.statistics {
             printer::statistics::write(&reports, out)?;
         } else {
             printer::print(&reports, &paths_display, &print_options, out)?;

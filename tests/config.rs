@@ -614,6 +614,59 @@ fn statistics_count_rules_and_price_the_parse_time_lookups() {
          Parse-time lookups with a name dagsafe cannot tell (not counted): 1\n\
          Estimated cost: 345,600 calls a month, $1.73 a month per DAG processor (before task-start parses)\n"
     );
+    // The same figures as JSON with `--output-format json`.
+    let out = dagsafe(
+        dir.path(),
+        &["check", "--statistics", "--output-format", "json"],
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout,
+        r#"{
+  "estimated_cost": {
+    "calls_per_month": 345600,
+    "per": "DAG processor",
+    "task_start_parses": false,
+    "usd_per_month": 1.73
+  },
+  "parse_time_lookups": {
+    "aws": 4,
+    "aws_connections": 1,
+    "aws_direct_secrets_manager": 1,
+    "aws_variables": 2,
+    "elsewhere": 1,
+    "unknown_name": 1
+  },
+  "rules": [
+    {
+      "code": "DS101",
+      "count": 3,
+      "name": "variable-get-at-parse-time"
+    },
+    {
+      "code": "DS102",
+      "count": 1,
+      "name": "connection-lookup-at-parse-time"
+    },
+    {
+      "code": "DS103",
+      "count": 1,
+      "name": "secrets-manager-read-at-parse-time"
+    },
+    {
+      "code": "DS202",
+      "count": 3,
+      "name": "unmasked-secret-name"
+    },
+    {
+      "code": "DS203",
+      "count": 1,
+      "name": "direct-secrets-manager-read"
+    }
+  ]
+}
+"#
+    );
     // Parsing every 60 s at $0.10 per 10,000 calls: 4 x 43,200 = 172,800 calls, $1.728.
     // Every 120 s at $0.05: 86,400 calls, $0.432.
     write(

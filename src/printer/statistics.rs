@@ -8,7 +8,8 @@ use crate::registry::Rule;
 use crate::run::FileReport;
 use crate::statistics::LookupTally;
 
-pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
+/// The diagnostics of `reports` per rule, and their lookups summed.
+fn count(reports: &[FileReport]) -> (BTreeMap<Rule, usize>, LookupTally) {
     let mut counts: BTreeMap<Rule, usize> = BTreeMap::new();
     let mut tally = LookupTally::default();
     for report in reports {
@@ -17,6 +18,42 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
         }
         tally.add(&report.lookups);
     }
+    (counts, tally)
+}
+
+/// `--statistics --output-format json`: the same figures as an object, `rules` as ruff's
+/// `--statistics` JSON has them (`code`, `name`, `count`), then the lookups and the cost.
+pub fn write_json(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
+    let (counts, tally) = count(reports);
+    let rules: Vec<serde_json::Value> = counts
+        .iter()
+        .map(|(rule, count)| {
+            serde_json::json!({"code": rule.code(), "name": rule.name(), "count": count})
+        })
+        .collect();
+    let value = serde_json::json!({
+        "rules": rules,
+        "parse_time_lookups": {
+            "aws": tally.aws_total(),
+            "aws_variables": tally.aws_variables,
+            "aws_connections": tally.aws_connections,
+            "aws_direct_secrets_manager": tally.aws_direct,
+            "elsewhere": tally.elsewhere,
+            "unknown_name": tally.unknown,
+        },
+        "estimated_cost": {
+            "calls_per_month": tally.monthly_calls.round() as u64,
+            "usd_per_month": (tally.monthly_cost * 100.0).round() / 100.0,
+            "per": "DAG processor",
+            "task_start_parses": false,
+        },
+    });
+    serde_json::to_writer_pretty(&mut *out, &value)?;
+    writeln!(out)
+}
+
+pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
+    let (counts, tally) = count(reports);
     let width = counts
         .values()
         .map(|c| c.to_string().len())
