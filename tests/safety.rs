@@ -18,20 +18,6 @@ use tempfile::TempDir;
 /// A value only the environment of the dagsafe process holds.
 const TOKEN: &str = "hunter2-c1-token";
 const GOOD: &str = "dags/good.py:2:5: DS101 `Variable.get(\"bucket\")` runs at DAG parse time (module level; runs whenever a DAG file imports this module): a secrets-backend lookup on every parse";
-const EVERY_FORMAT: &[&str] = &[
-    "full",
-    "concise",
-    "json",
-    "json-lines",
-    "github",
-    "sarif",
-    "gitlab",
-    "junit",
-    "pylint",
-    "grouped",
-    "azure",
-];
-
 struct Output {
     code: i32,
     stdout: String,
@@ -79,13 +65,13 @@ fn concise(dir: &Path, paths: &[&str]) -> Output {
 
 /// `dagsafe check --no-cache --output-format FORMAT .` in `dir`, in every format; each run
 /// must exit 1.
-fn in_every_format(dir: &Path) -> Vec<(&'static str, Output)> {
-    EVERY_FORMAT
-        .iter()
-        .map(|&format| {
+fn in_every_format(dir: &Path) -> Vec<(String, Output)> {
+    common::output_formats()
+        .into_iter()
+        .map(|format| {
             let out = run(
                 dir,
-                &["check", "--no-cache", "--output-format", format, "."],
+                &["check", "--no-cache", "--output-format", &format, "."],
             );
             assert_eq!(out.code, 1, "{format}: {}", out.stderr);
             (format, out)
@@ -316,8 +302,8 @@ fn hostile_file_names_cannot_start_a_line_or_reach_the_terminal_in_any_format() 
         common::write(dir.path(), &format!("dags/{name}"), K_DAG);
     }
     for (format, out) in in_every_format(dir.path()) {
-        assert_inert(&out.stdout, format);
-        assert_inert(&out.stderr, format);
+        assert_inert(&out.stdout, &format);
+        assert_inert(&out.stderr, &format);
     }
     let out = concise(dir.path(), &["."]);
     let message = K_MESSAGE;
@@ -348,7 +334,7 @@ fn a_file_name_that_is_a_ci_command_does_not_start_a_line() {
         common::write(dir.path(), name, K_DAG);
     }
     for (format, out) in in_every_format(dir.path()) {
-        assert_inert(&out.stdout, format);
+        assert_inert(&out.stdout, &format);
     }
     let out = concise(dir.path(), &["."]);
     let message = K_MESSAGE;
@@ -373,7 +359,7 @@ fn escape_sequences_in_keys_are_escaped_in_messages_help_and_snippets() {
             .as_bytes(),
     );
     for (format, out) in in_every_format(dir.path()) {
-        assert_inert(&out.stdout, format);
+        assert_inert(&out.stdout, &format);
     }
     let out = concise(dir.path(), &["dags/keys.py"]);
     assert_eq!(

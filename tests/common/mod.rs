@@ -13,6 +13,17 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
+/// Every `--output-format` dagsafe has, as the command line names them: a test that runs
+/// "every format" cannot miss one added later.
+pub fn output_formats() -> Vec<String> {
+    use clap::ValueEnum;
+    dagsafe::printer::OutputFormat::value_variants()
+        .iter()
+        .filter_map(ValueEnum::to_possible_value)
+        .map(|value| value.get_name().to_string())
+        .collect()
+}
+
 /// Every `.py` file under `dir`, at any depth, sorted.
 pub fn python_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
