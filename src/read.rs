@@ -58,7 +58,7 @@ impl Boundary {
         let (Some(folder), Some(name), false) = (path.parent(), path.file_name(), is_link) else {
             return std::fs::canonicalize(path).ok();
         };
-        if folder.as_os_str().is_empty() || name == ".." {
+        if folder.as_os_str().is_empty() {
             return std::fs::canonicalize(path).ok();
         }
         let mut folders = self

@@ -58,7 +58,7 @@ pub static REPORTS_REUSED: Tally = Tally::new();
 static STEPS: std::sync::Mutex<Vec<(&'static str, Duration)>> = std::sync::Mutex::new(Vec::new());
 
 /// Adds `duration` to the step `name`.
-pub fn step(name: &'static str, duration: Duration) {
+fn step(name: &'static str, duration: Duration) {
     let mut steps = STEPS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -68,12 +68,26 @@ pub fn step(name: &'static str, duration: Duration) {
     }
 }
 
+/// A step being timed: from [`Step::start`] to when it is dropped (an early return
+/// included).
+pub struct Step(&'static str, std::time::Instant);
+
+impl Step {
+    pub fn start(name: &'static str) -> Step {
+        Step(name, std::time::Instant::now())
+    }
+}
+
+impl Drop for Step {
+    fn drop(&mut self) {
+        step(self.0, self.1.elapsed());
+    }
+}
+
 /// Runs `work` as the step `name`.
 pub fn timed<T>(name: &'static str, work: impl FnOnce() -> T) -> T {
-    let started = std::time::Instant::now();
-    let result = work();
-    step(name, started.elapsed());
-    result
+    let _step = Step::start(name);
+    work()
 }
 
 /// The steps so far, as `--timings` prints them: `walk 0.081s, summaries 0.912s, ...`.

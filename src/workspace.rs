@@ -713,13 +713,13 @@ impl Found {
                 files.push(file.clone());
             }
         }
-        let settings_started = std::time::Instant::now();
+        let settings = crate::timings::Step::start("settings");
         let mut with_settings = Vec::with_capacity(files.len());
         for path in files {
             let resolved = resolver.for_file(&path)?;
             with_settings.push((path, resolved.settings.clone()));
         }
-        crate::timings::step("settings", settings_started.elapsed());
+        drop(settings);
         Ok(Found {
             files: with_settings,
             boundary,
@@ -974,7 +974,7 @@ impl Workspace {
     /// report per file, in path order.
     fn reports_walking_first(&self, first: &[usize]) -> Vec<FileReport> {
         let modules = run::Modules::Known(&self.layout.modules);
-        let _cross = Elapsed("cross-module", std::time::Instant::now());
+        let _cross = crate::timings::Step::start("cross-module");
         let mut reports = run::with_large_stacks(|| {
             run::finish_with(
                 &self.files,
@@ -986,15 +986,6 @@ impl Workspace {
         });
         reports.sort_by(|a, b| a.path.cmp(&b.path));
         reports
-    }
-}
-
-/// Adds the time from its start to when it is dropped to a step of `--timings`.
-struct Elapsed(&'static str, std::time::Instant);
-
-impl Drop for Elapsed {
-    fn drop(&mut self) {
-        crate::timings::step(self.0, self.1.elapsed());
     }
 }
 
