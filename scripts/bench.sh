@@ -263,44 +263,27 @@ if [ -n "$CORPUS_DIR" ]; then
         fi
         info "$title: timing, interleaved ($WARMUP warm-up + $RUNS rounds)"
         local t
-        t="$(cd "$RUN_CWD" && "$PYTHON" - "$RUNS" "$WARMUP" "$DAGSAFE" "$PARSE_ONLY" "$RUN_CWD" "$WORK/cold-cwd" "$ruff_cmd" "$@" <<'PY'
-import os, resource, shutil, statistics, subprocess, sys, time
-runs, warmup, exe, floor, warm_cwd, cold_cwd, ruff = sys.argv[1:8]
-paths = sys.argv[8:]
-runs, warmup = int(runs), int(warmup)
+        t="$(cd "$RUN_CWD" && "$PYTHON" - "$SCRIPT_DIR" "$RUNS" "$WARMUP" "$DAGSAFE" "$PARSE_ONLY" "$RUN_CWD" "$WORK/cold-cwd" "$ruff_cmd" "$@" <<'PY'
+import os, subprocess, sys
+sys.path.insert(0, sys.argv[1])
+from bench_timer import interleaved
+runs, warmup, exe, floor, warm_cwd, cold_cwd, ruff = sys.argv[2:9]
+paths = sys.argv[9:]
 check = [exe, "check", "--quiet", "--exit-zero", "--output-format", "concise"] + paths
+cold_cache, warm_cache = os.path.join(cold_cwd, "cache"), os.path.join(warm_cwd, "cache")
 cmds = {
-    "nocache": (check[:2] + ["--no-cache"] + check[2:], warm_cwd),
+    "nocache": (check[:2] + ["--no-cache"] + check[2:], warm_cwd, None),
     "ruff": ((ruff.split("\n") + ["check", "--select", "AIR003", "--preview", "--no-cache",
-              "--isolated", "--exit-zero", "--quiet"] + paths) if ruff else None, warm_cwd),
-    "cold": (check[:2] + ["--cache-dir", os.path.join(cold_cwd, "cache")] + check[2:], cold_cwd),
-    "warm": (check[:2] + ["--cache-dir", os.path.join(warm_cwd, "cache")] + check[2:], warm_cwd),
-    "floor": ([floor] + paths, warm_cwd),
+              "--isolated", "--exit-zero", "--quiet"] + paths) if ruff else None, warm_cwd, None),
+    "cold": (check[:2] + ["--cache-dir", cold_cache] + check[2:], cold_cwd, cold_cache),
+    "warm": (check[:2] + ["--cache-dir", warm_cache] + check[2:], warm_cwd, None),
+    "floor": ([floor] + paths, warm_cwd, None),
 }
 order = [n for n in cmds if cmds[n][0] is not None]
 # The warm cache: one untimed run fills it.
 subprocess.run(cmds["warm"][0], cwd=warm_cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-times = {name: [] for name in order}
-for i in range(warmup + runs):
-    for name in (order if i % 2 == 0 else order[::-1]):
-        argv, cwd = cmds[name]
-        if name == "cold":
-            shutil.rmtree(os.path.join(cold_cwd, "cache"), ignore_errors=True)
-        t0 = time.perf_counter()
-        proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        elapsed = time.perf_counter() - t0
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stderr.decode(errors="replace")[-2000:])
-            sys.exit(f"{' '.join(argv)} exited with {proc.returncode}")
-        if i >= warmup:
-            times[name].append(elapsed)
-out = []
-for name in cmds:
-    if name in times:
-        out.append(f"{min(times[name]):.4f} {statistics.median(times[name]):.4f}")
-    else:
-        out.append("n/a n/a")
-print(" ".join(out))
+timed = dict(zip(order, interleaved([cmds[n] for n in order], int(runs), int(warmup))))
+print(" ".join(timed.get(name, "n/a n/a") for name in cmds))
 PY
 )" || die "could not time $title"
         local nc_b nc_m ru_b ru_m co_b co_m wa_b wa_m pa_b pa_m
@@ -473,34 +456,21 @@ if [ -n "$DAGSAFE" ] && [ "${SKIP_FLOOR:-0}" != "1" ]; then
     # each per round (the cold cache is removed before each of its runs, untimed).
     info "no cache, cold cache, warm cache, parse-only floor: timing, interleaved ($WARMUP warm-up + $RUNS rounds)"
     (cd "$CACHE_CWD" && "$DAGSAFE" check --cache-dir "$CACHE_CWD/cache" --quiet --exit-zero --output-format concise "$CORPUS" >/dev/null)
-    T="$("$PYTHON" - "$RUNS" "$WARMUP" "$DAGSAFE" "$PARSE_ONLY" "$CORPUS" "$CACHE_CWD" "$WORK/cold-cwd" <<'PY'
-import os, shutil, statistics, subprocess, sys, time
-runs, warmup, exe, floor, corpus, warm_cwd, cold_cwd = sys.argv[1:8]
-runs, warmup = int(runs), int(warmup)
+    T="$("$PYTHON" - "$SCRIPT_DIR" "$RUNS" "$WARMUP" "$DAGSAFE" "$PARSE_ONLY" "$CORPUS" "$CACHE_CWD" "$WORK/cold-cwd" <<'PY'
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from bench_timer import interleaved
+runs, warmup, exe, floor, corpus, warm_cwd, cold_cwd = sys.argv[2:9]
 os.makedirs(cold_cwd, exist_ok=True)
 check = [exe, "check", "--quiet", "--exit-zero", "--output-format", "concise", corpus]
-cmds = {
-    "nocache": (check[:2] + ["--no-cache"] + check[2:], None),
-    "cold": (check[:2] + ["--cache-dir", os.path.join(cold_cwd, "cache")] + check[2:], cold_cwd),
-    "warm": (check[:2] + ["--cache-dir", os.path.join(warm_cwd, "cache")] + check[2:], warm_cwd),
-    "floor": ([floor, corpus], None),
-}
-times = {name: [] for name in cmds}
-order = list(cmds)
-for i in range(warmup + runs):
-    for name in (order if i % 2 == 0 else order[::-1]):
-        argv, cwd = cmds[name]
-        if name == "cold":
-            shutil.rmtree(os.path.join(cold_cwd, "cache"), ignore_errors=True)
-        t0 = time.perf_counter()
-        proc = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        elapsed = time.perf_counter() - t0
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stderr.decode(errors="replace")[-2000:])
-            sys.exit(f"{' '.join(argv)} exited with {proc.returncode}")
-        if i >= warmup:
-            times[name].append(elapsed)
-print(" ".join(f"{min(times[n]):.4f} {statistics.median(times[n]):.4f}" for n in order))
+cold_cache, warm_cache = os.path.join(cold_cwd, "cache"), os.path.join(warm_cwd, "cache")
+cmds = [
+    (check[:2] + ["--no-cache"] + check[2:], None, None),
+    (check[:2] + ["--cache-dir", cold_cache] + check[2:], cold_cwd, cold_cache),
+    (check[:2] + ["--cache-dir", warm_cache] + check[2:], warm_cwd, None),
+    ([floor, corpus], None, None),
+]
+print(" ".join(interleaved(cmds, int(runs), int(warmup))))
 PY
 )" || die "could not time the cache and the parse-only floor"
     read -r NC_BEST NC_MED COLD_BEST COLD_MED WARM_BEST WARM_MED PARSE_BEST PARSE_MED <<<"$T" \
@@ -586,23 +556,14 @@ PF_COUNT="$(count_on dagsafe_per_file --per-file)"
 # between two blocks of runs: time them interleaved (A B, then B A, ...) instead, after
 # WARMUP untimed rounds.  Prints "A_BEST A_MEDIAN B_BEST B_MEDIAN".
 info "dagsafe vs dagsafe --per-file: timing, interleaved ($WARMUP warm-up + $RUNS rounds)"
-T="$("$PYTHON" - "$RUNS" "$WARMUP" "$DAGSAFE" "$CORPUS_IMPORTS" <<'PY'
-import statistics, subprocess, sys, time
-runs, warmup, exe, corpus = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+T="$("$PYTHON" - "$SCRIPT_DIR" "$RUNS" "$WARMUP" "$DAGSAFE" "$CORPUS_IMPORTS" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from bench_timer import interleaved
+runs, warmup, exe, corpus = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 base = [exe, "check", "--no-cache", "--quiet", "--exit-zero", "--output-format", "concise"]
-cmds = {"project": base + [corpus], "per_file": base + ["--per-file", corpus]}
-times = {name: [] for name in cmds}
-for i in range(warmup + runs):
-    for name in (("project", "per_file") if i % 2 == 0 else ("per_file", "project")):
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmds[name], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        elapsed = time.perf_counter() - t0
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stderr.decode(errors="replace")[-2000:])
-            sys.exit(f"{' '.join(cmds[name])} exited with {proc.returncode}")
-        if i >= warmup:
-            times[name].append(elapsed)
-print(" ".join(f"{min(times[n]):.4f} {statistics.median(times[n]):.4f}" for n in ("project", "per_file")))
+cmds = [(base + [corpus], None, None), (base + ["--per-file", corpus], None, None)]
+print(" ".join(interleaved(cmds, runs, warmup)))
 PY
 )" || die "could not time dagsafe on the --imports corpus"
 read -r PW_BEST PW_MED PF_BEST PF_MED <<<"$T" || die "could not read the --imports timings"

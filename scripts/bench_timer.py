@@ -12,11 +12,16 @@ stderr discarded.  Prints one line on stdout::
 
 (seconds, 4 decimals).  Exits non-zero, showing the end of CMD's stderr, if
 any run fails.
+
+bench.sh's blocks that compare several commands import :func:`interleaved`, which runs
+them in rounds (in order, then reversed, alternately), so that a shared machine's drift
+falls on all of them alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
@@ -24,10 +29,12 @@ import tempfile
 import time
 
 
-def run_once(cmd: list[str]) -> float:
+def run_once(cmd: list[str], cwd: str | None = None) -> float:
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.run(
+            cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err
+        )
         elapsed = time.perf_counter() - t0
         if proc.returncode != 0:
             err.seek(0)
@@ -39,6 +46,24 @@ def run_once(cmd: list[str]) -> float:
                 sys.stderr.write(f"  | {line}\n")
             raise SystemExit(2)
     return elapsed
+
+
+def interleaved(commands: list[tuple], runs: int, warmup: int) -> list[str]:
+    """Times each ``(argv, cwd, reset)`` in ``warmup`` untimed and ``runs`` timed rounds,
+    one run of each per round, in order and then reversed; ``reset``, when not None, is a
+    folder removed (untimed) before each run of that command.  Returns ``"BEST MEDIAN"``
+    per command, in the order given."""
+    times: list[list[float]] = [[] for _ in commands]
+    order = list(range(len(commands)))
+    for i in range(warmup + runs):
+        for index in order if i % 2 == 0 else order[::-1]:
+            argv, cwd, reset = commands[index]
+            if reset is not None:
+                shutil.rmtree(reset, ignore_errors=True)
+            elapsed = run_once(argv, cwd)
+            if i >= warmup:
+                times[index].append(elapsed)
+    return [f"{min(t):.4f} {statistics.median(t):.4f}" for t in times]
 
 
 def main() -> int:
