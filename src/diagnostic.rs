@@ -36,6 +36,8 @@ pub struct Diagnostic {
     /// How parse-time code reaches the finding, outermost call first (empty when the
     /// finding is at module level or needs no explanation).
     pub chain: Vec<ChainStep>,
+    /// Edits that resolve the finding, when dagsafe knows them.
+    pub fix: Option<crate::fix::Fix>,
 }
 
 /// A 1-based row and a 1-based column counted in characters.

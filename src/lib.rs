@@ -13,6 +13,7 @@ pub mod deployment;
 pub mod diagnostic;
 pub mod discover;
 pub mod execution;
+pub mod fix;
 pub mod limits;
 pub mod lsp;
 pub mod name;

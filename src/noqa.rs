@@ -17,6 +17,8 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::registry::Rule;
 
+pub use crate::fix::Edit;
+
 static LINE_NOQA: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)#\s*noqa(?:\s*:\s*(?P<codes>[a-z]+[0-9]+(?:\s*[,\s]\s*[a-z]+[0-9]+)*))?")
         .expect("valid regex")
@@ -99,21 +101,6 @@ impl NoqaMap {
     pub fn suppresses(&self, rule: Rule, row: usize) -> bool {
         self.file.as_ref().is_some_and(|d| d.covers(rule))
             || self.lines.get(&row).is_some_and(|d| d.covers(rule))
-    }
-}
-
-/// A replacement of a byte range of a source text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Edit {
-    pub range: TextRange,
-    pub content: String,
-}
-
-impl Edit {
-    pub fn apply(&self, source: &str) -> String {
-        let mut out = source.to_string();
-        out.replace_range(std::ops::Range::<usize>::from(self.range), &self.content);
-        out
     }
 }
 

@@ -984,6 +984,7 @@ impl Reachability<'_> {
             primary_label: "runs every time Airflow parses this file".to_string(),
             labels,
             chain,
+            fix: None,
         }
         .escaped()
     }

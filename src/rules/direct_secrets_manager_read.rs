@@ -49,5 +49,6 @@ pub fn check(checker: &mut Checker<'_>, call: &ast::ExprCall, read: &str) {
         primary_label: "read outside the secrets backend".to_string(),
         labels: Vec::new(),
         chain: Vec::new(),
+        fix: None,
     });
 }

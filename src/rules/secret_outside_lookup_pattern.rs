@@ -39,6 +39,7 @@ pub fn check(checker: &mut Checker<'_>, key: &Key, range: TextRange) {
         primary_label: "not looked up in the secrets backend".to_string(),
         labels: Vec::new(),
         chain: Vec::new(),
+        fix: None,
     });
 }
 

@@ -41,5 +41,6 @@ pub fn check(checker: &mut Checker<'_>, key: &Key, range: TextRange) {
         primary_label: "value shown in logs and rendered templates".to_string(),
         labels: Vec::new(),
         chain: Vec::new(),
+        fix: None,
     });
 }

@@ -18,6 +18,7 @@ pub fn syntax_error(message: &str, range: TextRange) -> Diagnostic {
         primary_label: "syntax error".to_string(),
         labels: Vec::new(),
         chain: Vec::new(),
+        fix: None,
     }
 }
 
@@ -36,6 +37,7 @@ pub fn not_utf8(offset: usize, byte: Option<u8>) -> Diagnostic {
         primary_label: "first invalid byte".to_string(),
         labels: Vec::new(),
         chain: Vec::new(),
+        fix: None,
     }
 }
 
@@ -56,6 +58,7 @@ pub fn io_error(path: &std::path::Path, error: &std::io::Error) -> Diagnostic {
         primary_label: "unreadable".to_string(),
         labels: Vec::new(),
         chain: Vec::new(),
+        fix: None,
     }
 }
 
@@ -77,6 +80,7 @@ pub fn read_error(path: &std::path::Path, error: &crate::read::ReadError) -> Dia
             primary_label: "not read".to_string(),
             labels: Vec::new(),
             chain: Vec::new(),
+            fix: None,
         },
     }
 }
@@ -95,6 +99,7 @@ pub fn not_checked(message: &str) -> Diagnostic {
         primary_label: "not checked".to_string(),
         labels: Vec::new(),
         chain: Vec::new(),
+        fix: None,
     }
 }
 
@@ -108,6 +113,7 @@ pub fn too_deep(what: &str, at: TextSize) -> Diagnostic {
         primary_label: "too deep".to_string(),
         labels: Vec::new(),
         chain: Vec::new(),
+        fix: None,
     }
 }
 
@@ -127,6 +133,7 @@ pub fn too_large(bytes: u64, limit: u64) -> Diagnostic {
         primary_label: "too large".to_string(),
         labels: Vec::new(),
         chain: Vec::new(),
+        fix: None,
     }
 }
 
@@ -141,5 +148,6 @@ pub fn internal_error(message: &str) -> Diagnostic {
         primary_label: "here".to_string(),
         labels: Vec::new(),
         chain: Vec::new(),
+        fix: None,
     }
 }
