@@ -39,12 +39,6 @@ impl Selector {
             None
         }
     }
-
-    /// Whether the selector names this rule explicitly enough to turn on an opt-in rule:
-    /// `ALL` does not, a prefix or a code does.
-    fn enables_opt_in(&self, rule: Rule) -> bool {
-        self.0 != "ALL" && rule.code().starts_with(&self.0)
-    }
 }
 
 /// The set of enabled rules.
@@ -106,7 +100,7 @@ impl RuleSet {
                 None => {
                     let from_extend = best(&[], extend_select, rule);
                     if self.contains(rule) {
-                        from_extend.or(Some((0, true)))
+                        from_extend.or(Some(0))
                     } else {
                         from_extend
                     }
@@ -115,9 +109,8 @@ impl RuleSet {
             let best_ignore = ignore.iter().filter_map(|s| s.specificity(rule)).max();
             let enabled = match (best_select, best_ignore) {
                 (None, _) => false,
-                (Some((_, false)), _) => false,
                 (Some(_), None) => true,
-                (Some((selected, true)), Some(ignored)) => selected > ignored,
+                (Some(selected), Some(ignored)) => selected > ignored,
             };
             if enabled {
                 set.insert(rule);
@@ -127,19 +120,15 @@ impl RuleSet {
     }
 }
 
-/// The most specific selector among `select` and `extend_select` that matches `rule`, and
-/// whether it may turn the rule on (an opt-in rule needs to be named by code or prefix).
-fn best(select: &[Selector], extend_select: &[Selector], rule: Rule) -> Option<(usize, bool)> {
+/// How specific the most specific selector among `select` and `extend_select` that matches
+/// `rule` is. `ALL` and prefixes select rules that are off by default too, as in ruff:
+/// `--select ALL`, `--select DS` and `--select DS2` all include DS204.
+fn best(select: &[Selector], extend_select: &[Selector], rule: Rule) -> Option<usize> {
     select
         .iter()
         .chain(extend_select)
-        .filter_map(|s| {
-            s.specificity(rule).map(|spec| {
-                let allowed = rule.info().default_on || s.enables_opt_in(rule);
-                (spec, allowed)
-            })
-        })
-        .max_by_key(|(spec, allowed)| (*spec, *allowed))
+        .filter_map(|s| s.specificity(rule))
+        .max()
 }
 
 /// Which secrets backend Airflow reads first (AIRFLOW_FACTS.md, "Secrets backend order").

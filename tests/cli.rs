@@ -233,6 +233,53 @@ fn select_and_ignore_choose_rules() {
     assert_eq!((out.code, out.stdout.lines().count()), (1, 2));
 }
 
+/// `ALL` and prefixes select the rules that are off by default too (DS204), as in ruff, and
+/// an ignore still takes one out.
+#[test]
+fn all_and_prefixes_include_rules_that_are_off_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "conns.py",
+        b"from airflow.hooks.base import BaseHook\n\n\ndef f():\n    return BaseHook.get_connection(\"warehouse\")\n",
+    );
+    let ds204 = "conns.py:5:36: DS204 connection `warehouse` does not match `connections_lookup_pattern` `^aws_`: Airflow never reads it from AWS Secrets Manager, only from environment variables or the metastore\n";
+    for select in ["ALL", "DS", "DS2", "DS204"] {
+        let out = dagsafe(
+            dir.path(),
+            &[
+                "check",
+                "--isolated",
+                "-q",
+                "--output-format",
+                "concise",
+                "--select",
+                select,
+            ],
+        );
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (1, ds204),
+            "--select {select}"
+        );
+    }
+    for args in [
+        &["--select", "ALL", "--ignore", "DS204"][..],
+        &["--select", "ALL", "--ignore", "DS2"][..],
+        &[][..],
+    ] {
+        let out = dagsafe(
+            dir.path(),
+            &[
+                &["check", "--isolated", "-q", "--output-format", "concise"][..],
+                args,
+            ]
+            .concat(),
+        );
+        assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{args:?}");
+    }
+}
+
 #[test]
 fn broken_file_is_reported_and_other_files_still_checked() {
     let dir = project();
