@@ -941,7 +941,14 @@ impl Resolver {
         ));
 
         Ok(Resolved {
-            backend_assumed: airflow.backend.is_none(),
+            // Lookup patterns set in dagsafe's config or on the command line state what the
+            // backend does: nothing is assumed then, and the note would only repeat advice
+            // already taken.
+            backend_assumed: airflow.backend.is_none()
+                && self.cli.variables_lookup_pattern.is_none()
+                && options.variables_lookup_pattern.is_none()
+                && self.cli.connections_lookup_pattern.is_none()
+                && options.connections_lookup_pattern.is_none(),
             airflow_folders,
             deployment_root: self.project_root.clone(),
             deployment_notes: deployment.notes.clone(),

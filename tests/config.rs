@@ -892,6 +892,40 @@ fn nothing_declared_means_the_backend_is_assumed() {
     assert!(resolved(dir.path(), Default::default()).backend_assumed);
 }
 
+/// The note about an assumed backend advises setting a lookup pattern; once one is set (in
+/// dagsafe's config or on the command line), it is not printed.
+#[test]
+fn a_lookup_pattern_set_for_dagsafe_silences_the_assumed_backend_note() {
+    let dir = project();
+    let note = "note: no secrets backend is declared";
+    let out = dagsafe(dir.path(), &["check", "--output-format", "concise"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout.matches(note).count(), 1, "{}", out.stdout);
+    for flag in ["--variables-lookup-pattern", "--connections-lookup-pattern"] {
+        let out = dagsafe(
+            dir.path(),
+            &["check", "--output-format", "concise", flag, "^aws_"],
+        );
+        assert_eq!(out.code, 1);
+        assert!(!out.stdout.contains(note), "{flag}: {}", out.stdout);
+    }
+    write(
+        dir.path(),
+        "dagsafe.toml",
+        "variables-lookup-pattern = \"^sm_\"\n",
+    );
+    let out = dagsafe(dir.path(), &["check", "--output-format", "concise"]);
+    assert_eq!(out.code, 1);
+    assert!(!out.stdout.contains(note), "{}", out.stdout);
+    // The backend itself is still the assumed one.
+    let out = dagsafe(dir.path(), &["check", "--show-settings", "dags"]);
+    assert!(
+        setting(&out, "backend").contains("(assumed)"),
+        "{}",
+        out.stdout
+    );
+}
+
 #[test]
 fn isolated_reads_no_deployment_file() {
     let dir = project();
