@@ -585,6 +585,17 @@ impl Resolver {
             ),
             None => None,
         };
+        origins.push((
+            "airflow-config".into(),
+            airflow_config
+                .as_ref()
+                .map_or("none".to_string(), |(path, _)| path.display().to_string()),
+            match (&self.cli.airflow_config, &airflow_config) {
+                (Some(_), _) => "command line".to_string(),
+                (None, Some(_)) => file_origin(),
+                (None, None) => "default".to_string(),
+            },
+        ));
         let deployment = self.deployment();
         let airflow = AirflowSettings::load(
             airflow_config
