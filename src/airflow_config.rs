@@ -427,6 +427,42 @@ impl AirflowSettings {
         }))
     }
 
+    /// The backend's secret names: its defaults, with `variables_prefix`,
+    /// `connections_prefix`, `config_prefix` and `sep` from `backend_kwargs` where they are
+    /// strings (`null` turns a kind off; another type keeps the default, as the name rules
+    /// do not depend on it).
+    pub fn secret_names(&self, backend: &crate::settings::Backend) -> crate::settings::SecretNames {
+        let mut names = crate::settings::SecretNames::defaults(backend);
+        let Some(kwargs) = &self.backend_kwargs else {
+            return names;
+        };
+        if let Some(Value::String(sep)) = kwargs.value.get("sep") {
+            names.sep = sep.clone();
+        }
+        for (kind, slot) in [
+            ("variables", &mut names.variables),
+            ("connections", &mut names.connections),
+            ("config", &mut names.config),
+        ] {
+            match kwargs.value.get(&format!("{kind}_prefix")) {
+                Some(Value::Null) => *slot = None,
+                Some(Value::String(prefix)) => *slot = Some(prefix.clone()),
+                _ => {}
+            }
+        }
+        let trimmed = names.clone();
+        for slot in [
+            &mut names.variables,
+            &mut names.connections,
+            &mut names.config,
+        ] {
+            if let Some(prefix) = slot {
+                *prefix = trimmed.trimmed(prefix);
+            }
+        }
+        names
+    }
+
     /// Whether `backend_kwargs` turns a kind off with `<kind>_prefix: null`.
     pub fn kind_disabled(&self, kind: &str) -> bool {
         self.backend_kwargs

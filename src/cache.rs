@@ -264,6 +264,7 @@ pub struct StoredReport {
     pub path: PathBuf,
     pub diagnostics: Vec<Located>,
     pub lookups: LookupTally,
+    pub sites: Vec<crate::project::LookupSite>,
 }
 
 impl StoredReport {
@@ -272,6 +273,7 @@ impl StoredReport {
             path: report.path.clone(),
             diagnostics: report.diagnostics.clone(),
             lookups: report.lookups.clone(),
+            sites: report.sites.clone(),
         }
     }
 
@@ -281,6 +283,7 @@ impl StoredReport {
             diagnostics: self.diagnostics,
             source: None,
             lookups: self.lookups,
+            sites: self.sites,
         }
     }
 }

@@ -106,6 +106,8 @@ pub struct Checker<'a> {
     function: Option<FuncId>,
     deferred: Vec<Deferred<'a>>,
     candidates: Vec<ParseTimeCandidate>,
+    /// Lookups in code that never runs at import (task bodies), for `dagsafe cloudtrail`.
+    deferred_lookups: Vec<(Lookup, TextRange)>,
     diagnostics: Vec<Diagnostic>,
     /// Module-level names assigned exactly once to a string whose text dagsafe can tell
     /// (`KEY = "db_password"`); `None` once a name is assigned again.
@@ -139,6 +141,8 @@ pub struct CheckerOutput {
     pub graph: ModuleGraph,
     /// Findings whose fate depends on whether their code runs at parse time.
     pub candidates: Vec<ParseTimeCandidate>,
+    /// Lookups in code that never runs at import, and where they are.
+    pub deferred_lookups: Vec<(Lookup, TextRange)>,
     /// Findings that stand as they are.
     pub diagnostics: Vec<Diagnostic>,
     /// The module imports Airflow's `DAG` or `dag`.
@@ -157,6 +161,7 @@ impl<'a> Checker<'a> {
             function: None,
             deferred: Vec::new(),
             candidates: Vec::new(),
+            deferred_lookups: Vec::new(),
             diagnostics: Vec::new(),
             constants: Default::default(),
             lambdas: Default::default(),
@@ -190,6 +195,8 @@ impl<'a> Checker<'a> {
     pub fn report_if_parse_time(&mut self, candidate: ParseTimeCandidate) {
         if candidate.exec.may_run_at_import() {
             self.candidates.push(candidate);
+        } else if let Some(lookup) = candidate.lookup {
+            self.deferred_lookups.push((lookup, candidate.range));
         }
     }
 
@@ -328,6 +335,7 @@ impl<'a> Checker<'a> {
         CheckerOutput {
             graph,
             candidates: self.candidates,
+            deferred_lookups: self.deferred_lookups,
             diagnostics: self.diagnostics,
             is_dag_file,
         }

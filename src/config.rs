@@ -967,6 +967,7 @@ impl Resolver {
             settings: Arc::new(Settings {
                 rules,
                 secrets: SecretsSettings {
+                    names: airflow.secret_names(&backend),
                     backend,
                     variables,
                     connections,

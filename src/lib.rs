@@ -54,6 +54,8 @@ pub struct SourceFindings {
     /// Every secrets lookup that runs at parse time, whatever is selected or suppressed
     /// (they cost the same): the basis of `--statistics`.
     pub lookups: Vec<Lookup>,
+    /// Every lookup in the text, parse time or not.
+    pub sites: Vec<project::LookupSite>,
 }
 
 /// Like [`check_source`], and also returns the parse-time lookups.
@@ -66,10 +68,11 @@ pub fn check_source_with_lookups(source: &str, settings: &Settings) -> SourceFin
         is_package: false,
         summary: &summary,
     }]);
-    let (diagnostics, lookups) = project.reachability().finalize(0, settings);
+    let finalized = project.reachability().finalize(0, settings);
     SourceFindings {
-        diagnostics,
-        lookups,
+        diagnostics: finalized.diagnostics,
+        lookups: finalized.lookups,
+        sites: finalized.sites,
     }
 }
 
@@ -162,6 +165,7 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
     let CheckerOutput {
         graph,
         mut candidates,
+        mut deferred_lookups,
         mut diagnostics,
         is_dag_file,
     } = checker.finish();
@@ -169,6 +173,7 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
         // What lies past the limit was not walked; keep only what comes before it.
         diagnostics.retain(|d| d.range.start() < at);
         candidates.retain(|c| c.range.start() < at);
+        deferred_lookups.retain(|(_, range)| range.start() < at);
         if settings.rules.contains(Rule::UnparsableFile) {
             diagnostics.push(rules::unparsable_file::too_deep(
                 &format!(
@@ -184,6 +189,7 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
         // guess: keep only what comes before it.
         diagnostics.retain(|d| d.range.start() < range.start());
         candidates.retain(|c| c.range.start() < range.start());
+        deferred_lookups.retain(|(_, r)| r.start() < range.start());
         if settings.rules.contains(Rule::UnparsableFile) {
             diagnostics.push(rules::unparsable_file::syntax_error(&message, range));
         }
@@ -200,6 +206,10 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
             let end = diagnostic::position(&index, source, c.range.end());
             (c, start, end)
         })
+        .collect();
+    let deferred_lookups = deferred_lookups
+        .into_iter()
+        .map(|(lookup, range)| (lookup, diagnostic::position(&index, source, range.start())))
         .collect();
     let edge_rows = graph
         .edges
@@ -218,6 +228,7 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
         graph,
         is_dag_file,
         candidates,
+        deferred_lookups,
         diagnostics,
         edge_rows,
         noqa,

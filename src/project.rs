@@ -31,6 +31,8 @@ pub struct Summary {
     pub is_dag_file: bool,
     /// Findings that stand if their code runs at parse time, with their positions.
     pub candidates: Vec<(ParseTimeCandidate, Position, Position)>,
+    /// Lookups in code that never runs at import (task bodies), where each starts.
+    pub deferred_lookups: Vec<(Lookup, Position)>,
     /// Findings that stand as they are, located, `# noqa` already applied.
     pub diagnostics: Vec<Located>,
     /// The row of each edge's site (parallel to `graph.edges`), for chains.
@@ -101,6 +103,7 @@ impl Summary {
             && self.candidates.iter().all(|(candidate, start, end)| {
                 exec(&candidate.exec) && range(&candidate.range) && position(start) && position(end)
             })
+            && self.deferred_lookups.iter().all(|(_, at)| position(at))
             && self.diagnostics.iter().all(located)
             && self.edge_rows.len() == graph.edges.len()
             && self
@@ -846,13 +849,30 @@ impl Reachability<'_> {
 
     /// The diagnostics of file `file`: its own, and its candidates whose code runs at parse
     /// time, with the reason in the message. Also the parse-time lookups, for statistics.
-    pub fn finalize(&self, file: usize, settings: &Settings) -> (Vec<Located>, Vec<Lookup>) {
+    pub fn finalize(&self, file: usize, settings: &Settings) -> Finalized {
         let unit = &self.project.units[file];
         let summary = unit.summary;
         let mut diagnostics = summary.diagnostics.clone();
         let mut lookups = Vec::new();
+        let mut sites: Vec<LookupSite> = summary
+            .deferred_lookups
+            .iter()
+            .map(|(lookup, start)| LookupSite {
+                lookup: lookup.clone(),
+                start: *start,
+                parse_time: false,
+            })
+            .collect();
         for (candidate, start, end) in &summary.candidates {
-            let Some((root, hops)) = self.chain((file, candidate.exec)) else {
+            let chain = self.chain((file, candidate.exec));
+            if let Some(lookup) = &candidate.lookup {
+                sites.push(LookupSite {
+                    lookup: lookup.clone(),
+                    start: *start,
+                    parse_time: chain.is_some(),
+                });
+            }
+            let Some((root, hops)) = chain else {
                 continue;
             };
             lookups.extend(candidate.lookup.clone());
@@ -869,7 +889,12 @@ impl Reachability<'_> {
             }
         }
         diagnostics.sort_by_key(|d| (d.start, d.end, d.rule()));
-        (diagnostics, lookups)
+        sites.sort_by_key(|site| site.start);
+        Finalized {
+            diagnostics,
+            lookups,
+            sites,
+        }
     }
 
     fn describe(
@@ -988,6 +1013,24 @@ impl Reachability<'_> {
         }
         .escaped()
     }
+}
+
+/// What phase two finds in one file.
+pub struct Finalized {
+    pub diagnostics: Vec<Located>,
+    /// The lookups that run at parse time, for `--statistics`.
+    pub lookups: Vec<Lookup>,
+    /// Every lookup in the file, parse time or not, in source order.
+    pub sites: Vec<LookupSite>,
+}
+
+/// A secrets lookup in a file: what it asks for, where it starts, and whether it runs at
+/// parse time (`dagsafe cloudtrail` joins these with what AWS logged).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LookupSite {
+    pub lookup: Lookup,
+    pub start: Position,
+    pub parse_time: bool,
 }
 
 /// Adds `resolved` to `out` once, up to [`MAX_RESOLVED`].

@@ -32,6 +32,8 @@ pub struct FileReport {
     pub source: Option<Arc<str>>,
     /// Where this file's parse-time lookups go, and what they cost.
     pub lookups: LookupTally,
+    /// Every secrets lookup in the file, parse time or not (for `dagsafe cloudtrail`).
+    pub sites: Vec<crate::project::LookupSite>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -261,11 +263,16 @@ fn finish_one(
         Outcome::Summarized { source, .. } => {
             let unit = unit_of_file[index].expect("summarized files are units");
             let finished = catch_unwind(AssertUnwindSafe(|| reachability.finalize(unit, settings)));
-            let (mut diagnostics, lookups) = match finished {
-                Ok((diagnostics, lookups)) => (diagnostics, LookupTally::of(&lookups, settings)),
+            let (mut diagnostics, lookups, sites) = match finished {
+                Ok(finalized) => (
+                    finalized.diagnostics,
+                    LookupTally::of(&finalized.lookups, settings),
+                    finalized.sites,
+                ),
                 Err(panic) => (
                     vec![panic_diagnostic(panic, source.as_deref().unwrap_or(""))],
                     LookupTally::default(),
+                    Vec::new(),
                 ),
             };
             apply_per_file_ignores(path, settings, &mut diagnostics);
@@ -274,6 +281,7 @@ fn finish_one(
                 diagnostics,
                 source: source.clone(),
                 lookups,
+                sites,
             }
         }
     }
@@ -313,6 +321,7 @@ pub fn summarize_text(
                 diagnostics,
                 source: options.keep_sources.then(|| Arc::from(text)),
                 lookups: LookupTally::default(),
+                sites: Vec::new(),
             }))
         }
     }
@@ -489,16 +498,18 @@ pub fn check_text(
     settings: &Settings,
     options: RunOptions,
 ) -> FileReport {
-    let (mut diagnostics, lookups) = match catch_unwind(AssertUnwindSafe(|| {
+    let (mut diagnostics, lookups, sites) = match catch_unwind(AssertUnwindSafe(|| {
         crate::check_source_with_lookups(&source, settings)
     })) {
         Ok(findings) => (
             findings.diagnostics,
             LookupTally::of(&findings.lookups, settings),
+            findings.sites,
         ),
         Err(panic) => (
             vec![panic_diagnostic(panic, &source)],
             LookupTally::default(),
+            Vec::new(),
         ),
     };
     apply_per_file_ignores(path, settings, &mut diagnostics);
@@ -507,6 +518,7 @@ pub fn check_text(
         source: options.keep_sources.then(|| Arc::from(source)),
         diagnostics,
         lookups,
+        sites,
     }
 }
 
@@ -544,5 +556,6 @@ fn report_single(
         diagnostics,
         source: options.keep_sources.then(|| Arc::from(text)),
         lookups: LookupTally::default(),
+        sites: Vec::new(),
     }
 }

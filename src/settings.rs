@@ -180,6 +180,55 @@ pub struct SecretsSettings {
     /// `connections_lookup_pattern`; `None` when the backend serves no connections.
     pub connections: Option<LookupPattern>,
     pub masking: Masking,
+    /// How the backend names the secrets it reads: `{prefix}{sep}{key}`.
+    pub names: SecretNames,
+}
+
+/// The `variables_prefix`, `connections_prefix`, `config_prefix` and `sep` of the AWS
+/// backends (AIRFLOW_FACTS.md, "Secrets backend order and lookup patterns"), with the
+/// backend's own defaults; a prefix of `None` turns that kind off. Secrets Manager strips
+/// `sep` from the end of a prefix, Parameter Store strips `/` and puts a `/` in front of
+/// every name (amazon provider 9.39, `secrets_manager.py` and `systems_manager.py`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SecretNames {
+    pub variables: Option<String>,
+    pub connections: Option<String>,
+    pub config: Option<String>,
+    pub sep: String,
+    /// Parameter Store: every name starts with `/`.
+    pub leading_slash: bool,
+}
+
+impl SecretNames {
+    /// The defaults of `backend`: Secrets Manager's `airflow/variables` with `/`, Parameter
+    /// Store's `/airflow/variables`.
+    pub fn defaults(backend: &Backend) -> SecretNames {
+        let parameter_store = matches!(backend, Backend::AwsParameterStore);
+        let prefix = |kind: &str| {
+            Some(if parameter_store {
+                format!("/airflow/{kind}")
+            } else {
+                format!("airflow/{kind}")
+            })
+        };
+        SecretNames {
+            variables: prefix("variables"),
+            connections: prefix("connections"),
+            config: prefix("config"),
+            sep: "/".to_string(),
+            leading_slash: parameter_store,
+        }
+    }
+
+    /// A prefix as the backend keeps it: without trailing separators.
+    pub fn trimmed(&self, prefix: &str) -> String {
+        let sep = if self.leading_slash { "/" } else { &self.sep };
+        if sep.is_empty() {
+            prefix.to_string()
+        } else {
+            prefix.trim_end_matches(sep).to_string()
+        }
+    }
 }
 
 impl Default for SecretsSettings {
@@ -190,6 +239,7 @@ impl Default for SecretsSettings {
             variables: Some(aws.clone()),
             connections: Some(aws),
             masking: Masking::new(None, &[]),
+            names: SecretNames::defaults(&Backend::AwsSecretsManager),
         }
     }
 }
