@@ -451,14 +451,15 @@ impl AirflowSettings {
             }
         }
         let trimmed = names.clone();
-        for slot in [
+        for prefix in [
             &mut names.variables,
             &mut names.connections,
             &mut names.config,
-        ] {
-            if let Some(prefix) = slot {
-                *prefix = trimmed.trimmed(prefix);
-            }
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *prefix = trimmed.trimmed(prefix);
         }
         names
     }
