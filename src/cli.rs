@@ -51,6 +51,50 @@ enum Command {
     Rule(RuleArgs),
     /// Run the language server: the Language Server Protocol over standard input and output.
     Server,
+    /// Join CloudTrail's log of secret reads with the code that makes them: per Airflow key,
+    /// calls, cadence, cost at the observed rate, and its call sites (parse-time ones first).
+    Cloudtrail(CloudtrailArgs),
+}
+
+#[derive(Args)]
+struct CloudtrailArgs {
+    /// CloudTrail events: the JSON of `aws cloudtrail lookup-events`, the console's JSON or
+    /// CSV download, log files as delivered to S3 (gzipped or not), or folders of them.
+    #[arg(required = true, value_name = "EVENTS")]
+    events: Vec<PathBuf>,
+    /// The project to join the events with, analysed as `dagsafe check PATH` does
+    /// [default: .].
+    #[arg(long, value_name = "PATH")]
+    project: Option<PathBuf>,
+    /// Only reads at or after this time (RFC 3339, e.g. 2026-12-01T00:00:00Z, or a date).
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Only reads at or before this time.
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = CloudtrailFormat::Table)]
+    output_format: CloudtrailFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output_file: Option<PathBuf>,
+    /// Use this config file instead of looking for one.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Ignore config files and Airflow's environment variables.
+    #[arg(long, conflicts_with = "config")]
+    isolated: bool,
+    /// Do not read or write the cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum CloudtrailFormat {
+    /// Sections by what costs money, a line per key with a sparkline of calls per hour.
+    Table,
+    /// One JSON object: the window, the counts, and per key its calls, cadence and sites.
+    Json,
 }
 
 #[derive(Args)]
@@ -146,6 +190,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check(*args),
         Command::Rule(args) => rule(args),
         Command::Server => return dagsafe::lsp::run(),
+        Command::Cloudtrail(args) => cloudtrail(args),
     };
     ExitCode::from(code)
 }
@@ -501,6 +546,110 @@ fn rule(args: RuleArgs) -> u8 {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => SUCCESS,
         Err(e) => {
             error(e);
+            ERROR
+        }
+    }
+}
+
+fn cloudtrail(args: CloudtrailArgs) -> u8 {
+    let mut window = (None, None);
+    for (slot, flag, text) in [
+        (&mut window.0, "--since", &args.since),
+        (&mut window.1, "--until", &args.until),
+    ] {
+        if let Some(text) = text {
+            match dagsafe::cloudtrail::read::parse_time(text) {
+                Ok(millis) => *slot = Some(millis),
+                Err(_) => {
+                    error(format!(
+                        "{flag} `{text}`: expected an RFC 3339 time (2026-12-01T00:00:00Z) or a date (2026-12-01)"
+                    ));
+                    return ERROR;
+                }
+            }
+        }
+    }
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(e) => {
+            error(format!("cannot read the current directory: {e}"));
+            return ERROR;
+        }
+    };
+    let overrides = CliOverrides {
+        config: args.config.clone(),
+        isolated: args.isolated,
+        ..CliOverrides::default()
+    };
+    let session = Session::new(overrides, airflow_env(), cwd.clone());
+    let path = args.project.clone().unwrap_or_else(|| PathBuf::from("."));
+    if path.symlink_metadata().is_err() {
+        error(format!("{}: no such file or directory", path.display()));
+        return ERROR;
+    }
+    let resolved = match session.base().for_path(&path) {
+        Ok(resolved) => resolved,
+        Err(e) => return config_error(&e),
+    };
+    let boundary = Boundary::new(&session.project_root(&path).path);
+    let discovered = discover(
+        &[(path.clone(), resolved.excludes.clone(), Some(boundary))],
+        false,
+    );
+    let options = WorkspaceOptions {
+        run: RunOptions::default(),
+        cache: !args.no_cache,
+        cache_dir: dagsafe::cache::dir_from_env().map(|dir| cwd.join(dir)),
+    };
+    let checked = match session.check(
+        std::slice::from_ref(&path),
+        &discovered.files,
+        None,
+        &options,
+    ) {
+        Ok(checked) => checked,
+        Err(e) => return config_error(&e),
+    };
+    for warning in &checked.warnings {
+        eprintln!("dagsafe: warning: {}", terminal(warning));
+    }
+    let interval_source = resolved
+        .origins
+        .iter()
+        .find(|(key, _, _)| key == "min-file-process-interval")
+        .map_or("default".to_string(), |(_, _, origin)| origin.clone());
+    let report = match dagsafe::cloudtrail::analyse(
+        &args.events,
+        window,
+        &resolved.settings,
+        &interval_source,
+        &checked.reports,
+        &Paths::new(cwd.clone()),
+    ) {
+        Ok(report) => report,
+        Err(e) => {
+            error(e);
+            return ERROR;
+        }
+    };
+    let text = match args.output_format {
+        CloudtrailFormat::Table => dagsafe::cloudtrail::report::text(&report),
+        CloudtrailFormat::Json => {
+            serde_json::to_string_pretty(&report).expect("a report serializes") + "\n"
+        }
+    };
+    let written = match &args.output_file {
+        Some(file) => std::fs::write(file, text)
+            .map_err(|e| format!("cannot write the output file `{}`: {e}", file.display())),
+        None => io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write the report: {e}")),
+    };
+    match written {
+        Ok(()) => SUCCESS,
+        Err(message) => {
+            error(message);
             ERROR
         }
     }

@@ -7,6 +7,7 @@
 pub mod airflow_config;
 pub mod cache;
 pub mod checker;
+pub mod cloudtrail;
 pub mod compile_errors;
 pub mod config;
 pub mod deployment;
