@@ -587,11 +587,13 @@ fn cloudtrail(args: CloudtrailArgs) -> u8 {
         error(format!("{}: no such file or directory", path.display()));
         return ERROR;
     }
-    let resolved = match session.base().for_path(&path) {
+    // As `check` resolves it: the project's resolver also reads its deployment files.
+    let root = session.project_root(&path);
+    let resolved = match session.resolver(&root).for_path(&path) {
         Ok(resolved) => resolved,
         Err(e) => return config_error(&e),
     };
-    let boundary = Boundary::new(&session.project_root(&path).path);
+    let boundary = Boundary::new(&root.path);
     let discovered = discover(
         &[(path.clone(), resolved.excludes.clone(), Some(boundary))],
         false,

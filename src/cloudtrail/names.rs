@@ -15,6 +15,7 @@ pub enum Kind {
     Config,
     /// Not under any of the backend's prefixes: a secret read directly (boto3,
     /// `SecretsManagerHook`), or by another program.
+    #[serde(rename = "secret")]
     Other,
 }
 

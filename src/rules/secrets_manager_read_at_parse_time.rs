@@ -10,6 +10,16 @@ use crate::registry::Rule;
 use crate::secrets::{Key, Part};
 
 pub fn check(checker: &mut Checker<'_>, call: &ast::ExprCall, read: &str) {
+    // The secret's name: boto3's `SecretId=`, the hook's `secret_name` (first argument).
+    let key = call
+        .arguments
+        .find_keyword("SecretId")
+        .map(|keyword| &keyword.value)
+        .or_else(|| call.arguments.find_argument_value("secret_name", 0))
+        .map_or_else(
+            || Key::normalized(vec![Part::Unknown]),
+            |id| checker.key_of(id),
+        );
     checker.report_if_parse_time(ParseTimeCandidate {
         rule: Rule::SecretsManagerReadAtParseTime,
         exec: checker.exec(),
@@ -20,7 +30,7 @@ pub fn check(checker: &mut Checker<'_>, call: &ast::ExprCall, read: &str) {
         help: "read the secret inside a @task body, where it runs once per task run".to_string(),
         lookup: Some(Lookup {
             kind: LookupKind::DirectSecretsManager,
-            key: Key::normalized(vec![Part::Unknown]),
+            key,
         }),
     });
 }
