@@ -616,3 +616,34 @@ fn unreadable_inputs_and_bad_times_are_usage_errors() {
     let out = cloudtrail(project.path(), &[]);
     assert_eq!(out.code, 2);
 }
+
+/// README's example is this report, from the command README shows (run here on the
+/// events of the first test, saved as `events.json`).
+#[test]
+fn readme_shows_this_report_and_its_command() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let command = readme
+        .lines()
+        .find(|l| l.starts_with("dagsafe cloudtrail "))
+        .expect("README shows a dagsafe cloudtrail command");
+    let project = project();
+    write(
+        project.path(),
+        "events.json",
+        log_file(&two_hours()).as_bytes(),
+    );
+    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    let out = dagsafe(
+        project.path(),
+        &[&args[..], &["--no-cache", "--isolated"]].concat(),
+    );
+    assert_eq!((out.code, out.stdout.as_str()), (0, REPORT), "{command}");
+    let start = readme
+        .find(REPORT.lines().next().unwrap())
+        .expect("README quotes the report");
+    assert!(
+        readme[start..].starts_with(&format!("{REPORT}```\n")),
+        "README's report differs from:\n{REPORT}"
+    );
+}
