@@ -108,3 +108,52 @@ fn readme_build_commands_name_what_cargo_toml_and_the_script_define() {
         );
     }
 }
+
+/// `scripts/bench_cloudtrail.py` refuses what it cannot time, before it writes any event,
+/// and on a few events runs end to end with the binary under test (its figures are run by
+/// hand, README's Performance).
+#[test]
+fn cloudtrail_bench_refuses_bad_arguments_and_runs_on_a_few_events() {
+    let test = "cloudtrail_bench_refuses_bad_arguments_and_runs_on_a_few_events";
+    if !common::tools::exists("python3") {
+        common::tools::skip(test, "python3 not found");
+        return;
+    }
+    let python = "python3";
+    let script = repo_root().join("scripts/bench_cloudtrail.py");
+    let run = |args: &[&str]| {
+        let output = Command::new(&python)
+            .arg(&script)
+            .args(args)
+            .output()
+            .expect("python runs");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    assert_eq!(
+        run(&["0"]),
+        (
+            Some(1),
+            String::new(),
+            "N must be a positive number of events\n".to_string()
+        )
+    );
+    assert_eq!(
+        run(&["10", "--dagsafe", "/nonexistent/dagsafe"]),
+        (
+            Some(1),
+            String::new(),
+            "/nonexistent/dagsafe is not an executable: build it with `cargo build --release`\n"
+                .to_string()
+        )
+    );
+    let (code, stdout, stderr) = run(&["200", "--dagsafe", env!("CARGO_BIN_EXE_dagsafe")]);
+    assert_eq!((code, stderr.as_str()), (Some(0), ""));
+    assert!(
+        stdout.starts_with("200 events in 1 gzipped log files\ndagsafe cloudtrail: "),
+        "{stdout}"
+    );
+}

@@ -463,7 +463,7 @@ pub fn text(report: &Report) -> String {
         time(report.since),
         time(report.until),
         count(report.events),
-        report.files,
+        count(report.files),
         if report.files == 1 { "file" } else { "files" },
     );
     let _ = writeln!(
