@@ -122,7 +122,7 @@ fn cloudtrail_bench_refuses_bad_arguments_and_runs_on_a_few_events() {
     let python = "python3";
     let script = repo_root().join("scripts/bench_cloudtrail.py");
     let run = |args: &[&str]| {
-        let output = Command::new(&python)
+        let output = Command::new(python)
             .arg(&script)
             .args(args)
             .output()

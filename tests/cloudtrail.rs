@@ -625,7 +625,7 @@ fn readme_shows_this_report_and_its_command() {
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let command = readme
         .lines()
-        .find(|l| l.starts_with("dagsafe cloudtrail "))
+        .find(|l| l.starts_with("dagsafe cloudtrail events.json "))
         .expect("README shows a dagsafe cloudtrail command");
     let project = project();
     write(
