@@ -53,6 +53,18 @@ pub struct Fix {
     pub edits: Vec<Edit>,
 }
 
+impl Fix {
+    /// Whether `--fix` applies it: a safe fix always, an unsafe one with `--unsafe-fixes`,
+    /// a display-only one never.
+    pub fn applies(&self, unsafe_fixes: bool) -> bool {
+        match self.applicability {
+            Applicability::Safe => true,
+            Applicability::Unsafe => unsafe_fixes,
+            Applicability::DisplayOnly => false,
+        }
+    }
+}
+
 /// `source` with `edits` applied; edits that overlap one applied before them are left out
 /// (so one pass never garbles a file), and their count is returned beside the text.
 pub fn apply_edits(source: &str, edits: &[Edit]) -> (String, usize) {

@@ -885,6 +885,7 @@ impl Reachability<'_> {
                     diagnostic,
                     start: *start,
                     end: *end,
+                    fix_spans: candidate.fix_spans.clone(),
                 });
             }
         }
@@ -1009,7 +1010,7 @@ impl Reachability<'_> {
             primary_label: "runs every time Airflow parses this file".to_string(),
             labels,
             chain,
-            fix: None,
+            fix: candidate.fix.clone(),
         }
         .escaped()
     }
