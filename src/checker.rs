@@ -889,7 +889,9 @@ impl<'a> Checker<'a> {
                 &self.settings.extra_task_decorators,
             ) {
                 kind = of;
-                airflow_task |= qualified.as_deref().is_some_and(execution::is_task_decorator);
+                airflow_task |= qualified
+                    .as_deref()
+                    .is_some_and(execution::is_task_decorator);
             }
             if qualified.is_none() {
                 match written {

@@ -19,7 +19,7 @@ use dagsafe::printer::escape::terminal;
 use dagsafe::printer::{self, OutputFormat, Paths, PrintOptions};
 use dagsafe::read::Boundary;
 use dagsafe::registry::{RULES, Rule};
-use dagsafe::run::{RunOptions, check_files_cached, check_stdin};
+use dagsafe::run::{RunOptions, check_files_cached, check_read};
 use dagsafe::settings::Selector;
 use dagsafe::workspace::{Checked, Session, Workspace, WorkspaceOptions};
 use std::io::Read;
@@ -172,6 +172,27 @@ struct CheckArgs {
     /// settings (config, per-file-ignores) apply.
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+    /// Apply the safe fixes (`[*]` in the output), then report what remains. With `-`, the
+    /// fixed text goes to standard output and the diagnostics to standard error.
+    #[arg(long, overrides_with = "no_fix")]
+    fix: bool,
+    /// Do not apply fixes (overrides `--fix` and `--fix-only` given before it).
+    #[arg(long, overrides_with_all = ["fix", "fix_only"])]
+    no_fix: bool,
+    /// Apply and count unsafe fixes too (they may change what the DAG does).
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print the unified diff of the fixes instead of writing them; exit with 1 if any
+    /// fix would apply.
+    #[arg(long, conflicts_with = "fix_only")]
+    diff: bool,
+    /// Apply fixes and print only how many were fixed; exit with 0 even if diagnostics
+    /// remain.
+    #[arg(long, overrides_with = "no_fix")]
+    fix_only: bool,
+    /// With `--fix`, list what was fixed, per file and rule.
+    #[arg(long)]
+    show_fixes: bool,
 }
 
 #[derive(Args)]
@@ -260,7 +281,6 @@ fn check(args: CheckArgs) -> u8 {
     // Finds project roots and validates configs; each project gets a resolver of its own
     // that also reads the Airflow settings its deployment files declare.
     let session = Session::new(overrides, env, cwd.clone());
-    let resolver = session.base();
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -304,17 +324,193 @@ fn check(args: CheckArgs) -> u8 {
         return SUCCESS;
     }
 
+    let fixing = (args.fix || args.fix_only) && !args.no_fix;
+    let applying = fixing || args.diff;
     let options = RunOptions {
-        keep_sources: args.output_format.needs_sources() && !args.statistics,
+        // Fixes are made of the text that was checked.
+        keep_sources: applying || (args.output_format.needs_sources() && !args.statistics),
         follow_external_links: args.follow_external_links,
     };
-    let mut usage_error = false;
     // Relative to the working directory, as every path on the command line.
     let cache_dir = args
         .cache_dir
         .clone()
         .or_else(dagsafe::cache::dir_from_env)
         .map(|dir| cwd.join(dir));
+    let pass = Pass {
+        session: &session,
+        paths: &paths,
+        stdin,
+        cwd: &cwd,
+        options,
+        cache_dir,
+    };
+    let (mut checked, files_checked, usage_error) = match gather(&args, &pass, None) {
+        Ok(gathered) => gathered,
+        Err(code) => return code,
+    };
+    let paths_display = Paths::new(cwd.clone());
+    let mut fixed = Fixed::default();
+    if applying {
+        let outcome = if stdin {
+            fix_stdin(&args, &pass, &mut checked, &mut fixed)
+        } else {
+            fix_files(&args, &pass, &mut checked, &mut fixed, &paths_display)
+        };
+        if let Err(code) = outcome {
+            return code;
+        }
+        if args.diff {
+            let word = if fixed.count == 1 {
+                "diagnostic"
+            } else {
+                "diagnostics"
+            };
+            if fixed.count == 0 {
+                eprintln!("No diagnostics would be fixed.");
+            } else {
+                eprintln!("Would fix {} {word}.", fixed.count);
+            }
+            return if usage_error {
+                ERROR
+            } else if fixed.count > 0 {
+                FOUND
+            } else {
+                SUCCESS
+            };
+        }
+    }
+    for warning in &checked.warnings {
+        eprintln!("dagsafe: warning: {}", terminal(warning));
+    }
+    if files_checked == 0 && !usage_error {
+        // As ruff says it: a path that holds no Python file is likely a mistake.
+        eprintln!("dagsafe: warning: No Python files found under the given path(s)");
+    }
+    let reports = checked.reports;
+    let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
+    if args.fix_only && fixing {
+        if !args.quiet {
+            let word = if fixed.count == 1 {
+                "diagnostic"
+            } else {
+                "diagnostics"
+            };
+            let line = if fixed.count == 0 {
+                "No diagnostics fixed.".to_string()
+            } else {
+                format!("Fixed {} {word}.", fixed.count)
+            };
+            // Standard output holds the fixed text when it is standard input's.
+            if stdin {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
+        }
+        return if usage_error { ERROR } else { SUCCESS };
+    }
+
+    let print_options = PrintOptions {
+        format: args.output_format,
+        quiet: args.quiet,
+        files_checked,
+        notes: if checked.backend_assumed {
+            vec![ASSUMED_BACKEND.to_string()]
+        } else {
+            Vec::new()
+        },
+        unsafe_fixes: args.unsafe_fixes,
+        fixed: fixing.then_some(fixed.count),
+    };
+    let write_all = |out: &mut dyn Write| -> io::Result<()> {
+        if args.statistics && args.output_format == OutputFormat::Json {
+            printer::statistics::write_json(&reports, out)?;
+        } else if args.statistics {
+            printer::statistics::write(&reports, out)?;
+        } else {
+            printer::print(&reports, &paths_display, &print_options, out)?;
+        }
+        if args.show_fixes && fixing {
+            write_fixed(&fixed, out)?;
+        }
+        out.flush()
+    };
+    let output_started = std::time::Instant::now();
+    let written = match &args.output_file {
+        Some(path) => match File::create(path) {
+            Ok(file) => write_all(&mut BufWriter::new(file))
+                .map_err(|e| format!("cannot write the output to `{}`: {e}", path.display())),
+            Err(e) => Err(format!(
+                "cannot create the output file `{}`: {e}",
+                path.display()
+            )),
+        },
+        None if stdin && fixing => match write_all(&mut BufWriter::new(io::stderr().lock())) {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                Err(format!("cannot write the output: {e}"))
+            }
+            _ => Ok(()),
+        },
+        None => match write_all(&mut BufWriter::new(io::stdout().lock())) {
+            // A closed pipe (`dagsafe check | head`) is the reader's choice, not a failure.
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                Err(format!("cannot write the output: {e}"))
+            }
+            _ => Ok(()),
+        },
+    };
+    if let Err(message) = written {
+        error(message);
+        return ERROR;
+    }
+
+    if args.timings {
+        eprintln!(
+            "timings: output {:.3}s",
+            output_started.elapsed().as_secs_f64()
+        );
+    }
+    if usage_error {
+        ERROR
+    } else if count > 0 && !args.exit_zero {
+        FOUND
+    } else {
+        SUCCESS
+    }
+}
+
+/// The text a fix made of standard input, for the pass that checks it again (the first
+/// pass reads standard input itself).
+struct StdinText(Vec<u8>);
+
+/// Everything one pass over the paths needs besides the arguments.
+struct Pass<'a> {
+    session: &'a Session,
+    paths: &'a [PathBuf],
+    stdin: bool,
+    cwd: &'a std::path::Path,
+    options: RunOptions,
+    cache_dir: Option<PathBuf>,
+}
+
+/// Checks the paths once: the reports, how many files were checked, and whether a path was
+/// missing (a usage error). `Err` is the exit code of a configuration error.
+fn gather(
+    args: &CheckArgs,
+    pass: &Pass<'_>,
+    stdin_text: Option<StdinText>,
+) -> Result<(Checked, usize, bool), u8> {
+    let Pass {
+        session,
+        paths,
+        stdin,
+        cwd,
+        options,
+        ref cache_dir,
+    } = *pass;
+    let resolver = session.base();
+    let mut usage_error = false;
     let workspace_options = WorkspaceOptions {
         run: options,
         cache: !args.no_cache,
@@ -327,7 +523,7 @@ fn check(args: CheckArgs) -> u8 {
             .unwrap_or_else(|| PathBuf::from("-"));
         let resolved = match resolver.for_path(&name) {
             Ok(resolved) => resolved,
-            Err(e) => return config_error(&e),
+            Err(e) => return Err(config_error(&e)),
         };
         let absolute = std::path::absolute(&name).unwrap_or_else(|_| name.clone());
         if args.force_exclude
@@ -337,7 +533,11 @@ fn check(args: CheckArgs) -> u8 {
         {
             (Checked::default(), 0)
         } else if args.per_file || args.stdin_filename.is_none() {
-            let reports = vec![check_stdin(&name, &resolved.settings, options)];
+            let read = match stdin_text {
+                Some(StdinText(bytes)) => Ok(bytes),
+                None => dagsafe::read::read_bounded(io::stdin().lock(), dagsafe::MAX_FILE_SIZE),
+            };
+            let reports = vec![check_read(&name, read, &resolved.settings, options)];
             (
                 Checked {
                     reports,
@@ -346,13 +546,19 @@ fn check(args: CheckArgs) -> u8 {
                 1,
             )
         } else {
-            // One byte past the size limit is enough to say the text is too large.
-            let mut bytes = Vec::new();
-            let limit = dagsafe::MAX_FILE_SIZE + 1;
-            if let Err(e) = io::stdin().lock().take(limit).read_to_end(&mut bytes) {
-                error(format!("cannot read standard input: {e}"));
-                return ERROR;
-            }
+            let bytes = match stdin_text {
+                Some(StdinText(bytes)) => bytes,
+                None => {
+                    // One byte past the size limit is enough to say the text is too large.
+                    let mut bytes = Vec::new();
+                    let limit = dagsafe::MAX_FILE_SIZE + 1;
+                    if let Err(e) = io::stdin().lock().take(limit).read_to_end(&mut bytes) {
+                        error(format!("cannot read standard input: {e}"));
+                        return Err(ERROR);
+                    }
+                    bytes
+                }
+            };
             match session.check(
                 std::slice::from_ref(&name),
                 std::slice::from_ref(&name),
@@ -360,13 +566,13 @@ fn check(args: CheckArgs) -> u8 {
                 &workspace_options,
             ) {
                 Ok(checked) => (checked, 1),
-                Err(e) => return config_error(&e),
+                Err(e) => return Err(config_error(&e)),
             }
         }
     } else {
         // Every setting is resolved before anything is checked: a bad config stops the run.
         let mut walk_roots = Vec::new();
-        for path in &paths {
+        for path in paths {
             // Links may lead anywhere in the project the path belongs to, and no further.
             let boundary = (!args.follow_external_links)
                 .then(|| Boundary::new(&session.project_root(path).path));
@@ -374,7 +580,7 @@ fn check(args: CheckArgs) -> u8 {
                 Ok(resolved) => {
                     walk_roots.push((path.clone(), resolved.excludes.clone(), boundary))
                 }
-                Err(e) => return config_error(&e),
+                Err(e) => return Err(config_error(&e)),
             }
         }
         let started = std::time::Instant::now();
@@ -393,7 +599,7 @@ fn check(args: CheckArgs) -> u8 {
                         &failure.message,
                         &resolved.settings,
                     )),
-                    Err(e) => return config_error(&e),
+                    Err(e) => return Err(config_error(&e)),
                 }
             }
         }
@@ -404,11 +610,11 @@ fn check(args: CheckArgs) -> u8 {
             for path in discovered.files {
                 match resolver.for_file(&path) {
                     Ok(resolved) => files.push((path, resolved.settings.clone())),
-                    Err(e) => return config_error(&e),
+                    Err(e) => return Err(config_error(&e)),
                 }
             }
             let cache = (!args.no_cache)
-                .then(|| Cache::open(&cwd, cache_dir.as_deref()))
+                .then(|| Cache::open(cwd, cache_dir.as_deref()))
                 .flatten();
             Checked {
                 reports: check_files_cached(&files, &[], options, cache),
@@ -422,7 +628,7 @@ fn check(args: CheckArgs) -> u8 {
                 .collect();
             match session.check(&existing, &discovered.files, None, &workspace_options) {
                 Ok(checked) => checked,
-                Err(e) => return config_error(&e),
+                Err(e) => return Err(config_error(&e)),
             }
         };
         if args.timings {
@@ -451,73 +657,168 @@ fn check(args: CheckArgs) -> u8 {
         }
         (checked, count)
     };
-    for warning in &checked.warnings {
-        eprintln!("dagsafe: warning: {}", terminal(warning));
-    }
-    if files_checked == 0 && !usage_error {
-        // As ruff says it: a path that holds no Python file is likely a mistake.
-        eprintln!("dagsafe: warning: No Python files found under the given path(s)");
-    }
-    let reports = checked.reports;
-    let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
+    Ok((checked, files_checked, usage_error))
+}
+/// How many passes `--fix` makes at most: a fix that overlaps another waits for the next.
+const MAX_FIX_PASSES: usize = 8;
 
-    let print_options = PrintOptions {
-        format: args.output_format,
-        quiet: args.quiet,
-        files_checked,
-        notes: if checked.backend_assumed {
-            vec![ASSUMED_BACKEND.to_string()]
-        } else {
-            Vec::new()
-        },
-    };
-    let paths_display = Paths::new(cwd);
-    let write_all = |out: &mut dyn Write| -> io::Result<()> {
-        if args.statistics && args.output_format == OutputFormat::Json {
-            printer::statistics::write_json(&reports, out)?;
-        } else if args.statistics {
-            printer::statistics::write(&reports, out)?;
-        } else {
-            printer::print(&reports, &paths_display, &print_options, out)?;
+/// What `--fix` fixed: how many diagnostics, and per file (as displayed) per rule.
+#[derive(Default)]
+struct Fixed {
+    count: usize,
+    by_file: std::collections::BTreeMap<String, std::collections::BTreeMap<Rule, usize>>,
+}
+
+impl Fixed {
+    fn record(&mut self, file: String, rules: impl IntoIterator<Item = Rule>) {
+        let entry = self.by_file.entry(file).or_default();
+        for rule in rules {
+            *entry.entry(rule).or_default() += 1;
+            self.count += 1;
         }
-        out.flush()
-    };
-    let output_started = std::time::Instant::now();
-    let written = match &args.output_file {
-        Some(path) => match File::create(path) {
-            Ok(file) => write_all(&mut BufWriter::new(file))
-                .map_err(|e| format!("cannot write the output to `{}`: {e}", path.display())),
-            Err(e) => Err(format!(
-                "cannot create the output file `{}`: {e}",
-                path.display()
-            )),
-        },
-        None => match write_all(&mut BufWriter::new(io::stdout().lock())) {
-            // A closed pipe (`dagsafe check | head`) is the reader's choice, not a failure.
-            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                Err(format!("cannot write the output: {e}"))
-            }
-            _ => Ok(()),
-        },
-    };
-    if let Err(message) = written {
-        error(message);
-        return ERROR;
     }
+}
 
-    if args.timings {
-        eprintln!(
-            "timings: output {:.3}s",
-            output_started.elapsed().as_secs_f64()
-        );
+/// The fixes of `report` that apply: the text with them applied, and the rules of the
+/// diagnostics they fixed; `None` when none applies.
+fn fixed_text(
+    report: &dagsafe::run::FileReport,
+    unsafe_fixes: bool,
+) -> Option<(String, Vec<Rule>)> {
+    let source = report.source.as_deref()?;
+    let fixable: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.fixable(unsafe_fixes))
+        .collect();
+    let fixes = fixable.iter().filter_map(|d| d.diagnostic.fix.as_ref());
+    let (text, applied) = dagsafe::fix::apply_fixes(source, fixes);
+    if applied.is_empty() {
+        return None;
     }
-    if usage_error {
-        ERROR
-    } else if count > 0 && !args.exit_zero {
-        FOUND
+    Some((
+        text,
+        applied.into_iter().map(|i| fixable[i].rule()).collect(),
+    ))
+}
+
+/// `--diff`'s output for one file, escaped as any text from the checked tree is.
+fn print_diff(name: &str, before: &str, after: &str) {
+    let diff = dagsafe::fix::unified_diff(name, before, after);
+    let mut out = io::stdout().lock();
+    for line in diff.split_inclusive('\n') {
+        let (text, end) = match line.strip_suffix('\n') {
+            Some(text) => (text, "\n"),
+            None => (line, ""),
+        };
+        if write!(out, "{}{end}", terminal(text)).is_err() {
+            return;
+        }
+    }
+}
+
+/// `--fix` / `--diff` over files: writes each file's fixes back in place (never through a
+/// link, never outside the project unless `--follow-external-links`), then checks again, so
+/// the reports are what remains.
+fn fix_files(
+    args: &CheckArgs,
+    pass: &Pass<'_>,
+    checked: &mut Checked,
+    fixed: &mut Fixed,
+    paths: &Paths,
+) -> Result<(), u8> {
+    for _ in 0..MAX_FIX_PASSES {
+        let mut wrote = false;
+        for report in &checked.reports {
+            let Some((text, rules)) = fixed_text(report, args.unsafe_fixes) else {
+                continue;
+            };
+            let name = paths.display(&report.path);
+            let source = report.source.as_deref().unwrap_or_default();
+            if args.diff {
+                print_diff(&name, source, &text);
+                fixed.record(name, rules);
+                continue;
+            }
+            let boundary = (!args.follow_external_links)
+                .then(|| Boundary::new(&pass.session.project_root(&report.path).path));
+            match dagsafe::fix::write_back(&report.path, source, &text, boundary.as_ref()) {
+                Ok(()) => {
+                    wrote = true;
+                    fixed.record(name, rules);
+                }
+                Err(e) => eprintln!(
+                    "dagsafe: warning: {name} was not fixed: {}",
+                    terminal(&e.to_string())
+                ),
+            }
+        }
+        if args.diff || !wrote {
+            break;
+        }
+        let (again, _, _) = gather(args, pass, None)?;
+        *checked = again;
+    }
+    Ok(())
+}
+
+/// `--fix` / `--diff` of standard input: the fixed text (or the diff) goes to standard
+/// output, as ruff does, and the reports are those of the fixed text.
+fn fix_stdin(
+    args: &CheckArgs,
+    pass: &Pass<'_>,
+    checked: &mut Checked,
+    fixed: &mut Fixed,
+) -> Result<(), u8> {
+    let Some(original) = checked.reports.first().and_then(|r| r.source.clone()) else {
+        return Ok(());
+    };
+    let name = checked.reports[0].path.to_string_lossy().into_owned();
+    let mut text = original.to_string();
+    for _ in 0..MAX_FIX_PASSES {
+        let Some((next, rules)) = checked
+            .reports
+            .first()
+            .and_then(|r| fixed_text(r, args.unsafe_fixes))
+        else {
+            break;
+        };
+        fixed.record(name.clone(), rules);
+        text = next;
+        let (again, _, _) = gather(args, pass, Some(StdinText(text.clone().into_bytes())))?;
+        *checked = again;
+        if args.diff {
+            break;
+        }
+    }
+    if args.diff {
+        print_diff(&name, &original, &text);
     } else {
-        SUCCESS
+        // The text itself, unescaped: it is the file, to be written where the caller says.
+        let mut out = io::stdout().lock();
+        let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     }
+    Ok(())
+}
+
+/// `--show-fixes`: what was fixed, per file and rule.
+fn write_fixed(fixed: &Fixed, out: &mut dyn Write) -> io::Result<()> {
+    if fixed.count == 0 {
+        return Ok(());
+    }
+    let word = if fixed.count == 1 {
+        "diagnostic"
+    } else {
+        "diagnostics"
+    };
+    writeln!(out, "\nFixed {} {word}:", fixed.count)?;
+    for (file, rules) in &fixed.by_file {
+        writeln!(out, "- {file}:")?;
+        for (rule, n) in rules {
+            writeln!(out, "    {n} \u{00d7} {} ({})", rule.code(), rule.name())?;
+        }
+    }
+    Ok(())
 }
 
 fn rule(args: RuleArgs) -> u8 {

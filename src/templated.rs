@@ -243,7 +243,9 @@ mod tests {
             variable_template("k", Some(&Default::Other("None".into())), true).as_deref(),
             Some("\"{{ var.json.get('k', None) }}\"")
         );
-        for key in ["", "it's", "a\"b", "a\\b", "{{x}}", "a%b", "a#b", "a\nb", "é"] {
+        for key in [
+            "", "it's", "a\"b", "a\\b", "{{x}}", "a%b", "a#b", "a\nb", "é",
+        ] {
             assert_eq!(variable_template(key, None, false), None, "{key:?}");
         }
         assert_eq!(

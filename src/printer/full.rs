@@ -80,7 +80,12 @@ pub fn handler() -> GraphicalReportHandler {
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
 }
 
-pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    reports: &[FileReport],
+    paths: &Paths,
+    unsafe_fixes: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let handler = handler();
     for report in reports.iter().filter(|r| !r.diagnostics.is_empty()) {
         // Once per file: each diagnostic's snippet is cut from these, in time proportional
@@ -103,7 +108,12 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
             );
             let rendered = Rendered {
                 located,
-                heading: format!("{} {}", located.rule().code(), d.message),
+                heading: format!(
+                    "{} {}{}",
+                    located.rule().code(),
+                    super::fixable_mark(located, unsafe_fixes),
+                    d.message
+                ),
                 spans: excerpt.spans.clone(),
                 source: excerpt,
             };

@@ -11,7 +11,12 @@ fn digits(n: usize) -> usize {
     n.to_string().len()
 }
 
-pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    reports: &[FileReport],
+    paths: &Paths,
+    unsafe_fixes: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     for report in reports.iter().filter(|r| !r.diagnostics.is_empty()) {
         writeln!(out, "{}:", paths.display(&report.path))?;
         let widest = |value: fn(&Located) -> usize| {
@@ -28,10 +33,11 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
             // Rows right-aligned, columns left-aligned: the colons line up, and so do codes.
             writeln!(
                 out,
-                "  {:>rows$}:{:<columns$} {} {}",
+                "  {:>rows$}:{:<columns$} {} {}{}",
                 d.start.row,
                 d.start.column,
                 d.rule().code(),
+                super::fixable_mark(d, unsafe_fixes),
                 d.diagnostic.message,
             )?;
         }

@@ -7,9 +7,9 @@ use ruff_text_size::Ranged;
 
 use crate::checker::{Checker, Lookup, LookupKind, ParseTimeCandidate};
 use crate::fix::{Applicability, Edit, Fix};
-use crate::templated;
 use crate::registry::Rule;
 use crate::rules::quoted_key;
+use crate::templated;
 
 pub fn check(checker: &mut Checker<'_>, call: &ast::ExprCall, method: &str, key: Option<&Expr>) {
     let key = key.map(|key| checker.key_of(key));
@@ -46,7 +46,12 @@ pub const FIX_MESSAGE: &str = "Use a Jinja template";
 /// `"{{ var.value.k }}"`, which Airflow renders when the task runs. Safe when the template
 /// renders what the call returned, a string; with `deserialize_json=True`, or a default that
 /// is not a string, the template renders text where the call returned an object: unsafe.
-fn fix(checker: &Checker<'_>, call: &ast::ExprCall, method: &str, key: Option<String>) -> Option<Fix> {
+fn fix(
+    checker: &Checker<'_>,
+    call: &ast::ExprCall,
+    method: &str,
+    key: Option<String>,
+) -> Option<Fix> {
     if method != "get" || !checker.is_templated_site(call.range()) {
         return None;
     }
@@ -79,9 +84,9 @@ fn fix(checker: &Checker<'_>, call: &ast::ExprCall, method: &str, key: Option<St
     };
     let default = match default_expr {
         None => None,
-        Some(Expr::StringLiteral(literal)) => {
-            Some(templated::Default::String(literal.value.to_str().to_string()))
-        }
+        Some(Expr::StringLiteral(literal)) => Some(templated::Default::String(
+            literal.value.to_str().to_string(),
+        )),
         Some(other @ (Expr::NoneLiteral(_) | Expr::BooleanLiteral(_) | Expr::NumberLiteral(_))) => {
             let text = &checker.source[other.range()];
             // Jinja reads `None`, `True`, `42` and `1.5` as Python does; not `1_000` or `1j`.
