@@ -167,7 +167,7 @@ fn the_summary_counts_fixed_and_fixable_diagnostics() {
          \n\
          Fixed 18 diagnostics:\n\
          - dags/kubernetes.py:\n    3 \u{d7} DS101 (variable-get-at-parse-time)\n\
-         - dags/operators.py:\n    13 \u{d7} DS101 (variable-get-at-parse-time)\n\
+         - dags/operators.py:\n    12 \u{d7} DS101 (variable-get-at-parse-time)\n\
          - dags/tasks.py:\n    2 \u{d7} DS101 (variable-get-at-parse-time)\n\
          - dags/unsafe.py:\n    1 \u{d7} DS101 (variable-get-at-parse-time)\n"
         ),
