@@ -324,7 +324,17 @@ fn check(args: CheckArgs) -> u8 {
         return SUCCESS;
     }
 
-    let fixing = (args.fix || args.fix_only) && !args.no_fix;
+    // `fix` / `unsafe-fixes` of the config of the first path, as ruff reads them.
+    let configured = {
+        let first = args.stdin_filename.as_ref().unwrap_or(&paths[0]);
+        session
+            .resolver(&session.project_root(first))
+            .for_path(first)
+            .map(|resolved| (resolved.settings.fix, resolved.settings.unsafe_fixes))
+            .unwrap_or_default()
+    };
+    let fixing = (args.fix || args.fix_only || configured.0) && !args.no_fix;
+    let unsafe_fixes = args.unsafe_fixes || configured.1;
     let applying = fixing || args.diff;
     let options = RunOptions {
         // Fixes are made of the text that was checked.
@@ -344,6 +354,7 @@ fn check(args: CheckArgs) -> u8 {
         cwd: &cwd,
         options,
         cache_dir,
+        unsafe_fixes,
     };
     let (mut checked, files_checked, usage_error) = match gather(&args, &pass, None) {
         Ok(gathered) => gathered,
@@ -420,7 +431,7 @@ fn check(args: CheckArgs) -> u8 {
         } else {
             Vec::new()
         },
-        unsafe_fixes: args.unsafe_fixes,
+        unsafe_fixes,
         fixed: fixing.then_some(fixed.count),
     };
     let write_all = |out: &mut dyn Write| -> io::Result<()> {
@@ -492,6 +503,7 @@ struct Pass<'a> {
     cwd: &'a std::path::Path,
     options: RunOptions,
     cache_dir: Option<PathBuf>,
+    unsafe_fixes: bool,
 }
 
 /// Checks the paths once: the reports, how many files were checked, and whether a path was
@@ -508,6 +520,7 @@ fn gather(
         cwd,
         options,
         ref cache_dir,
+        ..
     } = *pass;
     let resolver = session.base();
     let mut usage_error = false;
@@ -730,7 +743,7 @@ fn fix_files(
     for _ in 0..MAX_FIX_PASSES {
         let mut wrote = false;
         for report in &checked.reports {
-            let Some((text, rules)) = fixed_text(report, args.unsafe_fixes) else {
+            let Some((text, rules)) = fixed_text(report, pass.unsafe_fixes) else {
                 continue;
             };
             let name = paths.display(&report.path);
@@ -779,7 +792,7 @@ fn fix_stdin(
         let Some((next, rules)) = checked
             .reports
             .first()
-            .and_then(|r| fixed_text(r, args.unsafe_fixes))
+            .and_then(|r| fixed_text(r, pass.unsafe_fixes))
         else {
             break;
         };

@@ -49,6 +49,10 @@ pub struct Options {
     /// Folders on Airflow's `sys.path` (the DAGs, plugins and config folders), from the
     /// config's folder: module names for following imports are taken from them.
     pub roots: Option<Vec<String>>,
+    /// `fix = true`: `dagsafe check` applies the safe fixes, as `--fix` (`--no-fix` wins).
+    pub fix: Option<bool>,
+    /// `unsafe-fixes = true`: as `--unsafe-fixes`.
+    pub unsafe_fixes: Option<bool>,
 }
 
 /// A TOML integer or float.
@@ -799,6 +803,15 @@ impl Resolver {
             ));
         }
 
+        let fix = options.fix.unwrap_or(false);
+        if let Some(value) = options.fix {
+            origins.push(("fix".into(), value.to_string(), file_origin()));
+        }
+        let unsafe_fixes = options.unsafe_fixes.unwrap_or(false);
+        if let Some(value) = options.unsafe_fixes {
+            origins.push(("unsafe-fixes".into(), value.to_string(), file_origin()));
+        }
+
         let mut per_file_ignores = Vec::new();
         if let (Some(map), Some(file)) = (&options.per_file_ignores, &file) {
             for (pattern, codes) in map {
@@ -977,6 +990,8 @@ impl Resolver {
                 extra_task_decorators,
                 storing_callees,
                 per_file_ignores,
+                fix,
+                unsafe_fixes,
             }),
             config_file: file.map(|f| f.path),
             origins,

@@ -369,3 +369,19 @@ fn json_carries_the_fix() {
     );
     assert!(fixes[2].is_null() && fixes[3].is_null());
 }
+
+#[test]
+fn fix_and_unsafe_fixes_can_be_configured() {
+    let dir = project();
+    fs::write(
+        dir.path().join("dagsafe.toml"),
+        "fix = true\nunsafe-fixes = true\n",
+    )
+    .unwrap();
+    let (code, lines) = remaining(dir.path(), &["--no-fix"]);
+    assert_eq!((code, lines.len()), (1, 28));
+    assert_texts(dir.path(), "input");
+    let (code, lines) = remaining(dir.path(), &[]);
+    assert_eq!((code, lines), (1, sorted(&[NOT_FIXABLE])));
+    assert_texts(dir.path(), "unsafe");
+}
