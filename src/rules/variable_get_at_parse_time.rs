@@ -110,3 +110,92 @@ fn fix(
         }],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fix::Applicability;
+
+    /// Each DS101 of `source`: its row and its fix's applicability and content.
+    fn fixes(source: &str) -> Vec<(usize, Option<(Applicability, String)>)> {
+        crate::check_source(source, &Default::default())
+            .into_iter()
+            .filter(|d| d.rule() == crate::registry::Rule::VariableGetAtParseTime)
+            .map(|d| {
+                let fix = d
+                    .diagnostic
+                    .fix
+                    .map(|f| (f.applicability, f.edits[0].content.clone()));
+                (d.start.row, fix)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_airflow_operators_templated_fields_get_a_fix() {
+        let source = r#"from airflow.models import Variable
+import airflow.operators.bash as bash
+from mymodule import BashOperator
+
+bash.BashOperator(task_id="a", bash_command=Variable.get("k"))
+BashOperator(task_id="b", bash_command=Variable.get("k"))
+bash.BashOperator(task_id="c", bash_command=Variable.setdefault("k", "v"))
+bash.BashOperator(task_id="d", bash_command=Variable.get("k", default_var=DEFAULT))
+bash.BashOperator(task_id="e", bash_command=Variable.get("k", other=1))
+bash.BashOperator(task_id="f", bash_command=Variable.get("k", default_var=-1))
+bash.BashOperator(task_id="g", bash_command=Variable.get("k").strip())
+bash.BashOperator(task_id="h", bash_command=Variable.get(f"{PREFIX}_k"))
+"#;
+        let safe = |text: &str| Some((Applicability::Safe, text.to_string()));
+        assert_eq!(
+            fixes(source),
+            vec![
+                (5, safe("\"{{ var.value.k }}\"")),
+                (6, None),
+                (7, None),
+                (8, None),
+                (9, None),
+                (10, None),
+                (11, None),
+                (12, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn airflow_3_defaults_and_json() {
+        let source = r#"from airflow.sdk import Variable
+from airflow.providers.standard.operators.bash import BashOperator
+
+KEY = "cmd"
+BashOperator(task_id="a", bash_command=Variable.get(KEY, default=None))
+BashOperator(task_id="b", bash_command=Variable.get(key="j", deserialize_json=True, default="x"))
+BashOperator(task_id="c", bash_command=Variable.get("j", None, False))
+"#;
+        assert_eq!(
+            fixes(source),
+            vec![
+                (
+                    5,
+                    Some((
+                        Applicability::Unsafe,
+                        "\"{{ var.value.get('cmd', None) }}\"".to_string()
+                    ))
+                ),
+                (
+                    6,
+                    Some((
+                        Applicability::Unsafe,
+                        "\"{{ var.json.get('j', 'x') }}\"".to_string()
+                    ))
+                ),
+                (
+                    7,
+                    Some((
+                        Applicability::Unsafe,
+                        "\"{{ var.value.get('j', None) }}\"".to_string()
+                    ))
+                ),
+            ]
+        );
+    }
+}
