@@ -77,6 +77,8 @@ pub fn run(data: &[u8]) {
             quiet: false,
             files_checked: 1,
             notes: Vec::new(),
+            unsafe_fixes: true,
+            fixed: None,
         };
         let mut out = Vec::new();
         printer::print(&reports, &paths, &print_options, &mut out).expect("printing to memory");

@@ -154,8 +154,13 @@ mod tests {
         };
         assert_eq!(action.title, "Use a Jinja template");
         assert_eq!(action.is_preferred, Some(true));
-        let changes = action.edit.as_ref().unwrap().changes.as_ref().unwrap();
-        let edit = &changes[&uri][0];
+        let edit = action
+            .edit
+            .as_ref()
+            .and_then(|e| e.changes.as_ref())
+            .and_then(|c| c.values().next())
+            .map(|edits| edits[0].clone())
+            .unwrap();
         assert_eq!(edit.new_text, "\"{{ var.value.cmd }}\"");
         let range = lsp_types::Range::new(
             lsp_types::Position::new(3, 39),
