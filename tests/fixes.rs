@@ -385,3 +385,45 @@ fn fix_and_unsafe_fixes_can_be_configured() {
     assert_eq!((code, lines), (1, sorted(&[NOT_FIXABLE])));
     assert_texts(dir.path(), "unsafe");
 }
+
+/// A fix is never written through a symbolic link: with `--follow-external-links` the
+/// linked file is checked, and its fix refused, the file it leads to unchanged.
+#[cfg(unix)]
+#[test]
+fn fix_never_writes_through_a_link() {
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("shared.py");
+    fs::copy(fixtures("input").join("native.py"), &target).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("dags")).unwrap();
+    std::os::unix::fs::symlink(&target, dir.path().join("dags/linked.py")).unwrap();
+    let out = dagsafe(
+        dir.path(),
+        &[
+            "check",
+            "--no-cache",
+            "--select",
+            "DS101",
+            "--output-format",
+            "concise",
+            "--fix",
+            "--unsafe-fixes",
+            "--follow-external-links",
+            "dags",
+        ],
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "dagsafe: warning: dags/linked.py was not fixed: not a regular file (a symbolic link is never written through)\n"
+    );
+    assert!(
+        out.stdout.starts_with("dags/linked.py:8:49: DS101 [*] "),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        fs::read_to_string(&target).unwrap(),
+        fs::read_to_string(fixtures("input").join("native.py")).unwrap()
+    );
+}
