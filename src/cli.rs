@@ -356,7 +356,20 @@ fn check(args: CheckArgs) -> u8 {
         cache_dir,
         unsafe_fixes,
     };
-    let (mut checked, files_checked, usage_error) = match gather(&args, &pass, None) {
+    // What `--fix` prints of standard input when it fixes nothing is exactly what it read.
+    let stdin_bytes = if stdin && applying {
+        let mut bytes = Vec::new();
+        let limit = dagsafe::MAX_FILE_SIZE + 1;
+        if let Err(e) = io::stdin().lock().take(limit).read_to_end(&mut bytes) {
+            error(format!("cannot read standard input: {e}"));
+            return ERROR;
+        }
+        Some(bytes)
+    } else {
+        None
+    };
+    let first_text = stdin_bytes.clone().map(StdinText);
+    let (mut checked, files_checked, usage_error) = match gather(&args, &pass, first_text) {
         Ok(gathered) => gathered,
         Err(code) => return code,
     };
@@ -364,7 +377,8 @@ fn check(args: CheckArgs) -> u8 {
     let mut fixed = Fixed::default();
     if applying {
         let outcome = if stdin {
-            fix_stdin(&args, &pass, &mut checked, &mut fixed)
+            let original = stdin_bytes.as_deref().unwrap_or_default();
+            fix_stdin(&args, &pass, original, &mut checked, &mut fixed)
         } else {
             fix_files(&args, &pass, &mut checked, &mut fixed, &paths_display)
         };
@@ -780,14 +794,15 @@ fn fix_files(
 fn fix_stdin(
     args: &CheckArgs,
     pass: &Pass<'_>,
+    original: &[u8],
     checked: &mut Checked,
     fixed: &mut Fixed,
 ) -> Result<(), u8> {
-    let Some(original) = checked.reports.first().and_then(|r| r.source.clone()) else {
-        return Ok(());
-    };
-    let name = checked.reports[0].path.to_string_lossy().into_owned();
-    let mut text = original.to_string();
+    let name = args
+        .stdin_filename
+        .as_ref()
+        .map_or_else(|| "-".to_string(), |p| p.to_string_lossy().into_owned());
+    let mut text: Option<String> = None;
     for _ in 0..MAX_FIX_PASSES {
         let Some((next, rules)) = checked
             .reports
@@ -797,21 +812,27 @@ fn fix_stdin(
             break;
         };
         fixed.record(name.clone(), rules);
-        text = next;
-        let (again, _, _) = gather(args, pass, Some(StdinText(text.clone().into_bytes())))?;
+        let (again, _, _) = gather(args, pass, Some(StdinText(next.clone().into_bytes())))?;
+        text = Some(next);
         *checked = again;
         if args.diff {
             break;
         }
     }
-    if args.diff {
-        print_diff(&name, &original, &text);
-    } else {
+    match text {
+        // Fixes are only made of a text that was read as UTF-8, so this is the original.
+        Some(text) if args.diff => print_diff(&name, &String::from_utf8_lossy(original), &text),
+        None if args.diff => {}
         // The text itself, unescaped: it is the file, to be written where the caller says.
-        let mut out = io::stdout().lock();
-        let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+        Some(text) => write_stdout(text.as_bytes()),
+        None => write_stdout(original),
     }
     Ok(())
+}
+
+fn write_stdout(bytes: &[u8]) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(bytes).and_then(|()| out.flush());
 }
 
 /// `--show-fixes`: what was fixed, per file and rule.

@@ -145,6 +145,29 @@ fn the_summary_counts_fixed_and_fixable_diagnostics() {
         "Found 28 diagnostics (5 files checked).\n[*] 18 fixable with the `--fix` option (4 hidden fixes can be enabled with the `--unsafe-fixes` option).\n"
     ), "{}", out.stdout);
     assert_eq!(out.stdout.matches(": DS101 [*] `Variable.get(").count(), 18);
+    for format in ["grouped", "full"] {
+        let out = dagsafe(
+            dir.path(),
+            &[
+                "check",
+                "--no-cache",
+                "--select",
+                "DS101",
+                "--output-format",
+                format,
+                "dags/native.py",
+                "--unsafe-fixes",
+            ],
+        );
+        assert_eq!(
+            out.stdout
+                .matches("DS101 [*] `Variable.get(\"command\")`")
+                .count(),
+            1,
+            "{format}: {}",
+            out.stdout
+        );
+    }
     let out = dagsafe(
         dir.path(),
         &[&args[..], &["--unsafe-fixes", "dags"]].concat(),
@@ -425,5 +448,58 @@ fn fix_never_writes_through_a_link() {
     assert_eq!(
         fs::read_to_string(&target).unwrap(),
         fs::read_to_string(fixtures("input").join("native.py")).unwrap()
+    );
+}
+
+fn run_stdin(dir: &Path, args: &[&str], input: &[u8]) -> (Option<i32>, Vec<u8>, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dagsafe"))
+        .args(args)
+        .current_dir(dir)
+        .env("XDG_CACHE_HOME", common::cache_home())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        out.stdout,
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// With nothing to fix, `--fix -` prints exactly the bytes it read, even when they are not
+/// UTF-8; `--diff -` prints nothing and exits with 0.
+#[test]
+fn fix_of_standard_input_with_nothing_to_fix_prints_it_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = b"x = '\xff'\n";
+    let (code, stdout, stderr) = run_stdin(
+        dir.path(),
+        &[
+            "check",
+            "--no-cache",
+            "--fix",
+            "-q",
+            "--output-format",
+            "concise",
+            "-",
+        ],
+        input,
+    );
+    assert_eq!(stdout, input);
+    assert_eq!(code, Some(1));
+    assert!(stderr.starts_with("-:1:6: DS001 "), "{stderr}");
+    let (code, stdout, stderr) = run_stdin(
+        dir.path(),
+        &["check", "--no-cache", "--diff", "-"],
+        b"x = 1\n",
+    );
+    assert_eq!(
+        (code, stdout, stderr.as_str()),
+        (Some(0), Vec::new(), "No diagnostics would be fixed.\n")
     );
 }
