@@ -3,6 +3,8 @@
 //!
 //! Exit codes (a contract, documented in README): 0 no diagnostics (or `--exit-zero`),
 //! 1 diagnostics, 2 a usage or configuration error, or a path that does not exist.
+//! With `--fix` the diagnostics that remain count; with `--diff`, 1 means a fix would
+//! apply; `--fix-only` exits with 0 unless there is a usage or configuration error.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
