@@ -23,7 +23,9 @@ use serde_json::{Value, json};
 /// README's `lua` block under "### Neovim" that follows the line starting with `intro`.
 fn snippet(intro: &str) -> String {
     let readme = fs::read_to_string(repo_root().join("README.md")).unwrap();
-    let start = readme.find("\n### Neovim\n").expect("README has a Neovim section");
+    let start = readme
+        .find("\n### Neovim\n")
+        .expect("README has a Neovim section");
     let section = &readme[start + 1..];
     let section = &section[..section[1..].find("\n### ").unwrap() + 1];
     let at = section
@@ -147,9 +149,7 @@ fn assert_snippet_works(nvim: &Path, snippet: &str) {
     let files = result["files"].as_array().unwrap();
     assert_eq!(files.len(), 2, "{result:#}");
     let root = project.to_string_lossy();
-    let ds101 = |lnum: u32, col: u32| {
-        json!({"code": "DS101", "lnum": lnum, "col": col, "source": "dagsafe"})
-    };
+    let ds101 = |lnum: u32, col: u32| json!({"code": "DS101", "lnum": lnum, "col": col, "source": "dagsafe"});
     let client = files[0]["clients"][0]["id"].clone();
     assert!(client.is_u64(), "{result:#}");
     let expected = json!([
@@ -172,7 +172,10 @@ fn readme_neovim_snippet_for_0_7_to_0_10_runs_on_debians_neovim() {
     match version(nvim) {
         Ok(v) if ((0, 7)..(0, 11)).contains(&v) => {}
         Ok((major, minor)) => {
-            return skip(TEST, &format!("`nvim` is Neovim {major}.{minor}, not 0.7 to 0.10"));
+            return skip(
+                TEST,
+                &format!("`nvim` is Neovim {major}.{minor}, not 0.7 to 0.10"),
+            );
         }
         Err(reason) => return skip(TEST, &reason),
     }

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::tools::{
-    BUILDING, build_wheel, exists, quick_release_build, repo_root, run, run_ok, skip};
+    BUILDING, build_wheel, exists, quick_release_build, repo_root, run, run_ok, skip,
+};
 use common::{BUCKET, TABLE, project};
 
 /// A fresh virtual environment, or why there cannot be one.

@@ -18,6 +18,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use yaml_rust2::{Yaml, YamlLoader};
+
 use common::tools::{build_wheel, exists, python_tool, repo_root, run, run_ok, skip};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -88,7 +90,9 @@ fn actionlint_accepts_the_workflows_and_catches_mistakes() {
     expected.sort();
     assert_eq!(kinds, expected, "{lines:#?}");
     assert!(
-        lines.iter().any(|l| l.starts_with("bad.yml:5:5: unexpected key \"run-on\"")),
+        lines
+            .iter()
+            .any(|l| l.starts_with("bad.yml:5:5: unexpected key \"run-on\"")),
         "{lines:#?}"
     );
 
@@ -107,42 +111,90 @@ fn actionlint_accepts_the_workflows_and_catches_mistakes() {
     );
 }
 
-/// The release builds what README lists, from a tag, with actions pinned to a version.
+fn strings(list: &Yaml) -> Vec<&str> {
+    list.as_vec()
+        .unwrap_or_else(|| panic!("not a list: {list:?}"))
+        .iter()
+        .map(|item| item.as_str().unwrap())
+        .collect()
+}
+
+/// The release builds what README lists, from a tag, after the version check, with
+/// actions pinned to a version tag and only the PyPI job holding an OIDC token.
 #[test]
 fn the_release_workflow_builds_each_documented_target_from_a_tag() {
-    let workflow = fs::read_to_string(repo_root().join(".github/workflows/release.yml")).unwrap();
-    assert!(
-        workflow.contains("\non:\n  push:\n    tags: [\"v*\"]\n"),
-        "{workflow}"
+    let text = fs::read_to_string(repo_root().join(".github/workflows/release.yml")).unwrap();
+    let workflow = YamlLoader::load_from_str(&text).unwrap().remove(0);
+    assert_eq!(strings(&workflow["on"]["push"]["tags"]), ["v*"]);
+    assert_eq!(workflow["permissions"]["contents"].as_str(), Some("read"));
+    let jobs = &workflow["jobs"];
+    let names: Vec<&str> = jobs
+        .as_hash()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["version", "wheels", "sdist", "pypi", "github-release"]
     );
-    let mut targets: Vec<&str> = workflow
-        .lines()
-        .filter_map(|l| l.split_once("target: ")?.1.split([',', ' ']).next())
-        .filter(|t| !t.starts_with('$'))
+    assert_eq!(jobs["wheels"]["needs"].as_str(), Some("version"));
+    assert_eq!(jobs["sdist"]["needs"].as_str(), Some("version"));
+    assert_eq!(strings(&jobs["pypi"]["needs"]), ["wheels", "sdist"]);
+    assert_eq!(
+        strings(&jobs["github-release"]["needs"]),
+        ["wheels", "sdist"]
+    );
+    let runs: Vec<&str> = jobs["version"]["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .filter_map(|step| step["run"].as_str())
+        .collect();
+    assert_eq!(
+        runs,
+        ["python scripts/check_release_version.py \"$GITHUB_REF_NAME\""]
+    );
+
+    let mut targets: Vec<&str> = jobs["wheels"]["strategy"]["matrix"]["include"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["target"].as_str().unwrap())
         .collect();
     targets.sort();
     let mut documented = readme_targets();
     documented.sort();
     assert_eq!(targets, documented);
-    for line in workflow.lines().filter(|l| l.contains("uses: ")) {
-        let (_, action) = line.split_once("uses: ").unwrap();
-        let (_, version) = action.split_once('@').unwrap();
-        let numbers = version.strip_prefix('v').unwrap_or("");
-        assert!(
-            !numbers.is_empty()
-                && numbers
-                    .split('.')
-                    .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
-            "not pinned to a version tag: {line}"
-        );
+
+    for (name, job) in jobs.as_hash().unwrap() {
+        let name = name.as_str().unwrap();
+        let id_token = job["permissions"]["id-token"].as_str();
+        assert_eq!(id_token, (name == "pypi").then_some("write"), "{name}");
+        for step in job["steps"].as_vec().unwrap() {
+            let Some(action) = step["uses"].as_str() else {
+                continue;
+            };
+            let (_, version) = action.split_once('@').unwrap();
+            let numbers = version.strip_prefix('v').unwrap_or("");
+            assert!(
+                !numbers.is_empty()
+                    && numbers
+                        .split('.')
+                        .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
+                "{name}: not pinned to a version tag: {action}"
+            );
+        }
     }
-    // Trusted publishing: the PyPI job alone gets an OIDC token; no token is stored.
-    assert_eq!(workflow.matches("id-token: write").count(), 1);
-    assert!(!workflow.contains("secrets."));
-    assert!(workflow.contains("- uses: pypa/gh-action-pypi-publish@"));
-    assert!(workflow.contains(
-        "- run: python scripts/check_release_version.py \"$GITHUB_REF_NAME\"\n"
-    ));
+    let publish = jobs["pypi"]["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .filter_map(|step| step["uses"].as_str())
+        .find(|uses| uses.starts_with("pypa/gh-action-pypi-publish@"));
+    assert!(publish.is_some());
+    // Trusted publishing: no token is stored.
+    assert!(!text.contains("secrets."));
 }
 
 /// A copy of the files the version check reads, with `edit` applied to one of them.
@@ -182,7 +234,9 @@ fn the_version_check_accepts_the_version_and_rejects_others() {
         check_version(same.path(), &tag),
         (
             Some(0),
-            format!("tag {tag} matches version {VERSION} (Cargo.toml, Cargo.lock, pyproject.toml)\n"),
+            format!(
+                "tag {tag} matches version {VERSION} (Cargo.toml, Cargo.lock, pyproject.toml)\n"
+            ),
             String::new()
         )
     );
@@ -410,7 +464,10 @@ fn readme_install_commands_install_the_wheel() {
                 let mut command = Command::new(pipx);
                 command
                     .args(&words[1..words.len() - 1])
-                    .arg(format!("--pip-args=--no-index --find-links {}", wheels.display()))
+                    .arg(format!(
+                        "--pip-args=--no-index --find-links {}",
+                        wheels.display()
+                    ))
                     .arg(words[words.len() - 1])
                     .env("PIPX_HOME", home.join("home"))
                     .env("PIPX_BIN_DIR", home.join("bin"))
@@ -486,11 +543,7 @@ fn readme_binary_download_unpacks_the_release_archive() {
     names.sort();
     assert_eq!(names, [archive.clone(), format!("{archive}.sha256")]);
     // The archive holds the binary alone, at its top level, executable.
-    let listed = run_ok(
-        Command::new("tar")
-            .arg("tvzf")
-            .arg(released.join(&archive)),
-    );
+    let listed = run_ok(Command::new("tar").arg("tvzf").arg(released.join(&archive)));
     assert!(
         listed.starts_with("-rwxr-xr-x ") && listed.trim_end().ends_with(" dagsafe"),
         "{listed}"

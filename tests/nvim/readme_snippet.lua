@@ -19,41 +19,50 @@ local function finish()
   vim.cmd("qall!")
 end
 
-dofile(os.getenv("DAGSAFE_SNIPPET"))
+-- An error in the snippet (or in its autocmd, raised where the filetype is set) is the
+-- result, not a Neovim left waiting.
+local function main()
+  dofile(os.getenv("DAGSAFE_SNIPPET"))
 
-local all_clients = vim.lsp.get_clients or vim.lsp.get_active_clients
-for i, file in ipairs(files) do
-  vim.cmd("edit " .. vim.fn.fnameescape(file))
-  local bufnr = vim.api.nvim_get_current_buf()
-  -- With -u NONE, filetype detection is off: setting it fires FileType, as detection would.
-  vim.bo[bufnr].filetype = "python"
-  local want = tonumber(counts[i])
-  local ok = vim.wait(timeout, function()
-    return #vim.diagnostic.get(bufnr) == want
-  end, 20)
-  local entry = { clients = {}, diagnostics = {} }
-  for _, client in ipairs(all_clients()) do
-    if vim.lsp.buf_is_attached(bufnr, client.id) then
-      table.insert(entry.clients, { id = client.id, name = client.name, root_dir = client.config.root_dir })
+  local all_clients = vim.lsp.get_clients or vim.lsp.get_active_clients
+  for i, file in ipairs(files) do
+    vim.cmd("edit " .. vim.fn.fnameescape(file))
+    local bufnr = vim.api.nvim_get_current_buf()
+    -- With -u NONE, filetype detection is off: setting it fires FileType, as detection would.
+    vim.bo[bufnr].filetype = "python"
+    local want = tonumber(counts[i])
+    local ok = vim.wait(timeout, function()
+      return #vim.diagnostic.get(bufnr) == want
+    end, 20)
+    local entry = { clients = {}, diagnostics = {} }
+    for _, client in ipairs(all_clients()) do
+      if vim.lsp.buf_is_attached(bufnr, client.id) then
+        table.insert(entry.clients, { id = client.id, name = client.name, root_dir = client.config.root_dir })
+      end
+    end
+    for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+      table.insert(entry.diagnostics, { code = d.code, lnum = d.lnum, col = d.col, source = d.source })
+    end
+    table.sort(entry.diagnostics, function(a, b)
+      return a.lnum < b.lnum or (a.lnum == b.lnum and a.col < b.col)
+    end)
+    table.insert(result.files, entry)
+    if not ok then
+      result.error = file .. ": timed out waiting for " .. want .. " diagnostics"
+      return
     end
   end
-  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
-    table.insert(entry.diagnostics, { code = d.code, lnum = d.lnum, col = d.col, source = d.source })
+
+  for _, client in ipairs(all_clients()) do
+    vim.lsp.stop_client(client.id)
   end
-  table.sort(entry.diagnostics, function(a, b)
-    return a.lnum < b.lnum or (a.lnum == b.lnum and a.col < b.col)
-  end)
-  table.insert(result.files, entry)
-  if not ok then
-    result.error = file .. ": timed out waiting for " .. want .. " diagnostics"
-    return finish()
-  end
+  vim.wait(timeout, function()
+    return #all_clients() == 0
+  end, 20)
 end
 
-for _, client in ipairs(all_clients()) do
-  vim.lsp.stop_client(client.id)
+local ok, message = pcall(main)
+if not ok then
+  result.error = tostring(message)
 end
-vim.wait(timeout, function()
-  return #all_clients() == 0
-end, 20)
 finish()
