@@ -186,6 +186,26 @@ fn the_release_workflow_builds_each_documented_target_from_a_tag() {
             );
         }
     }
+    // The wheels are built by the maturin the tests build theirs with.
+    let pinned = fs::read_to_string(repo_root().join("tests/requirements.txt")).unwrap();
+    let pinned = pinned
+        .lines()
+        .find_map(|l| l.strip_prefix("maturin=="))
+        .unwrap();
+    for job in ["wheels", "sdist"] {
+        let maturin: Vec<&str> = jobs[job]["steps"]
+            .as_vec()
+            .unwrap()
+            .iter()
+            .filter(|step| {
+                step["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("PyO3/maturin-action@"))
+            })
+            .map(|step| step["with"]["maturin-version"].as_str().unwrap())
+            .collect();
+        assert_eq!(maturin, [format!("v{pinned}")], "{job}");
+    }
     let publish = jobs["pypi"]["steps"]
         .as_vec()
         .unwrap()
