@@ -620,3 +620,92 @@ fn readme_install_from_source_builds_dagsafe() {
     drop(building);
     assert_version(&root.path().join("bin/dagsafe"));
 }
+
+/// scripts/package_binary.py on wheels made here: a Windows target gets a `.zip` holding
+/// `dagsafe.exe`; a wheel without the binary, or a file that is not a dagsafe wheel, is
+/// refused with the reason and exit code 1, and nothing is written.
+#[test]
+fn package_binary_zips_for_windows_and_refuses_other_wheels() {
+    const TEST: &str = "package_binary_zips_for_windows_and_refuses_other_wheels";
+    if !exists("python3") || !exists("sha256sum") {
+        return skip(TEST, "python3 or sha256sum is not installed");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // A zip with the given members, each holding its own name.
+    let make_zip = |name: &str, members: &[&str]| {
+        let path = dir.path().join(name);
+        run_ok(
+            Command::new("python3")
+                .args([
+                    "-c",
+                    "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w') as z:\n    for m in sys.argv[2:]:\n        z.writestr(m, m)",
+                ])
+                .arg(&path)
+                .args(members),
+        );
+        path
+    };
+    let package = |wheel: &Path, target: &str, out: &Path| {
+        run(Command::new("python3")
+            .arg(repo_root().join("scripts/package_binary.py"))
+            .arg(wheel)
+            .args(["--target", target, "--out"])
+            .arg(out))
+    };
+    let windows = make_zip(
+        "dagsafe-1.2.3-py3-none-win_amd64.whl",
+        &[
+            "dagsafe-1.2.3.data/scripts/dagsafe.exe",
+            "dagsafe-1.2.3.dist-info/RECORD",
+        ],
+    );
+    let out = dir.path().join("out");
+    let made = package(&windows, "x86_64-pc-windows-msvc", &out);
+    let archive = out.join("dagsafe-v1.2.3-x86_64-pc-windows-msvc.zip");
+    assert_eq!(
+        (made.status.code(), text(&made.stdout)),
+        (Some(0), format!("{}\n", archive.display()))
+    );
+    let listed = run_ok(
+        Command::new("python3")
+            .args([
+                "-c",
+                "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nfor i in z.infolist(): print(i.filename, z.read(i).decode())",
+            ])
+            .arg(&archive),
+    );
+    assert_eq!(
+        listed,
+        "dagsafe.exe dagsafe-1.2.3.data/scripts/dagsafe.exe\n"
+    );
+    let sums = run_ok(
+        Command::new("sha256sum")
+            .arg("-c")
+            .arg("dagsafe-v1.2.3-x86_64-pc-windows-msvc.zip.sha256")
+            .current_dir(&out),
+    );
+    assert_eq!(sums, "dagsafe-v1.2.3-x86_64-pc-windows-msvc.zip: OK\n");
+
+    let empty = dir.path().join("empty-out");
+    let made = package(&windows, "x86_64-unknown-linux-gnu", &empty);
+    assert_eq!(
+        (made.status.code(), text(&made.stderr)),
+        (
+            Some(1),
+            format!(
+                "error: {} has no dagsafe-1.2.3.data/scripts/dagsafe\n",
+                windows.display()
+            )
+        )
+    );
+    let other = make_zip("other-1.0-py3-none-any.whl", &["other/__init__.py"]);
+    let made = package(&other, "x86_64-unknown-linux-gnu", &empty);
+    assert_eq!(
+        (made.status.code(), text(&made.stderr)),
+        (
+            Some(1),
+            format!("error: {} is not a dagsafe wheel\n", other.display())
+        )
+    );
+    assert!(!empty.exists());
+}
