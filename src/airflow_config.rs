@@ -551,8 +551,17 @@ fn parse_interval(text: &str, source: &AirflowSource) -> Result<f64, AirflowConf
 
 /// A boolean as Airflow's `conf.getboolean` reads it (`airflow/configuration.py`): `t`,
 /// `true`, `1` or `f`, `false`, `0`, in any case, with what follows a `#` dropped.
-fn parse_boolean(text: &str, name: &str, source: &AirflowSource) -> Result<bool, AirflowConfigError> {
-    let value = text.split('#').next().unwrap_or("").trim().to_ascii_lowercase();
+fn parse_boolean(
+    text: &str,
+    name: &str,
+    source: &AirflowSource,
+) -> Result<bool, AirflowConfigError> {
+    let value = text
+        .split('#')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match value.as_str() {
         "t" | "true" | "1" => Ok(true),
         "f" | "false" | "0" => Ok(false),
@@ -569,9 +578,7 @@ fn parse_ttl(text: &str, source: &AirflowSource) -> Result<f64, AirflowConfigErr
         Ok(value) => Ok(value as f64),
         Err(_) => Err(AirflowConfigError {
             source: source.clone(),
-            message: format!(
-                "cache_ttl_seconds must be a whole number of seconds, not `{text}`"
-            ),
+            message: format!("cache_ttl_seconds must be a whole number of seconds, not `{text}`"),
         }),
     }
 }

@@ -826,7 +826,13 @@ impl Resolver {
             }
             cost.dag_runs_per_month = value;
         }
-        let origin_of = |set: bool| if set { file_origin() } else { "default".to_string() };
+        let origin_of = |set: bool| {
+            if set {
+                file_origin()
+            } else {
+                "default".to_string()
+            }
+        };
         origins.push((
             "dag-processors".into(),
             cost.dag_processors.to_string(),
@@ -835,12 +841,18 @@ impl Resolver {
         origins.push((
             "use_cache".into(),
             cost.use_cache.to_string(),
-            cost.origins.use_cache.clone().unwrap_or_else(|| "default".to_string()),
+            cost.origins
+                .use_cache
+                .clone()
+                .unwrap_or_else(|| "default".to_string()),
         ));
         origins.push((
             "cache_ttl_seconds".into(),
             cost.cache_ttl_seconds.to_string(),
-            cost.origins.cache_ttl.clone().unwrap_or_else(|| "default".to_string()),
+            cost.origins
+                .cache_ttl
+                .clone()
+                .unwrap_or_else(|| "default".to_string()),
         ));
         origins.push((
             "dag-runs-per-month".into(),

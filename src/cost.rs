@@ -170,7 +170,9 @@ fn file_cost<'m>(
             task_starts_per_month: dags
                 .iter()
                 .map(|d| d.runs_per_month * d.tasks as f64)
-                .sum(),
+                .sum::<f64>()
+                // An empty sum is -0.0.
+                + 0.0,
             dags,
             lookups: 0,
             processor_calls: 0.0,
@@ -230,7 +232,8 @@ fn build(reports: &[FileReport], settings: CostSettings) -> CostModel {
             let calls = per_parse.min(per_ttl);
             // Shared evenly between the files that read it.
             for &file in &distinct {
-                file_cost(&mut files, file, reports, &settings).processor_calls += calls / distinct.len() as f64;
+                file_cost(&mut files, file, reports, &settings).processor_calls +=
+                    calls / distinct.len() as f64;
             }
             calls
         } else {

@@ -218,9 +218,7 @@ impl Walker {
         };
         let is_operator =
             |name: &str| name.len() > 8 && (name.ends_with("Operator") || name.ends_with("Sensor"));
-        let is_task_function = |expr: &Expr| {
-            matches!(expr, Expr::Name(name) if self.task_functions.iter().any(|f| f == name.id.as_str()))
-        };
+        let is_task_function = |expr: &Expr| matches!(expr, Expr::Name(name) if self.task_functions.iter().any(|f| f == name.id.as_str()));
         if let Some(name) = written(func)
             && is_operator(&name)
         {
@@ -499,7 +497,10 @@ mod tests {
         // Every 15 minutes: 4 x 24 x 30 = 2,880.
         assert_eq!(runs_per_month("*/15 * * * *"), Some(2880.0));
         // 9:00 and 17:00 on weekdays: 2 x 30 x 5 / 7.
-        assert_eq!(runs_per_month("0 9,17 * * 1-5"), Some(2.0 * 30.0 * 5.0 / 7.0));
+        assert_eq!(
+            runs_per_month("0 9,17 * * 1-5"),
+            Some(2.0 * 30.0 * 5.0 / 7.0)
+        );
         // At 6:00 every day in 3 months of 12: 30 x 3 / 12 = 7.5.
         assert_eq!(runs_per_month("0 6 * 1-3 *"), Some(7.5));
         assert_eq!(runs_per_month("0 0 1 * 1"), None);

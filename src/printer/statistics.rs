@@ -211,7 +211,11 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
         out,
         "  DAG-processor parses: {} calls ({} x {} parses a month of each DAG file, every {} s ({}); {})",
         group_thousands(calls(model.processor_calls())),
-        plural(settings.dag_processors as u64, "DAG processor", "DAG processors"),
+        plural(
+            settings.dag_processors as u64,
+            "DAG processor",
+            "DAG processors"
+        ),
         group_thousands(calls(settings.parses_per_month())),
         amount(settings.min_file_process_interval),
         settings.origins.interval.as_deref().unwrap_or("default"),
@@ -228,7 +232,11 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
             .iter()
             .map(|dag| {
                 let runs = if dag.schedule_counted {
-                    format!("{} ({} runs a month)", dag.schedule, amount(dag.runs_per_month))
+                    format!(
+                        "{} ({} runs a month)",
+                        dag.schedule,
+                        amount(dag.runs_per_month)
+                    )
                 } else {
                     format!(
                         "{}: {} runs a month (dag-runs-per-month)",
