@@ -255,3 +255,17 @@ fn bad_cost_settings_are_refused() {
         out.stderr
     );
 }
+
+/// README's example of `--statistics` is this project's output (cache off by default).
+#[test]
+fn readme_shows_this_example() {
+    let dir = project("");
+    write(dir.path(), "dagsafe.toml", b"dag-processors = 2\n");
+    let text = statistics(dir.path(), false);
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("```text\n{text}```\n")),
+        "README's cost example differs from:\n{text}"
+    );
+}
