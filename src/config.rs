@@ -801,7 +801,7 @@ impl Resolver {
                     return Err(ConfigError::at(
                         file,
                         number.span(),
-                        &format!("{key} must be a whole number from 1 to 100000"),
+                        format!("{key} must be a whole number from 1 to 100000"),
                     ));
                 }
                 Ok(Some(value as u32))
