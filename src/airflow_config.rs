@@ -632,6 +632,47 @@ mod tests {
         );
     }
 
+    /// `[secrets] use_cache` as `conf.getboolean` reads it, `cache_ttl_seconds` as
+    /// `conf.getint`; the environment wins over the file.
+    #[test]
+    fn the_secrets_cache_settings() {
+        let path = Path::new("airflow.cfg");
+        let text = "[secrets]\nuse_cache = T  # on\ncache_ttl_seconds = 600\n";
+        let settings = AirflowSettings::load(Some((path, text)), &Env::new()).unwrap();
+        assert_eq!(settings.use_cache.map(|f| f.value), Some(true));
+        assert_eq!(settings.cache_ttl_seconds.map(|f| f.value), Some(600.0));
+        let env: Env = [
+            ("AIRFLOW__SECRETS__USE_CACHE".to_string(), "0".to_string()),
+            (
+                "AIRFLOW__SECRETS__CACHE_TTL_SECONDS".to_string(),
+                "60".to_string(),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let settings = AirflowSettings::load(Some((path, text)), &env).unwrap();
+        assert_eq!(settings.use_cache.map(|f| f.value), Some(false));
+        assert_eq!(settings.cache_ttl_seconds.map(|f| f.value), Some(60.0));
+        for (name, value, message) in [
+            (
+                "AIRFLOW__SECRETS__USE_CACHE",
+                "yes",
+                "use_cache must be a boolean (true, false, t, f, 1 or 0), not `yes`",
+            ),
+            (
+                "AIRFLOW__SECRETS__CACHE_TTL_SECONDS",
+                "1.5",
+                "cache_ttl_seconds must be a whole number of seconds, not `1.5`",
+            ),
+        ] {
+            let env: Env = [(name.to_string(), value.to_string())]
+                .into_iter()
+                .collect();
+            let error = AirflowSettings::load(None, &env).unwrap_err();
+            assert_eq!(error.message, message);
+        }
+    }
+
     #[test]
     fn environment_wins_over_the_file() {
         let text = "[secrets]\nbackend_kwargs = {\"variables_lookup_pattern\": \"^file_\"}\n";

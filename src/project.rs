@@ -916,6 +916,7 @@ impl Reachability<'_> {
         let summary = unit.summary;
         let mut diagnostics = summary.diagnostics.clone();
         let mut lookups = Vec::new();
+        let mut reaching: HashMap<Exec, Vec<PathBuf>> = HashMap::default();
         let mut sites: Vec<LookupSite> = summary
             .deferred_lookups
             .iter()
@@ -943,10 +944,16 @@ impl Reachability<'_> {
                 let runs_in = if summary.is_dag_file {
                     Vec::new()
                 } else {
-                    self.dag_files_reaching((file, candidate.exec))
-                        .into_iter()
-                        .map(|dag| self.project.units[dag].absolute.clone())
-                        .collect()
+                    // The lookups of one function share its walk.
+                    reaching
+                        .entry(candidate.exec)
+                        .or_insert_with(|| {
+                            self.dag_files_reaching((file, candidate.exec))
+                                .into_iter()
+                                .map(|dag| self.project.units[dag].absolute.clone())
+                                .collect()
+                        })
+                        .clone()
                 };
                 lookups.push((lookup.clone(), runs_in));
             }

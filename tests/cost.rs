@@ -269,3 +269,22 @@ fn readme_shows_this_example() {
         "README's cost example differs from:\n{text}"
     );
 }
+
+/// A schedule is text from the checked file: printed escaped, so it can neither drive the
+/// terminal nor start a line a CI runner reads as a command.
+#[test]
+fn a_hostile_schedule_is_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "dags/x.py",
+        b"from airflow import DAG\nfrom airflow.models import Variable\n\nURL = Variable.get(\"aws_db_url\")\ndag = DAG(\"x\", schedule=\"\\x1b[31mred\\n::error::x\")\n",
+    );
+    let text = statistics(dir.path(), false);
+    assert!(
+        text.ends_with(
+            "    dags/x.py: 1 lookup, 86,400 + 30 calls; \\u{1b}[31mred\\n::error::x: 30 runs a month (dag-runs-per-month) x 1 task (tasks-per-dag)\n"
+        ),
+        "{text}"
+    );
+}

@@ -143,6 +143,18 @@ pub fn write_json(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) ->
     writeln!(out)
 }
 
+/// A schedule as written in the checked file, for a terminal: escaped, and at most 60
+/// characters.
+fn schedule_text(schedule: &str) -> String {
+    let short: String = schedule.chars().take(60).collect();
+    let short = if short.len() < schedule.len() {
+        format!("{short}...")
+    } else {
+        short
+    };
+    crate::printer::escape::terminal(&short).into_owned()
+}
+
 /// `1 DAG processor`, `2 DAG processors`.
 fn plural(count: u64, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
@@ -231,6 +243,7 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
             .dags
             .iter()
             .map(|dag| {
+                let written = schedule_text(&dag.schedule);
                 let runs = if dag.schedule_counted {
                     format!(
                         "{} ({} runs a month)",
@@ -239,8 +252,7 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
                     )
                 } else {
                     format!(
-                        "{}: {} runs a month (dag-runs-per-month)",
-                        dag.schedule,
+                        "{written}: {} runs a month (dag-runs-per-month)",
                         amount(dag.runs_per_month)
                     )
                 };
