@@ -183,7 +183,7 @@ fn file_cost<'m>(
 
 fn build(reports: &[FileReport], settings: CostSettings) -> CostModel {
     let parses = settings.dag_processors as f64 * settings.parses_per_month();
-    let by_path: BTreeMap<PathBuf, usize> = reports
+    let by_path: rustc_hash::FxHashMap<PathBuf, usize> = reports
         .iter()
         .enumerate()
         .map(|(index, r)| (absolute(&r.path), index))

@@ -826,7 +826,7 @@ impl Reachability<'_> {
     pub fn dag_files_reaching(&self, node: Node) -> Vec<usize> {
         let callers = self.callers();
         let units = &self.project.units;
-        let mut seen: std::collections::HashSet<Node> = std::collections::HashSet::new();
+        let mut seen: rustc_hash::FxHashSet<Node> = rustc_hash::FxHashSet::default();
         let mut queue = VecDeque::from([node]);
         let mut files = Vec::new();
         seen.insert(node);

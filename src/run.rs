@@ -267,7 +267,7 @@ fn finish_one(
             let (mut diagnostics, lookups, sites) = match finished {
                 Ok(finalized) => (
                     finalized.diagnostics,
-                    LookupTally::of(&finalized.lookups, dags, settings),
+                    LookupTally::of(finalized.lookups, dags, settings),
                     finalized.sites,
                 ),
                 Err(panic) => (
@@ -504,7 +504,7 @@ pub fn check_text(
     })) {
         Ok(findings) => (
             findings.diagnostics,
-            LookupTally::of(&findings.lookups, findings.dags.clone(), settings),
+            LookupTally::of(findings.lookups, findings.dags, settings),
             findings.sites,
         ),
         Err(panic) => (

@@ -89,7 +89,7 @@ impl StoredCost {
 
 impl LookupTally {
     pub fn of(
-        lookups: &[(Lookup, Vec<PathBuf>)],
+        lookups: Vec<(Lookup, Vec<PathBuf>)>,
         dags: Option<Vec<DagShape>>,
         settings: &Settings,
     ) -> LookupTally {
@@ -106,7 +106,7 @@ impl LookupTally {
                     tally.aws.push(AwsLookup {
                         kind: lookup.kind,
                         key: lookup.key.display(),
-                        runs_in: runs_in.clone(),
+                        runs_in,
                     });
                     continue;
                 }
@@ -130,7 +130,7 @@ impl LookupTally {
                 tally.aws.push(AwsLookup {
                     kind: lookup.kind,
                     key: lookup.key.display(),
-                    runs_in: runs_in.clone(),
+                    runs_in,
                 });
             }
         }
