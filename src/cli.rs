@@ -5,7 +5,7 @@
 //! 1 diagnostics, 2 a usage or configuration error, or a path that does not exist.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -15,6 +15,7 @@ use dagsafe::airflow_config::Env;
 use dagsafe::cache::Cache;
 use dagsafe::config::{CliOverrides, ConfigError};
 use dagsafe::discover::discover;
+use dagsafe::printer::color::ColorChoice;
 use dagsafe::printer::escape::terminal;
 use dagsafe::printer::{self, OutputFormat, Paths, PrintOptions};
 use dagsafe::read::Boundary;
@@ -172,6 +173,22 @@ struct CheckArgs {
     /// settings (config, per-file-ignores) apply.
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+
+    // Colour, the file list, excludes from the command line (issue 13's CLI items): kept
+    // together here, apart from the other groups of flags.
+    /// Colour the full, concise and grouped output: `auto` when writing to a terminal
+    /// (`NO_COLOR` turns it off, `FORCE_COLOR` on), `always`, `never`.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
+    /// Print the files that would be checked, one per line, sorted, and exit.
+    #[arg(long, conflicts_with = "show_settings")]
+    show_files: bool,
+    /// Globs of files and folders to skip, replacing the config's `exclude`.
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    exclude: Option<Vec<String>>,
+    /// Globs to skip in addition to `exclude` (the config's `extend-exclude` and these).
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    extend_exclude: Vec<String>,
 }
 
 #[derive(Args)]
@@ -226,6 +243,8 @@ fn overrides_from(args: &CheckArgs) -> Result<CliOverrides, String> {
         airflow_config: args.airflow_config.clone(),
         config: args.config.clone(),
         isolated: args.isolated,
+        exclude: args.exclude.clone(),
+        extend_exclude: args.extend_exclude.clone(),
     })
 }
 
@@ -269,6 +288,10 @@ fn check(args: CheckArgs) -> u8 {
     let stdin = paths.iter().any(|p| p.as_os_str() == "-");
     if stdin && paths.len() > 1 {
         error("`-` (standard input) cannot be combined with other paths");
+        return ERROR;
+    }
+    if args.show_files && stdin {
+        error("--show-files lists the files under paths; `-` (standard input) is not one");
         return ERROR;
     }
     if args.stdin_filename.is_some() && !stdin {
@@ -397,6 +420,26 @@ fn check(args: CheckArgs) -> u8 {
                 }
             }
         }
+        if args.show_files {
+            if usage_error {
+                return ERROR;
+            }
+            let shown = Paths::new(cwd.clone());
+            let mut files: Vec<String> = discovered.files.iter().map(|f| shown.display(f)).collect();
+            files.sort();
+            let mut out = BufWriter::new(io::stdout().lock());
+            let written = files
+                .iter()
+                .try_for_each(|f| writeln!(out, "{f}"))
+                .and_then(|()| out.flush());
+            return match written {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    error(format!("cannot write the output: {e}"));
+                    ERROR
+                }
+                _ => SUCCESS,
+            };
+        }
         let count = discovered.files.len();
         let discovered_at = std::time::Instant::now();
         let checked = if args.per_file {
@@ -470,6 +513,11 @@ fn check(args: CheckArgs) -> u8 {
         } else {
             Vec::new()
         },
+        color: args.color.resolve(
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("FORCE_COLOR").as_deref(),
+            args.output_file.is_none() && io::stdout().is_terminal(),
+        ),
     };
     let paths_display = Paths::new(cwd);
     let write_all = |out: &mut dyn Write| -> io::Result<()> {

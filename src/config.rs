@@ -92,6 +92,11 @@ pub struct CliOverrides {
     pub config: Option<PathBuf>,
     /// `--isolated`: no config file, no Airflow environment.
     pub isolated: bool,
+    /// `--exclude`: globs replacing the file's `exclude`; with `/`, a path from the working
+    /// directory (as ruff takes them).
+    pub exclude: Option<Vec<String>>,
+    /// `--extend-exclude`: globs added to the file's `exclude` and `extend-exclude`.
+    pub extend_exclude: Vec<String>,
 }
 
 /// A configuration problem, located in its file where there is one.
@@ -814,9 +819,17 @@ impl Resolver {
                         .map_err(|e| ConfigError::at(file, codes.span(), e))?,
                 );
             }
+            // Each glob with its codes, as the file writes them.
+            let shown: Vec<String> = map
+                .iter()
+                .map(|(pattern, codes)| {
+                    let codes: Vec<&String> = codes.get_ref().iter().map(|c| c.get_ref()).collect();
+                    format!("{pattern:?} = {codes:?}")
+                })
+                .collect();
             origins.push((
                 "per-file-ignores".into(),
-                format!("{:?}", map.keys().collect::<Vec<_>>()),
+                format!("{{{}}}", shown.join(", ")),
                 file_origin(),
             ));
         }
@@ -825,9 +838,23 @@ impl Resolver {
             .as_ref()
             .map(|f| f.dir().to_path_buf())
             .unwrap_or_else(|| self.cwd.clone());
-        let mut exclude: Vec<String> = match &options.exclude {
-            Some(list) => list.iter().map(|s| s.get_ref().clone()).collect(),
-            None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
+        // A command-line glob with `/` is a path from the working directory: made absolute
+        // here, it matches as it is wherever the config file is.
+        let from_cwd = |glob: &String| {
+            let trimmed = glob.trim_end_matches('/');
+            if trimmed.contains('/') {
+                self.cwd
+                    .join(trimmed.trim_start_matches("./"))
+                    .to_string_lossy()
+                    .into_owned()
+            } else {
+                glob.clone()
+            }
+        };
+        let mut exclude: Vec<String> = match (&self.cli.exclude, &options.exclude) {
+            (Some(list), _) => list.iter().map(from_cwd).collect(),
+            (None, Some(list)) => list.iter().map(|s| s.get_ref().clone()).collect(),
+            (None, None) => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
         };
         exclude.extend(
             options
@@ -836,6 +863,22 @@ impl Resolver {
                 .flatten()
                 .map(|s| s.get_ref().clone()),
         );
+        exclude.extend(self.cli.extend_exclude.iter().map(from_cwd));
+        let cli_globs = self.cli.exclude.is_some() || !self.cli.extend_exclude.is_empty();
+        if cli_globs {
+            // Checked alone first, so that a bad glob of the command line is not blamed on
+            // the file.
+            let cli: Vec<String> = self
+                .cli
+                .exclude
+                .iter()
+                .flatten()
+                .chain(&self.cli.extend_exclude)
+                .map(from_cwd)
+                .collect();
+            Excludes::new(&root, &cli)
+                .map_err(|e| ConfigError::plain(format!("--exclude / --extend-exclude: {e}")))?;
+        }
         let excludes = Excludes::new(&root, &exclude).map_err(|e| match &file {
             Some(file) => {
                 let span = options
@@ -853,7 +896,9 @@ impl Resolver {
         origins.push((
             "exclude".into(),
             format!("{exclude:?}"),
-            if options.exclude.is_some() || options.extend_exclude.is_some() {
+            if cli_globs {
+                "command line".into()
+            } else if options.exclude.is_some() || options.extend_exclude.is_some() {
                 file_origin()
             } else {
                 "default".into()
@@ -1007,8 +1052,12 @@ fn parse_options(file: &ConfigFile) -> Result<Option<Options>, ConfigError> {
         let span = error.span().unwrap_or(0..0);
         let mut err = ConfigError::at(file, span, error.message().trim().to_string());
         if error.message().contains("unknown field") {
-            err.help =
-                Some("see README's Configuration section for the keys dagsafe reads".to_string());
+            err.help = Some(match suggestion(error.message()) {
+                Some(key) => format!(
+                    "did you mean `{key}`? See README's Configuration section for the keys dagsafe reads"
+                ),
+                None => "see README's Configuration section for the keys dagsafe reads".to_string(),
+            });
         }
         err
     };
@@ -1034,6 +1083,19 @@ fn parse_options(file: &ConfigFile) -> Result<Option<Options>, ConfigError> {
             .map(Some)
             .map_err(located)
     }
+}
+
+/// The known key closest to the unknown one in serde's "unknown field `selct`, expected one
+/// of `select`, ..." message, when it is close enough to be a typo (as clap suggests flags:
+/// Jaro-Winkler similarity above 0.7).
+fn suggestion(message: &str) -> Option<String> {
+    let mut quoted = message.split('`').skip(1).step_by(2);
+    let unknown = quoted.next()?;
+    quoted
+        .map(|known| (strsim::jaro_winkler(unknown, known), known))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, known)| known.to_string())
 }
 
 /// An error in Airflow's settings. An `airflow.cfg` is named by path and may be any file,

@@ -77,6 +77,7 @@ pub fn run(data: &[u8]) {
             quiet: false,
             files_checked: 1,
             notes: Vec::new(),
+            color: false,
         };
         let mut out = Vec::new();
         printer::print(&reports, &paths, &print_options, &mut out).expect("printing to memory");
