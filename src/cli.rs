@@ -425,7 +425,8 @@ fn check(args: CheckArgs) -> u8 {
                 return ERROR;
             }
             let shown = Paths::new(cwd.clone());
-            let mut files: Vec<String> = discovered.files.iter().map(|f| shown.display(f)).collect();
+            let mut files: Vec<String> =
+                discovered.files.iter().map(|f| shown.display(f)).collect();
             files.sort();
             let mut out = BufWriter::new(io::stdout().lock());
             let written = files

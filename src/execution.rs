@@ -475,10 +475,7 @@ mod tests {
             EdgeKind::Import.step(".settings"),
             "`from . import settings`"
         );
-        assert_eq!(
-            EdgeKind::Import.callee("..pkg.db"),
-            "from ..pkg import db"
-        );
+        assert_eq!(EdgeKind::Import.callee("..pkg.db"), "from ..pkg import db");
         assert_eq!(EdgeKind::Import.callee(".."), "from .. import ...");
         assert_eq!(
             EdgeKind::Passed("rail.for_each_instance".into()).step("create_dag"),

@@ -118,7 +118,16 @@ fn never_and_a_pipe_are_plain() {
 #[test]
 fn machine_formats_are_never_coloured() {
     let dir = project();
-    for format in ["json", "json-lines", "sarif", "github", "gitlab", "junit", "pylint", "azure"] {
+    for format in [
+        "json",
+        "json-lines",
+        "sarif",
+        "github",
+        "gitlab",
+        "junit",
+        "pylint",
+        "azure",
+    ] {
         let plain = run(dir.path(), &["check", "--output-format", format], &[]);
         let always = run(
             dir.path(),
@@ -148,7 +157,12 @@ fn no_color_and_force_color_precedence() {
     );
     // NO_COLOR (not empty) wins over FORCE_COLOR.
     assert_eq!(
-        run(dir.path(), &auto, &[("NO_COLOR", "1"), ("FORCE_COLOR", "1")]).stdout,
+        run(
+            dir.path(),
+            &auto,
+            &[("NO_COLOR", "1"), ("FORCE_COLOR", "1")]
+        )
+        .stdout,
         concise_plain()
     );
     // An empty NO_COLOR is as if unset; an empty FORCE_COLOR too.
@@ -211,7 +225,10 @@ fn a_files_escape_sequences_stay_escaped_in_colour() {
         let stripped = strip_styles(&out.stdout);
         assert!(!stripped.contains('\u{1b}'), "{format}: {stripped}");
         assert!(!stripped.contains('\u{7}'), "{format}");
-        assert!(stripped.contains("dags/evil\\u{1b}[2J.py"), "{format}: {stripped}");
+        assert!(
+            stripped.contains("dags/evil\\u{1b}[2J.py"),
+            "{format}: {stripped}"
+        );
     }
 }
 
@@ -227,7 +244,11 @@ fn show_files_lists_the_files_sorted() {
         "dags/a/z.py\ndags/bad_dag.py\ndags/good_dag.py\n"
     );
     assert_eq!((out.code, out.stderr.as_str()), (0, ""));
-    let out = run(dir.path(), &["check", "--show-files", "dags/a", "dags/good_dag.py"], &[]);
+    let out = run(
+        dir.path(),
+        &["check", "--show-files", "dags/a", "dags/good_dag.py"],
+        &[],
+    );
     assert_eq!(out.stdout, "dags/a/z.py\ndags/good_dag.py\n");
     assert_eq!(out.code, 0);
 }
@@ -237,7 +258,10 @@ fn show_files_of_a_missing_path_is_a_usage_error() {
     let dir = project();
     let out = run(dir.path(), &["check", "--show-files", "nope"], &[]);
     assert_eq!(out.stdout, "");
-    assert_eq!(out.stderr, "dagsafe: error: nope: no such file or directory\n");
+    assert_eq!(
+        out.stderr,
+        "dagsafe: error: nope: no such file or directory\n"
+    );
     assert_eq!(out.code, 2);
 }
 
@@ -261,13 +285,24 @@ fn exclude_flags_replace_and_extend_the_configs() {
     // --exclude replaces the file's `exclude`; its `extend-exclude` still applies.
     assert_eq!(files(&["--exclude", "bad_dag.py"]), "dags/good_dag.py\n");
     // Comma-separated; a glob with `/` is a path from the working directory.
-    assert_eq!(files(&["--exclude", "nothing,dags/a"]), "dags/bad_dag.py\ndags/good_dag.py\n");
+    assert_eq!(
+        files(&["--exclude", "nothing,dags/a"]),
+        "dags/bad_dag.py\ndags/good_dag.py\n"
+    );
     // --extend-exclude adds to both.
     assert_eq!(files(&["--extend-exclude", "bad_*.py"]), "");
     // And `--show-settings` says where the excludes came from.
     let out = run(
         dir.path(),
-        &["check", "--show-settings", "--exclude", "x", "--extend-exclude", "y", "dags"],
+        &[
+            "check",
+            "--show-settings",
+            "--exclude",
+            "x",
+            "--extend-exclude",
+            "y",
+            "dags",
+        ],
         &[],
     );
     assert!(
@@ -338,7 +373,11 @@ fn an_empty_folder_warns_and_passes_without_a_summary() {
     let dir = project();
     std::fs::create_dir(dir.path().join("empty")).unwrap();
     for format in ["full", "concise", "grouped"] {
-        let out = run(dir.path(), &["check", "--output-format", format, "empty"], &[]);
+        let out = run(
+            dir.path(),
+            &["check", "--output-format", format, "empty"],
+            &[],
+        );
         assert_eq!(out.stdout, "", "{format}");
         assert_eq!(
             out.stderr,
@@ -346,7 +385,11 @@ fn an_empty_folder_warns_and_passes_without_a_summary() {
         );
         assert_eq!(out.code, 0);
     }
-    let out = run(dir.path(), &["check", "--output-format", "json", "empty"], &[]);
+    let out = run(
+        dir.path(),
+        &["check", "--output-format", "json", "empty"],
+        &[],
+    );
     assert_eq!((out.code, out.stdout.as_str()), (0, "[]\n"));
 }
 
@@ -365,7 +408,11 @@ fn an_output_file_in_a_missing_folder_is_named() {
 #[test]
 fn show_settings_of_a_missing_path_is_a_usage_error() {
     let dir = project();
-    let out = run(dir.path(), &["check", "--show-settings", "missing-path"], &[]);
+    let out = run(
+        dir.path(),
+        &["check", "--show-settings", "missing-path"],
+        &[],
+    );
     assert_eq!(out.stdout, "");
     assert_eq!(
         out.stderr,
@@ -397,7 +444,11 @@ const RELATIVE: &str = "dags/pkg/settings.py:3:10: DS101 `Variable.get(\"bucket\
 #[test]
 fn a_relative_import_in_a_chain_is_written_as_python_writes_it() {
     let dir = relative_imports();
-    let out = run(dir.path(), &["check", "--output-format", "concise", "--quiet"], &[]);
+    let out = run(
+        dir.path(),
+        &["check", "--output-format", "concise", "--quiet"],
+        &[],
+    );
     assert_eq!(out.stdout, RELATIVE);
     assert_eq!(out.code, 1);
     // `from .settings import BUCKET` reaches the same module.
@@ -406,7 +457,11 @@ fn a_relative_import_in_a_chain_is_written_as_python_writes_it() {
         "dags/pkg/dag_a.py",
         b"from airflow import DAG\n\nfrom .settings import BUCKET\n\nwith DAG(\"d\"):\n    pass\n",
     );
-    let out = run(dir.path(), &["check", "--output-format", "concise", "--quiet"], &[]);
+    let out = run(
+        dir.path(),
+        &["check", "--output-format", "concise", "--quiet"],
+        &[],
+    );
     assert_eq!(out.stdout, RELATIVE);
 }
 
