@@ -6,7 +6,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -131,11 +131,13 @@ struct CheckArgs {
     #[arg(long)]
     show_settings: bool,
     /// Use this config file (dagsafe.toml, or pyproject.toml with [tool.dagsafe]) instead of
-    /// looking for one.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Ignore config files and Airflow's environment variables.
-    #[arg(long, conflicts_with = "config")]
+    /// looking for one; or, when it is not a file, a `KEY = VALUE` of dagsafe.toml (TOML)
+    /// that overrides the config file's. Repeatable.
+    #[arg(long, value_name = "FILE | KEY = VALUE")]
+    config: Vec<String>,
+    /// Ignore config files and Airflow's environment variables (inline `--config` keys
+    /// still apply).
+    #[arg(long)]
     isolated: bool,
     /// The Airflow version whose masking words apply (e.g. 2.10, 3.2).
     #[arg(long, value_name = "VERSION")]
@@ -232,8 +234,32 @@ fn parse_selectors(texts: &[String]) -> Result<Vec<Selector>, String> {
         .collect()
 }
 
+/// `--config`'s values: a path to a file that exists, or else (with a `=`) inline TOML, as
+/// ruff tells them apart. Text without `=` stays a path, so that a missing file is named.
+fn split_config(values: &[String]) -> Result<(Option<PathBuf>, Vec<String>), String> {
+    let mut file = None;
+    let mut inline = Vec::new();
+    for value in values {
+        if Path::new(value).is_file() || !value.contains('=') {
+            if file.is_some() {
+                return Err("--config names more than one config file".to_string());
+            }
+            file = Some(PathBuf::from(value));
+        } else {
+            inline.push(value.clone());
+        }
+    }
+    Ok((file, inline))
+}
+
 fn overrides_from(args: &CheckArgs) -> Result<CliOverrides, String> {
+    let (config, inline) = split_config(&args.config)?;
+    if args.isolated && config.is_some() {
+        return Err("--isolated ignores config files: it cannot be used with --config FILE".into());
+    }
     Ok(CliOverrides {
+        config,
+        inline,
         select: args.select.as_deref().map(parse_selectors).transpose()?,
         extend_select: parse_selectors(&args.extend_select)?,
         ignore: parse_selectors(&args.ignore)?,
@@ -241,7 +267,6 @@ fn overrides_from(args: &CheckArgs) -> Result<CliOverrides, String> {
         variables_lookup_pattern: args.variables_lookup_pattern.clone(),
         connections_lookup_pattern: args.connections_lookup_pattern.clone(),
         airflow_config: args.airflow_config.clone(),
-        config: args.config.clone(),
         isolated: args.isolated,
         exclude: args.exclude.clone(),
         extend_exclude: args.extend_exclude.clone(),

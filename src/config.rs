@@ -28,7 +28,7 @@ use crate::settings::{
 };
 
 /// The keys of `[tool.dagsafe]` / `dagsafe.toml`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Options {
     pub select: Option<Vec<Spanned<String>>>,
@@ -50,6 +50,41 @@ pub struct Options {
     /// config's folder: module names for following imports are taken from them.
     pub roots: Option<Vec<String>>,
 }
+
+impl Options {
+    /// `over`'s keys replace these (an inline `--config "KEY = VALUE"` over the file).
+    fn layer(&mut self, over: Options) {
+        macro_rules! replace {
+            ($($key:ident),*) => {$(
+                if over.$key.is_some() {
+                    self.$key = over.$key;
+                }
+            )*};
+        }
+        replace!(
+            select,
+            ignore,
+            extend_select,
+            exclude,
+            extend_exclude,
+            per_file_ignores,
+            variables_lookup_pattern,
+            connections_lookup_pattern,
+            airflow_version,
+            extend_sensitive_words,
+            extend_task_decorators,
+            storing_callees,
+            airflow_config,
+            min_file_process_interval,
+            price_per_10k_calls,
+            roots
+        );
+    }
+}
+
+/// The name an inline `--config "KEY = VALUE"` is shown under in errors and
+/// `--show-settings`.
+const INLINE: &str = "--config";
 
 /// A TOML integer or float.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -97,6 +132,9 @@ pub struct CliOverrides {
     pub exclude: Option<Vec<String>>,
     /// `--extend-exclude`: globs added to the file's `exclude` and `extend-exclude`.
     pub extend_exclude: Vec<String>,
+    /// `--config "KEY = VALUE"`: TOML keys of dagsafe.toml layered over the config file, in
+    /// order (a later one wins).
+    pub inline: Vec<String>,
 }
 
 /// A configuration problem, located in its file where there is one.
@@ -507,10 +545,40 @@ impl Resolver {
     }
 
     fn resolve(&self, found: Option<(ConfigFile, Options)>) -> Result<Resolved, ConfigError> {
-        let (file, options) = match found {
+        let (mut file, mut options) = match found {
             Some((file, options)) => (Some(file), options),
             None => (None, Options::default()),
         };
+        // Inline `--config` keys: each checked on its own first (so that an error points
+        // into its own text), then layered over the file's. Without a file, paths in them are
+        // taken from the working directory, as a dagsafe.toml there would take them.
+        let mut inline_keys = Vec::new();
+        let synthetic = file.is_none() && !self.cli.inline.is_empty();
+        for text in &self.cli.inline {
+            let inline = ConfigFile {
+                path: self.cwd.join(INLINE),
+                text: text.clone(),
+            };
+            // Errors name the flag, not a file in the working directory.
+            let named = |mut error: ConfigError| {
+                if let Some(location) = &mut error.location {
+                    location.0 = PathBuf::from(INLINE);
+                }
+                error
+            };
+            let over = parse_options(&inline).map_err(named)?.unwrap_or_default();
+            let table: toml::Table = toml::from_str(text).unwrap_or_default();
+            inline_keys.extend(table.keys().cloned());
+            let mut alone = Resolver::new(CliOverrides::default(), Env::new(), self.cwd.clone());
+            alone.without_deployment_files();
+            alone
+                .resolve(Some((inline.clone(), over.clone())))
+                .map_err(named)?;
+            options.layer(over);
+            if file.is_none() {
+                file = Some(inline);
+            }
+        }
         let mut origins = Vec::new();
         let file_origin = || {
             file.as_ref()
@@ -996,6 +1064,19 @@ impl Resolver {
             },
         ));
 
+        // What an inline `--config` set, said as such.
+        for (key, _, origin) in &mut origins {
+            let set_inline = inline_keys.iter().any(|inline| {
+                inline == key
+                    || (key == "rules"
+                        && ["select", "extend-select", "ignore"].contains(&inline.as_str()))
+                    || (key == "exclude" && inline == "extend-exclude")
+            });
+            if set_inline && origin != "command line" {
+                *origin = INLINE.to_string();
+            }
+        }
+
         Ok(Resolved {
             // Lookup patterns set in dagsafe's config or on the command line state what the
             // backend does: nothing is assumed then, and the note would only repeat advice
@@ -1023,7 +1104,7 @@ impl Resolver {
                 storing_callees,
                 per_file_ignores,
             }),
-            config_file: file.map(|f| f.path),
+            config_file: file.filter(|_| !synthetic).map(|f| f.path),
             origins,
             excludes,
         })

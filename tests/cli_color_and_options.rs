@@ -511,3 +511,172 @@ fn ds202_help_offers_keeping_a_non_secret_out_of_secrets_manager() {
         )
     );
 }
+
+#[test]
+fn inline_config_keys_override_the_config_file() {
+    let dir = project();
+    write(dir.path(), "dagsafe.toml", b"ignore = [\"DS101\"]\n");
+    let concise = |args: &[&str]| {
+        let mut all = vec!["check", "--output-format", "concise", "--quiet"];
+        all.extend_from_slice(args);
+        run(dir.path(), &all, &[])
+    };
+    assert_eq!((concise(&[]).code, concise(&[]).stdout), (0, String::new()));
+    // README's examples: the inline key replaces the file's.
+    let out = concise(&["--config", "ignore = []", "--config", "select = [\"DS1\"]"]);
+    assert_eq!(
+        out.stdout,
+        format!("dags/bad_dag.py:4:41: DS101 {BUCKET}\ndags/bad_dag.py:8:12: DS101 {TABLE}\n")
+    );
+    assert_eq!(out.code, 1);
+    write(dir.path(), "legacy/old.py", b"");
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            "--show-files",
+            "--config",
+            "extend-exclude = [\"legacy\"]",
+        ],
+        &[],
+    );
+    assert_eq!(out.stdout, "dags/bad_dag.py\ndags/good_dag.py\n");
+    // `--show-settings` says which keys came from the flag; a later one wins.
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            "--show-settings",
+            "--config",
+            "min-file-process-interval = 60",
+            "--config",
+            "min-file-process-interval = 120",
+            "dags",
+        ],
+        &[],
+    );
+    assert!(
+        out.stdout
+            .contains("\nmin-file-process-interval = 120  # --config\n"),
+        "{}",
+        out.stdout
+    );
+    // A flag of its own (`--select`) wins over an inline key.
+    let out = concise(&["--config", "ignore = []", "--select", "DS2"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+}
+
+#[test]
+fn inline_config_applies_without_a_file_and_with_isolated() {
+    let dir = project();
+    for extra in [&[][..], &["--isolated"][..]] {
+        let mut args = vec![
+            "check",
+            "--output-format",
+            "concise",
+            "--quiet",
+            "--config",
+            "per-file-ignores = { \"dags/bad_dag.py\" = [\"DS101\"] }",
+        ];
+        args.extend_from_slice(extra);
+        let out = run(dir.path(), &args, &[]);
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, ""),
+            "{extra:?}: {}",
+            out.stderr
+        );
+    }
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            "--show-settings",
+            "--config",
+            "select = [\"DS1\"]",
+            "dags",
+        ],
+        &[],
+    );
+    assert!(
+        out.stdout.contains("\nconfig file: none\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("\nrules = [\"DS101\", \"DS102\", \"DS103\"]  # --config\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_bad_inline_config_key_is_an_error_pointing_into_it() {
+    let dir = project();
+    let out = run(
+        dir.path(),
+        &["check", "--config", "selct = [\"DS1\"]", "dags"],
+        &[],
+    );
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        concat!(
+            "  × invalid configuration: unknown field `selct`, expected one of `select`, `ignore`, `extend-select`, `exclude`, `extend-exclude`, `per-file-ignores`, `variables-lookup-pattern`, `connections-lookup-pattern`, `airflow-version`, `extend-sensitive-words`, `extend-task-decorators`, `storing-callees`, `airflow-config`, `min-file-process-interval`, `price-per-10k-calls`, `roots`\n",
+            "   ╭─[--config:1:1]\n",
+            " 1 │ selct = [\"DS1\"]\n",
+            "   · ──┬──\n",
+            "   ·   ╰── here\n",
+            "   ╰────\n",
+            "  help: did you mean `select`? See README's Configuration section for the keys dagsafe reads\n",
+        )
+    );
+    // A bad value is found in the flag's text too, even when a config file exists.
+    write(dir.path(), "dagsafe.toml", b"# nothing\n");
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            "--config",
+            "variables-lookup-pattern = \"(\"",
+            "dags",
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("   ╭─[--config:1:28]\n"),
+        "{}",
+        out.stderr
+    );
+    // Text without `=` is a file's name.
+    let out = run(
+        dir.path(),
+        &["check", "--config", "nothere.toml", "dags"],
+        &[],
+    );
+    assert_eq!(out.code, 2);
+    let root = dir.path().canonicalize().unwrap();
+    assert_eq!(
+        out.stderr,
+        format!(
+            "  × invalid configuration: cannot read config file {}: No such file or directory (os error 2)\n",
+            root.join("nothere.toml").display()
+        )
+    );
+    // --isolated ignores files: naming one with it is a usage error.
+    let out = run(
+        dir.path(),
+        &["check", "--isolated", "--config", "dagsafe.toml", "dags"],
+        &[],
+    );
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "dagsafe: error: --isolated ignores config files: it cannot be used with --config FILE\n"
+        )
+    );
+}
