@@ -195,6 +195,17 @@ fn an_output_file_is_plain_under_auto() {
         std::fs::read_to_string(dir.path().join("out.txt")).unwrap(),
         concise_plain()
     );
+    // FORCE_COLOR forces it into the file too (for CI logs that render colour).
+    let out = run(
+        dir.path(),
+        &["check", "--output-format", "concise", "-o", "out.txt"],
+        &[("FORCE_COLOR", "1")],
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out.txt")).unwrap(),
+        concise_coloured()
+    );
 }
 
 #[test]
