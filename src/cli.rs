@@ -453,6 +453,9 @@ fn check(args: CheckArgs) -> u8 {
             let mut files: Vec<String> =
                 discovered.files.iter().map(|f| shown.display(f)).collect();
             files.sort();
+            if files.is_empty() {
+                eprintln!("dagsafe: warning: No Python files found under the given path(s)");
+            }
             let mut out = BufWriter::new(io::stdout().lock());
             let written = files
                 .iter()
