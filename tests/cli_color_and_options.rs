@@ -255,6 +255,16 @@ fn show_files_lists_the_files_sorted() {
         "dags/a/z.py\ndags/bad_dag.py\ndags/good_dag.py\n"
     );
     assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    let out = run(dir.path(), &["check", "--show-files", "empty"], &[]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            0,
+            "",
+            "dagsafe: warning: No Python files found under the given path(s)\n"
+        )
+    );
     let out = run(
         dir.path(),
         &["check", "--show-files", "dags/a", "dags/good_dag.py"],
