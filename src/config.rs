@@ -57,14 +57,8 @@ pub struct Options {
 impl Options {
     /// `over`'s keys replace these (an inline `--config "KEY = VALUE"` over the file).
     fn layer(&mut self, over: Options) {
-        macro_rules! replace {
-            ($($key:ident),*) => {$(
-                if over.$key.is_some() {
-                    self.$key = over.$key;
-                }
-            )*};
-        }
-        replace!(
+        // Destructured, so that a key added to `Options` cannot be forgotten here.
+        let Options {
             select,
             ignore,
             extend_select,
@@ -80,8 +74,41 @@ impl Options {
             airflow_config,
             min_file_process_interval,
             price_per_10k_calls,
-            roots
+            dag_processors,
+            dag_runs_per_month,
+            tasks_per_dag,
+            roots,
+        } = over;
+        fn replace<T>(slot: &mut Option<T>, value: Option<T>) {
+            if value.is_some() {
+                *slot = value;
+            }
+        }
+        replace(&mut self.select, select);
+        replace(&mut self.ignore, ignore);
+        replace(&mut self.extend_select, extend_select);
+        replace(&mut self.exclude, exclude);
+        replace(&mut self.extend_exclude, extend_exclude);
+        replace(&mut self.per_file_ignores, per_file_ignores);
+        replace(&mut self.variables_lookup_pattern, variables_lookup_pattern);
+        replace(
+            &mut self.connections_lookup_pattern,
+            connections_lookup_pattern,
         );
+        replace(&mut self.airflow_version, airflow_version);
+        replace(&mut self.extend_sensitive_words, extend_sensitive_words);
+        replace(&mut self.extend_task_decorators, extend_task_decorators);
+        replace(&mut self.storing_callees, storing_callees);
+        replace(&mut self.airflow_config, airflow_config);
+        replace(
+            &mut self.min_file_process_interval,
+            min_file_process_interval,
+        );
+        replace(&mut self.price_per_10k_calls, price_per_10k_calls);
+        replace(&mut self.dag_processors, dag_processors);
+        replace(&mut self.dag_runs_per_month, dag_runs_per_month);
+        replace(&mut self.tasks_per_dag, tasks_per_dag);
+        replace(&mut self.roots, roots);
     }
 }
 

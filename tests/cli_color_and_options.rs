@@ -582,6 +582,23 @@ fn inline_config_keys_override_the_config_file() {
         "{}",
         out.stdout
     );
+    // Every key of the file can be given so (the cost model's too).
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            "--show-settings",
+            "--config",
+            "dag-processors = 3",
+            "dags",
+        ],
+        &[],
+    );
+    assert!(
+        out.stdout.contains("\ndag-processors = 3  # --config\n"),
+        "{}",
+        out.stdout
+    );
     // A flag of its own (`--select`) wins over an inline key.
     let out = concise(&["--config", "ignore = []", "--select", "DS2"]);
     assert_eq!((out.code, out.stdout.as_str()), (0, ""));
@@ -645,7 +662,7 @@ fn a_bad_inline_config_key_is_an_error_pointing_into_it() {
     assert_eq!(
         out.stderr,
         concat!(
-            "  × invalid configuration: unknown field `selct`, expected one of `select`, `ignore`, `extend-select`, `exclude`, `extend-exclude`, `per-file-ignores`, `variables-lookup-pattern`, `connections-lookup-pattern`, `airflow-version`, `extend-sensitive-words`, `extend-task-decorators`, `storing-callees`, `airflow-config`, `min-file-process-interval`, `price-per-10k-calls`, `roots`\n",
+            "  × invalid configuration: unknown field `selct`, expected one of `select`, `ignore`, `extend-select`, `exclude`, `extend-exclude`, `per-file-ignores`, `variables-lookup-pattern`, `connections-lookup-pattern`, `airflow-version`, `extend-sensitive-words`, `extend-task-decorators`, `storing-callees`, `airflow-config`, `min-file-process-interval`, `price-per-10k-calls`, `dag-processors`, `dag-runs-per-month`, `tasks-per-dag`, `roots`\n",
             "   ╭─[--config:1:1]\n",
             " 1 │ selct = [\"DS1\"]\n",
             "   · ──┬──\n",
