@@ -7,8 +7,8 @@
 //! apply; `--fix-only` exits with 0 unless there is a usage or configuration error.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -17,6 +17,7 @@ use dagsafe::airflow_config::Env;
 use dagsafe::cache::Cache;
 use dagsafe::config::{CliOverrides, ConfigError};
 use dagsafe::discover::discover;
+use dagsafe::printer::color::ColorChoice;
 use dagsafe::printer::escape::terminal;
 use dagsafe::printer::{self, OutputFormat, Paths, PrintOptions};
 use dagsafe::read::Boundary;
@@ -132,11 +133,13 @@ struct CheckArgs {
     #[arg(long)]
     show_settings: bool,
     /// Use this config file (dagsafe.toml, or pyproject.toml with [tool.dagsafe]) instead of
-    /// looking for one.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Ignore config files and Airflow's environment variables.
-    #[arg(long, conflicts_with = "config")]
+    /// looking for one; or, when it is not a file, a `KEY = VALUE` of dagsafe.toml (TOML)
+    /// that overrides the config file's. Repeatable.
+    #[arg(long, value_name = "FILE | KEY = VALUE")]
+    config: Vec<String>,
+    /// Ignore config files and Airflow's environment variables (inline `--config` keys
+    /// still apply).
+    #[arg(long)]
     isolated: bool,
     /// The Airflow version whose masking words apply (e.g. 2.10, 3.2).
     #[arg(long, value_name = "VERSION")]
@@ -195,6 +198,22 @@ struct CheckArgs {
     /// With `--fix`, list what was fixed, per file and rule.
     #[arg(long)]
     show_fixes: bool,
+
+    // Colour, the file list, excludes from the command line (issue 13's CLI items): kept
+    // together here, apart from the other groups of flags.
+    /// Colour the full, concise and grouped output: `auto` when writing to a terminal
+    /// (`NO_COLOR` turns it off, `FORCE_COLOR` on), `always`, `never`.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
+    /// Print the files that would be checked, one per line, sorted, and exit.
+    #[arg(long, conflicts_with = "show_settings")]
+    show_files: bool,
+    /// Globs of files and folders to skip, replacing the config's `exclude`.
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    exclude: Option<Vec<String>>,
+    /// Globs to skip in addition to `exclude` (the config's `extend-exclude` and these).
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    extend_exclude: Vec<String>,
 }
 
 #[derive(Args)]
@@ -238,8 +257,32 @@ fn parse_selectors(texts: &[String]) -> Result<Vec<Selector>, String> {
         .collect()
 }
 
+/// `--config`'s values: a path to a file that exists, or else (with a `=`) inline TOML, as
+/// ruff tells them apart. Text without `=` stays a path, so that a missing file is named.
+fn split_config(values: &[String]) -> Result<(Option<PathBuf>, Vec<String>), String> {
+    let mut file = None;
+    let mut inline = Vec::new();
+    for value in values {
+        if Path::new(value).is_file() || !value.contains('=') {
+            if file.is_some() {
+                return Err("--config names more than one config file".to_string());
+            }
+            file = Some(PathBuf::from(value));
+        } else {
+            inline.push(value.clone());
+        }
+    }
+    Ok((file, inline))
+}
+
 fn overrides_from(args: &CheckArgs) -> Result<CliOverrides, String> {
+    let (config, inline) = split_config(&args.config)?;
+    if args.isolated && config.is_some() {
+        return Err("--isolated ignores config files: it cannot be used with --config FILE".into());
+    }
     Ok(CliOverrides {
+        config,
+        inline,
         select: args.select.as_deref().map(parse_selectors).transpose()?,
         extend_select: parse_selectors(&args.extend_select)?,
         ignore: parse_selectors(&args.ignore)?,
@@ -247,8 +290,9 @@ fn overrides_from(args: &CheckArgs) -> Result<CliOverrides, String> {
         variables_lookup_pattern: args.variables_lookup_pattern.clone(),
         connections_lookup_pattern: args.connections_lookup_pattern.clone(),
         airflow_config: args.airflow_config.clone(),
-        config: args.config.clone(),
         isolated: args.isolated,
+        exclude: args.exclude.clone(),
+        extend_exclude: args.extend_exclude.clone(),
     })
 }
 
@@ -291,6 +335,10 @@ fn check(args: CheckArgs) -> u8 {
     let stdin = paths.iter().any(|p| p.as_os_str() == "-");
     if stdin && paths.len() > 1 {
         error("`-` (standard input) cannot be combined with other paths");
+        return ERROR;
+    }
+    if args.show_files && stdin {
+        error("--show-files lists the files under paths; `-` (standard input) is not one");
         return ERROR;
     }
     if args.stdin_filename.is_some() && !stdin {
@@ -449,6 +497,11 @@ fn check(args: CheckArgs) -> u8 {
         },
         unsafe_fixes,
         fixed: fixing.then_some(fixed.count),
+        color: args.color.resolve(
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("FORCE_COLOR").as_deref(),
+            args.output_file.is_none() && io::stdout().is_terminal(),
+        ),
     };
     let write_all = |out: &mut dyn Write| -> io::Result<()> {
         if args.statistics && args.output_format == OutputFormat::Json {
@@ -523,7 +576,8 @@ struct Pass<'a> {
 }
 
 /// Checks the paths once: the reports, how many files were checked, and whether a path was
-/// missing (a usage error). `Err` is the exit code of a configuration error.
+/// missing (a usage error). `Err` is the exit code to end the run with at once: a
+/// configuration error's, or `--show-files`' after it listed the files.
 fn gather(
     args: &CheckArgs,
     pass: &Pass<'_>,
@@ -631,6 +685,31 @@ fn gather(
                     Err(e) => return Err(config_error(&e)),
                 }
             }
+        }
+        if args.show_files {
+            if usage_error {
+                return Err(ERROR);
+            }
+            let shown = Paths::new(cwd.to_path_buf());
+            let mut files: Vec<String> =
+                discovered.files.iter().map(|f| shown.display(f)).collect();
+            files.sort();
+            if files.is_empty() {
+                eprintln!("dagsafe: warning: No Python files found under the given path(s)");
+            }
+            let mut out = BufWriter::new(io::stdout().lock());
+            let written = files
+                .iter()
+                .try_for_each(|f| writeln!(out, "{f}"))
+                .and_then(|()| out.flush());
+            // `--show-files` ends the run here, with its own exit code.
+            return Err(match written {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    error(format!("cannot write the output: {e}"));
+                    ERROR
+                }
+                _ => SUCCESS,
+            });
         }
         let count = discovered.files.len();
         let discovered_at = std::time::Instant::now();

@@ -64,6 +64,7 @@ pub fn run(data: &[u8]) {
             notes: Vec::new(),
             unsafe_fixes: true,
             fixed: None,
+            color: false,
         };
         let mut out = Vec::new();
         printer::print(&reports, &paths, &options, &mut out).expect("printing to memory");

@@ -1,5 +1,6 @@
 use std::io::{self, Write};
 
+use super::color::Palette;
 use super::{Paths, each};
 use crate::run::FileReport;
 
@@ -7,16 +8,18 @@ pub fn write(
     reports: &[FileReport],
     paths: &Paths,
     unsafe_fixes: bool,
+    palette: Palette,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let sep = palette.separator();
     for (report, d) in each(reports) {
         writeln!(
             out,
-            "{}:{}:{}: {} {}{}",
-            paths.display(&report.path),
+            "{}{sep}{}{sep}{}{sep} {} {}{}",
+            palette.path(&paths.display(&report.path)),
             d.start.row,
             d.start.column,
-            d.rule().code(),
+            palette.code(d.rule().code()),
             super::fixable_mark(d, unsafe_fixes),
             d.diagnostic.message
         )?;
