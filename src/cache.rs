@@ -89,7 +89,7 @@ use crate::timings;
 /// Bumped when the file or summary format changes within a version. 2: authenticated,
 /// with BLAKE3 content hashes; 3: values and edge kinds in the graph; 4: entries keyed by
 /// stat too, summaries as raw bytes, and the last run's finished reports.
-pub const FORMAT: u32 = 5;
+pub const FORMAT: u32 = 6;
 
 pub const CACHE_DIR: &str = ".dagsafe_cache";
 
@@ -265,6 +265,7 @@ pub struct StoredReport {
     pub diagnostics: Vec<Located>,
     pub lookups: LookupTally,
     pub sites: Vec<crate::project::LookupSite>,
+    pub noqa_warnings: Vec<crate::noqa::NoqaWarning>,
 }
 
 impl StoredReport {
@@ -274,6 +275,7 @@ impl StoredReport {
             diagnostics: report.diagnostics.clone(),
             lookups: report.lookups.clone(),
             sites: report.sites.clone(),
+            noqa_warnings: report.noqa_warnings.clone(),
         }
     }
 
@@ -284,6 +286,7 @@ impl StoredReport {
             source: None,
             lookups: self.lookups,
             sites: self.sites,
+            noqa_warnings: self.noqa_warnings,
         }
     }
 }

@@ -57,6 +57,8 @@ pub struct SourceFindings {
     pub lookups: Vec<Lookup>,
     /// Every lookup in the text, parse time or not.
     pub sites: Vec<project::LookupSite>,
+    /// The text's malformed `# noqa` comments.
+    pub noqa_warnings: Vec<noqa::NoqaWarning>,
 }
 
 /// Like [`check_source`], and also returns the parse-time lookups.
@@ -74,6 +76,7 @@ pub fn check_source_with_lookups(source: &str, settings: &Settings) -> SourceFin
         diagnostics: finalized.diagnostics,
         lookups: finalized.lookups,
         sites: finalized.sites,
+        noqa_warnings: finalized.noqa_warnings,
     }
 }
 
@@ -133,7 +136,7 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
     let parsed_at = std::time::Instant::now();
     timings::PARSE.add(parsed_at - started);
     let index = LineIndex::from_source_text(source);
-    let noqa = NoqaMap::from_tokens(source, parsed.tokens(), &index);
+    let mut noqa = NoqaMap::from_tokens(source, parsed.tokens(), &index);
 
     // What Python refuses, at its first place: a parse error, syntax newer than
     // [`limits::PYTHON_VERSION`], or (in a file that parses) an error of the compiler's.
@@ -185,6 +188,12 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
             ));
         }
     }
+    if let Some(at) = too_deep {
+        noqa.checked_until(at);
+    }
+    if let Some((range, _)) = &first_error {
+        noqa.checked_until(range.start());
+    }
     if let Some((range, message)) = first_error {
         // The parser recovers, so the tree is complete, but past the first error it is a
         // guess: keep only what comes before it.
@@ -198,7 +207,6 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
     let diagnostics = diagnostics
         .into_iter()
         .map(|d| Located::new(d, source, &index))
-        .filter(|d| !noqa.suppresses(d.rule(), d.noqa_row()))
         .collect();
     let candidates = candidates
         .into_iter()
