@@ -172,6 +172,10 @@ struct CheckArgs {
     /// settings (config, per-file-ignores) apply.
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+    /// Add `# noqa: CODE` to every line with a diagnostic (into its `# noqa: ...` if it has
+    /// one), in place, instead of printing the diagnostics.
+    #[arg(long, conflicts_with_all = ["statistics", "show_settings"])]
+    add_noqa: bool,
 }
 
 #[derive(Args)]
@@ -271,6 +275,11 @@ fn check(args: CheckArgs) -> u8 {
         error("`-` (standard input) cannot be combined with other paths");
         return ERROR;
     }
+    if args.add_noqa && stdin {
+        // It edits files in place; standard input has no file to edit.
+        error("--add-noqa edits files in place and cannot read standard input (`-`)");
+        return ERROR;
+    }
     if args.stdin_filename.is_some() && !stdin {
         error("--stdin-filename needs `-` as the path");
         return ERROR;
@@ -305,7 +314,7 @@ fn check(args: CheckArgs) -> u8 {
     }
 
     let options = RunOptions {
-        keep_sources: args.output_format.needs_sources() && !args.statistics,
+        keep_sources: (args.output_format.needs_sources() && !args.statistics) || args.add_noqa,
         follow_external_links: args.follow_external_links,
     };
     let mut usage_error = false;
@@ -459,6 +468,21 @@ fn check(args: CheckArgs) -> u8 {
         eprintln!("dagsafe: warning: No Python files found under the given path(s)");
     }
     let reports = checked.reports;
+    let paths_display = Paths::new(cwd);
+    for report in &reports {
+        for warning in &report.noqa_warnings {
+            eprintln!(
+                "dagsafe: warning: Invalid `# noqa` directive on {}:{}: {}",
+                paths_display.display(&report.path),
+                warning.row,
+                warning.message()
+            );
+        }
+    }
+    if args.add_noqa {
+        let failed = add_noqa(&reports, &session, &paths_display);
+        return if usage_error || failed { ERROR } else { SUCCESS };
+    }
     let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
 
     let print_options = PrintOptions {
@@ -471,7 +495,6 @@ fn check(args: CheckArgs) -> u8 {
             Vec::new()
         },
     };
-    let paths_display = Paths::new(cwd);
     let write_all = |out: &mut dyn Write| -> io::Result<()> {
         if args.statistics && args.output_format == OutputFormat::Json {
             printer::statistics::write_json(&reports, out)?;
@@ -518,6 +541,66 @@ fn check(args: CheckArgs) -> u8 {
     } else {
         SUCCESS
     }
+}
+
+/// `--add-noqa`: writes a `# noqa` for each diagnostic of `reports` into its file (never
+/// for DS001, a file to fix, nor DS002, whose fix is to remove a directive) and says how many
+/// lines it edited, as ruff does. Whether a write or an edit failed.
+fn add_noqa(reports: &[dagsafe::run::FileReport], session: &Session, paths: &Paths) -> bool {
+    let mut added = 0;
+    let mut failed = false;
+    for report in reports {
+        let found: Vec<(usize, Rule)> = report
+            .diagnostics
+            .iter()
+            .filter(|d| !matches!(d.rule(), Rule::UnparsableFile | Rule::UnusedNoqa))
+            .map(|d| (d.noqa_row(), d.rule()))
+            .collect();
+        if found.is_empty() {
+            continue;
+        }
+        let shown = paths.display(&report.path);
+        // Writes stay in the project, whatever `--follow-external-links` let dagsafe read.
+        let boundary = Boundary::new(&session.project_root(&report.path).path);
+        let source: String = match &report.source {
+            Some(source) => source.to_string(),
+            None => match dagsafe::read::read_with_metadata(
+                &report.path,
+                dagsafe::MAX_FILE_SIZE,
+                Some(&boundary),
+            )
+            .ok()
+            .and_then(|(bytes, _)| String::from_utf8(bytes).ok())
+            {
+                Some(source) => source,
+                None => {
+                    eprintln!("dagsafe: warning: cannot read {shown} again to add `# noqa`");
+                    failed = true;
+                    continue;
+                }
+            },
+        };
+        let added_here = dagsafe::noqa::add_noqa(&source, &found);
+        for row in &added_here.unplaced {
+            eprintln!(
+                "dagsafe: warning: cannot add `# noqa` to {shown}:{row}: the line cannot hold one (its comment is a `# dagsafe: noqa`, or the line does not end the statement)"
+            );
+        }
+        let (edited, lines) = (added_here.text, added_here.lines);
+        if lines == 0 {
+            continue;
+        }
+        match dagsafe::fix::write_back(&report.path, &source, &edited, Some(&boundary)) {
+            Ok(()) => added += lines,
+            Err(e) => {
+                error(format!("cannot add `# noqa` to {shown}: {e}"));
+                failed = true;
+            }
+        }
+    }
+    let s = if added == 1 { "" } else { "s" };
+    eprintln!("Added {added} noqa directive{s}.");
+    failed
 }
 
 fn rule(args: RuleArgs) -> u8 {

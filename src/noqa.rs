@@ -507,12 +507,23 @@ impl NoqaMap {
     }
 }
 
+/// What `--add-noqa` makes of one text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Added {
+    pub text: String,
+    /// The lines edited.
+    pub lines: usize,
+    /// The rows of findings no comment could be added for (the line's comment is a
+    /// `# dagsafe: noqa`, or the line cannot hold one), in order.
+    pub unplaced: Vec<usize>,
+}
+
 /// `--add-noqa` for one text: a `# noqa` for each `(row, rule)` of `found` (a diagnostic's
 /// start row), on the line whose comment applies to that row (the last line of a multi-line
-/// string), merged into the line's `# noqa: ...` if it has one. The edited text and the
-/// number of lines edited; `None` when the edited text does not suppress every one of
-/// `found` (never written, then).
-pub fn add_noqa(source: &str, found: &[(usize, Rule)]) -> Option<(String, usize)> {
+/// string), merged into the line's `# noqa: ...` if it has one, after its comment otherwise.
+/// Each edit only touches a comment (or adds one); the edited text is read back to tell
+/// which findings it suppresses.
+pub fn add_noqa(source: &str, found: &[(usize, Rule)]) -> Added {
     let edits = SuppressionEdits::new(source);
     let mut by_row: BTreeMap<usize, BTreeSet<Rule>> = BTreeMap::new();
     for &(row, rule) in found {
@@ -526,10 +537,18 @@ pub fn add_noqa(source: &str, found: &[(usize, Rule)]) -> Option<(String, usize)
         let rules: Vec<Rule> = rules.iter().copied().collect();
         all.extend(edits.edit_rules(*row, &rules));
     }
-    let (edited, skipped) = crate::fix::apply_edits(source, &all);
-    let map = NoqaMap::of(&edited);
-    let suppressed = found.iter().all(|&(row, rule)| map.suppresses(rule, row));
-    (skipped == 0 && suppressed).then_some((edited, all.len()))
+    let (text, _) = crate::fix::apply_edits(source, &all);
+    let map = NoqaMap::of(&text);
+    let unplaced: BTreeSet<usize> = found
+        .iter()
+        .filter(|&&(row, rule)| !map.suppresses(rule, row))
+        .map(|&(row, _)| row)
+        .collect();
+    Added {
+        text,
+        lines: all.len(),
+        unplaced: unplaced.into_iter().collect(),
+    }
 }
 
 /// One text, parsed once, and the suppression edits of any of its lines (a code action over a
