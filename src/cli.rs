@@ -481,7 +481,11 @@ fn check(args: CheckArgs) -> u8 {
     }
     if args.add_noqa {
         let failed = add_noqa(&reports, &session, &paths_display);
-        return if usage_error || failed { ERROR } else { SUCCESS };
+        return if usage_error || failed {
+            ERROR
+        } else {
+            SUCCESS
+        };
     }
     let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
 

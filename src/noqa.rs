@@ -77,10 +77,12 @@ impl Directive {
 /// Whether `word` reads as a rule code: letters then digits (`DS101`, `E501`, `AIR003`), or
 /// a misspelt dagsafe code (`DS1O1`: `DS`, then letters and digits, at least one digit).
 fn is_code(word: &str) -> bool {
-    let letters = word.len() - word.trim_start_matches(|c: char| c.is_ascii_alphabetic()).len();
-    let well_formed = letters > 0
-        && word.len() > letters
-        && word[letters..].bytes().all(|b| b.is_ascii_digit());
+    let letters = word.len()
+        - word
+            .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+            .len();
+    let well_formed =
+        letters > 0 && word.len() > letters && word[letters..].bytes().all(|b| b.is_ascii_digit());
     well_formed || looks_like_dagsafe(word)
 }
 
@@ -427,7 +429,9 @@ impl NoqaMap {
                             report.duplicated.push(code.code.clone());
                         } else {
                             match Rule::from_code(&code.code) {
-                                Some(rule) if enabled(rule) => report.unused.push(code.code.clone()),
+                                Some(rule) if enabled(rule) => {
+                                    report.unused.push(code.code.clone())
+                                }
                                 Some(_) => keep.push(code),
                                 None if looks_like_dagsafe(&code.code) => {
                                     report.unknown.push(code.code.clone())
@@ -450,12 +454,7 @@ impl NoqaMap {
 /// The edit that takes the directive at `directive` out of the comment at `comment` (whose
 /// line starts at `line_start`): with the comment when nothing else is in it, with the white
 /// space before it otherwise; text after the directive stays a comment.
-fn removal(
-    source: &str,
-    line_start: TextSize,
-    comment: TextRange,
-    directive: TextRange,
-) -> Edit {
+fn removal(source: &str, line_start: TextSize, comment: TextRange, directive: TextRange) -> Edit {
     let after = &source[TextRange::new(directive.end(), comment.end())];
     let trimmed = after.trim_start();
     let before_comment = &source[TextRange::new(line_start, comment.start())];

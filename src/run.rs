@@ -504,22 +504,23 @@ pub fn check_text(
     settings: &Settings,
     options: RunOptions,
 ) -> FileReport {
-    let (mut diagnostics, lookups, sites, noqa_warnings) = match catch_unwind(AssertUnwindSafe(
-        || crate::check_source_with_lookups(&source, settings),
-    )) {
-        Ok(findings) => (
-            findings.diagnostics,
-            LookupTally::of(&findings.lookups, settings),
-            findings.sites,
-            findings.noqa_warnings,
-        ),
-        Err(panic) => (
-            vec![panic_diagnostic(panic, &source)],
-            LookupTally::default(),
-            Vec::new(),
-            Vec::new(),
-        ),
-    };
+    let (mut diagnostics, lookups, sites, noqa_warnings) =
+        match catch_unwind(AssertUnwindSafe(|| {
+            crate::check_source_with_lookups(&source, settings)
+        })) {
+            Ok(findings) => (
+                findings.diagnostics,
+                LookupTally::of(&findings.lookups, settings),
+                findings.sites,
+                findings.noqa_warnings,
+            ),
+            Err(panic) => (
+                vec![panic_diagnostic(panic, &source)],
+                LookupTally::default(),
+                Vec::new(),
+                Vec::new(),
+            ),
+        };
     apply_per_file_ignores(path, settings, &mut diagnostics);
     FileReport {
         path: path.to_path_buf(),

@@ -134,7 +134,12 @@ fn ds002_reports_unused_unknown_duplicated_and_blanket() {
                 "Unused `noqa` directive (unknown: `DS1O1`, `DS999`)"
             ),
             row("DS002", 4, 8, "Unused blanket `noqa` directive"),
-            row("DS002", 5, 24, "Unused `noqa` directive (duplicated: `DS101`)"),
+            row(
+                "DS002",
+                5,
+                24,
+                "Unused `noqa` directive (duplicated: `DS101`)"
+            ),
             row("DS002", 6, 21, "Unused `noqa` directive (unused: `DS101`)"),
         ]
     );
@@ -238,7 +243,10 @@ fn check_add_noqa_writes_the_directives_once() {
         (0, "Added 0 noqa directives.\n")
     );
     assert_eq!(fs::read_to_string(&file).unwrap(), after);
-    let check = dagsafe(dir.path(), &["check", "--no-cache", "--output-format", "concise"]);
+    let check = dagsafe(
+        dir.path(),
+        &["check", "--no-cache", "--output-format", "concise"],
+    );
     assert_eq!(
         (check.code, check.stdout.as_str()),
         (
@@ -256,7 +264,10 @@ fn check_add_noqa_respects_the_selection() {
         dir.path(),
         &["check", "--no-cache", "--add-noqa", "--select", "DS201"],
     );
-    assert_eq!((out.code, out.stderr.as_str()), (0, "Added 1 noqa directive.\n"));
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (0, "Added 1 noqa directive.\n")
+    );
     assert_eq!(
         fs::read_to_string(dir.path().join("dags/etl.py")).unwrap(),
         "from airflow.models import Variable\nPASSWORD = Variable.get(\"db_password\")  # noqa: DS201\n"
@@ -303,7 +314,10 @@ fn check_add_noqa_never_writes_through_a_link() {
 fn malformed_directives_are_warned_about_and_never_fatal() {
     let body = "from airflow.models import Variable\nA = 1  # noqa:\nB = Variable.get(\"b\")  # noqa DS101\nC = 2  # noqa: ,\nD = Variable.get(\"d\")  # noqa: because\n";
     let dir = dir_with(body);
-    let out = dagsafe(dir.path(), &["check", "--no-cache", "--output-format", "concise"]);
+    let out = dagsafe(
+        dir.path(),
+        &["check", "--no-cache", "--output-format", "concise"],
+    );
     assert_eq!(
         out.stderr,
         "dagsafe: warning: Invalid `# noqa` directive on dags/etl.py:2: expected a comma-separated list of codes (e.g., `# noqa: DS101, DS201`); it suppresses nothing\n\
@@ -327,6 +341,71 @@ fn malformed_directives_are_warned_about_and_never_fatal() {
         (
             0,
             "dagsafe: warning: Invalid `# noqa` directive on dags/etl.py:1: expected a comma-separated list of codes (e.g., `# noqa: DS101, DS201`); it suppresses nothing\n"
+        )
+    );
+}
+
+/// What README says of ruff's RUF100, with a real ruff (pinned in tests/requirements.txt):
+/// its fix removes a blanket `# noqa` that dagsafe relies on, and a `# noqa: DS101` too
+/// unless `lint.external = ["DS"]` tells it the DS codes are another tool's.
+#[test]
+fn ruffs_unused_noqa_fix_keeps_ds_codes_only_with_lint_external() {
+    let ruff = match common::tools::python_tool("ruff", "ruff") {
+        Ok(ruff) => ruff,
+        Err(why) => {
+            common::tools::skip(
+                "ruffs_unused_noqa_fix_keeps_ds_codes_only_with_lint_external",
+                &why,
+            );
+            return;
+        }
+    };
+    let body = "from airflow.models import Variable\nA = Variable.get(\"a\")  # noqa: DS101, F401\nB = Variable.get(\"b\")  # noqa\n";
+    for (config, after) in [
+        (
+            "[lint]\nselect = [\"RUF100\"]\n",
+            "from airflow.models import Variable\nA = Variable.get(\"a\")\nB = Variable.get(\"b\")\n",
+        ),
+        (
+            "[lint]\nselect = [\"RUF100\"]\nexternal = [\"DS\"]\n",
+            "from airflow.models import Variable\nA = Variable.get(\"a\")  # noqa: DS101\nB = Variable.get(\"b\")\n",
+        ),
+    ] {
+        let dir = dir_with(body);
+        write(dir.path(), "ruff.toml", config.as_bytes());
+        let fixed = common::tools::run(
+            std::process::Command::new(&ruff)
+                .args(["check", "--no-cache", "--fix", "--quiet", "dags/etl.py"])
+                .current_dir(dir.path()),
+        );
+        assert!(fixed.status.success(), "{config}: {fixed:?}");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("dags/etl.py")).unwrap(),
+            after,
+            "{config}"
+        );
+    }
+}
+
+#[test]
+fn ds002_leaves_codes_that_per_file_ignores_turn_off_alone() {
+    let dir = dir_with("B = 1  # noqa: DS101\n");
+    write(
+        dir.path(),
+        "dagsafe.toml",
+        b"variables-lookup-pattern = \"^aws_\"\n\n[per-file-ignores]\n\"dags/legacy.py\" = [\"DS101\"]\n",
+    );
+    write(dir.path(), "dags/legacy.py", b"B = 1  # noqa: DS101\n");
+    let out = dagsafe(
+        dir.path(),
+        &["check", "--no-cache", "--output-format", "concise"],
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            1,
+            "dags/etl.py:1:8: DS002 Unused `noqa` directive (unused: `DS101`)\nFound 1 diagnostic (2 files checked).\n",
+            ""
         )
     );
 }
