@@ -855,7 +855,7 @@ fn neovim_shows_fixes_and_updates_diagnostics() {
         }
     }
     let dir = TempDir::new().unwrap();
-    let text = "from airflow.models import Variable\n\nX = {\"é\": 1, \"k\": Variable.get(\"x\")}\nY = {\"😀\": Variable.get(\"y\")}  # noqa: DS201\n";
+    let text = "from airflow.models import Variable\n\nX = {\"é\": 1, \"k\": Variable.get(\"x\")}\nY = {\"😀\": Variable.get(\"y\")}  # noqa: E501\n";
     let file = write(dir.path(), "dag.py", text);
     let out = dir.path().join("out.json");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nvim/dagsafe_lsp.lua");
@@ -917,7 +917,7 @@ fn neovim_shows_fixes_and_updates_diagnostics() {
     let y = diagnostic("y", 3, 13, 30);
     let z = diagnostic("z", 4, 5, 22);
     let x_fixed = "X = {\"é\": 1, \"k\": Variable.get(\"x\")}  # noqa: DS101";
-    let y_fixed = "Y = {\"😀\": Variable.get(\"y\")}  # noqa: DS201, DS101";
+    let y_fixed = "Y = {\"😀\": Variable.get(\"y\")}  # noqa: E501, DS101";
     let z_line = "Z = [Variable.get(\"z\")]";
     assert_eq!(
         result["steps"],
@@ -925,13 +925,13 @@ fn neovim_shows_fixes_and_updates_diagnostics() {
             {
                 "name": "open",
                 "diagnostics": [x, y],
-                "lines": [first, "", "X = {\"é\": 1, \"k\": Variable.get(\"x\")}", "Y = {\"😀\": Variable.get(\"y\")}  # noqa: DS201"],
+                "lines": [first, "", "X = {\"é\": 1, \"k\": Variable.get(\"x\")}", "Y = {\"😀\": Variable.get(\"y\")}  # noqa: E501"],
             },
             {"name": "actions on line 2", "titles": ["Disable DS101 for this line"]},
             {
                 "name": "fixed line 2",
                 "diagnostics": [y],
-                "lines": [first, "", x_fixed, "Y = {\"😀\": Variable.get(\"y\")}  # noqa: DS201"],
+                "lines": [first, "", x_fixed, "Y = {\"😀\": Variable.get(\"y\")}  # noqa: E501"],
             },
             {"name": "actions on line 3", "titles": ["Disable DS101 for this line"]},
             {"name": "fixed line 3", "diagnostics": [], "lines": [first, "", x_fixed, y_fixed]},
