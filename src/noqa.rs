@@ -591,6 +591,12 @@ impl<'a> SuppressionEdits<'a> {
             .is_some_and(|(_, range)| range.start() < offset)
     }
 
+    /// The row whose comment applies to a diagnostic that starts on `row` (see
+    /// [`NoqaMap::comment_row`]).
+    pub fn comment_row(&self, row: usize) -> usize {
+        self.map.comment_row(row)
+    }
+
     /// [`suppression_edit`]'s edit, checked on the edited line alone: the edit must not fall
     /// inside a token, and the line's comment must then suppress `rule` (a comment runs to
     /// the end of its line, so nothing else in the text changes).
@@ -770,5 +776,64 @@ mod tests {
             edited("x = f(\n    Variable.get(\"a\"),\n)\n", 2).as_deref(),
             Some("x = f(\n    Variable.get(\"a\"),  # noqa: DS101\n)\n")
         );
+    }
+
+    /// The codes a comment's text names (`None`: blanket; no directive: `Err`), and what is
+    /// malformed.
+    fn read(text: &str) -> (Result<Option<Vec<String>>, ()>, Option<Malformed>) {
+        let (parsed, malformed) = parse_comment(text);
+        let codes = parsed
+            .map(|(_, _, codes)| codes.map(|codes| codes.into_iter().map(|(c, _)| c).collect()))
+            .ok_or(());
+        (codes, malformed)
+    }
+
+    #[test]
+    fn directives_read_as_ruff_reads_them() {
+        let codes = |list: &[&str]| Ok(Some(list.iter().map(|c| c.to_string()).collect()));
+        assert_eq!(read("# noqa"), (Ok(None), None));
+        assert_eq!(read("#NOQA  trailing words"), (Ok(None), None));
+        assert_eq!(read("# noqa: DS101"), (codes(&["DS101"]), None));
+        assert_eq!(
+            read("#noqa:e501,DS201 DS101 because DS999"),
+            (codes(&["E501", "DS201", "DS101"]), None)
+        );
+        // A misspelt dagsafe code is one code (unknown), not `DS1` and then text.
+        assert_eq!(
+            read("# noqa: DS1O1, E501"),
+            (codes(&["DS1O1", "E501"]), None)
+        );
+        assert_eq!(
+            read("# the table  # noqa: DS101"),
+            (codes(&["DS101"]), None)
+        );
+        assert_eq!(read("# noqanything"), (Err(()), None));
+        assert_eq!(read("# noqa:"), (Err(()), Some(Malformed::MissingCodes)));
+        assert_eq!(read("# noqa: ,"), (Err(()), Some(Malformed::MissingCodes)));
+        assert_eq!(
+            read("# noqa: because"),
+            (Err(()), Some(Malformed::MissingCodes))
+        );
+        assert_eq!(
+            read("# noqa:  # noqa: DS101"),
+            (codes(&["DS101"]), Some(Malformed::MissingCodes))
+        );
+        assert_eq!(
+            read("# noqa DS101"),
+            (Ok(None), Some(Malformed::MissingColon))
+        );
+        assert!(looks_like_dagsafe("DS999") && looks_like_dagsafe("ds1o1"));
+        assert!(
+            !looks_like_dagsafe("DS") && !looks_like_dagsafe("DSL") && !looks_like_dagsafe("E501")
+        );
+    }
+
+    #[test]
+    fn comments_of_multi_line_strings_and_continuations_are_on_their_last_line() {
+        let map = NoqaMap::of(
+            "a = 1\nb = \"\"\"x\ny\nz\"\"\"\nc = 1 + \\\n    2 + \\\n    3\nd = f\"\"\"{1}\n\"\"\"\ne = 1  # \\\n",
+        );
+        let rows: Vec<usize> = (1..=10).map(|row| map.comment_row(row)).collect();
+        assert_eq!(rows, vec![1, 4, 4, 4, 7, 7, 7, 9, 9, 10]);
     }
 }

@@ -514,15 +514,23 @@ fn quick_fixes_add_a_noqa_comment_or_extend_the_one_there() {
         ])]
     );
     // A selection of whole lines (ending at the start of the next one) covers both lines;
-    // the blanket `# noqa` line has no diagnostic, and the line ending inside a string
-    // cannot take a comment.
+    // the blanket `# noqa` line has no diagnostic.
     assert_eq!(
         actions(&mut client, &uri, range((2, 0), (7, 0)), None).len(),
-        2
+        3
     );
+    // The line ending inside a string cannot take a comment: it goes where the string
+    // ends, which is where `# noqa` suppresses a finding that starts inside it.
     assert_eq!(
         actions(&mut client, &uri, range((5, 0), (6, 0)), None),
-        Vec::<Value>::new()
+        vec![json!([
+            "Disable DS101 for this line",
+            6,
+            5,
+            6,
+            5,
+            "  # noqa: DS101"
+        ])]
     );
     // A client that asks only for other kinds gets none.
     assert_eq!(

@@ -24,7 +24,9 @@ fn validator(test: &str) -> Option<PathBuf> {
     // The tests run in threads: one installs while the others wait, so none runs the
     // validator while `npm ci` is still writing it ("Text file busy").
     static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _installing = INSTALL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _installing = INSTALL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if !dir.join("node_modules/@microsoft/sarif-multitool").is_dir() {
         run_ok(Command::new("npm").arg("ci").arg("--prefix").arg(&dir));
     }
