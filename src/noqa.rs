@@ -338,6 +338,26 @@ impl NoqaMap {
         map
     }
 
+    /// Whether every range and position of the directives is one that `range` and
+    /// `position` accept (see `Summary::is_consistent`: DS002 is located and fixed with them).
+    pub fn is_consistent(
+        &self,
+        range: &dyn Fn(&TextRange) -> bool,
+        position: &dyn Fn(&Position) -> bool,
+    ) -> bool {
+        self.lines.values().all(|line| {
+            range(&line.range)
+                && range(&line.removal.range)
+                && position(&line.start)
+                && position(&line.end)
+                && line
+                    .codes
+                    .iter()
+                    .flatten()
+                    .all(|code| range(&code.range))
+        })
+    }
+
     /// Directives from `offset` on are past what was checked (see `checked_until`).
     pub fn checked_until(&mut self, offset: TextSize) {
         self.checked_until = Some(self.checked_until.map_or(offset, |o| o.min(offset)));

@@ -107,6 +107,7 @@ impl Summary {
             })
             && self.deferred_lookups.iter().all(|(_, at)| position(at))
             && self.diagnostics.iter().all(located)
+            && self.noqa.is_consistent(&range, &position)
             && self.edge_rows.len() == graph.edges.len()
             && self
                 .edge_rows
