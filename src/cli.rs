@@ -480,7 +480,7 @@ fn check(args: CheckArgs) -> u8 {
         }
     }
     if args.add_noqa {
-        let failed = add_noqa(&reports, &session, &paths_display);
+        let failed = add_noqa(&reports, &session, &paths_display, args.quiet);
         return if usage_error || failed {
             ERROR
         } else {
@@ -549,8 +549,13 @@ fn check(args: CheckArgs) -> u8 {
 
 /// `--add-noqa`: writes a `# noqa` for each diagnostic of `reports` into its file (never
 /// for DS001, a file to fix, nor DS002, whose fix is to remove a directive) and says how many
-/// lines it edited, as ruff does. Whether a write or an edit failed.
-fn add_noqa(reports: &[dagsafe::run::FileReport], session: &Session, paths: &Paths) -> bool {
+/// lines it edited, as ruff does (not with `--quiet`). Whether a read or a write failed.
+fn add_noqa(
+    reports: &[dagsafe::run::FileReport],
+    session: &Session,
+    paths: &Paths,
+    quiet: bool,
+) -> bool {
     let mut added = 0;
     let mut failed = false;
     for report in reports {
@@ -602,8 +607,10 @@ fn add_noqa(reports: &[dagsafe::run::FileReport], session: &Session, paths: &Pat
             }
         }
     }
-    let s = if added == 1 { "" } else { "s" };
-    eprintln!("Added {added} noqa directive{s}.");
+    if !quiet {
+        let s = if added == 1 { "" } else { "s" };
+        eprintln!("Added {added} noqa directive{s}.");
+    }
     failed
 }
 

@@ -350,11 +350,7 @@ impl NoqaMap {
                 && range(&line.removal.range)
                 && position(&line.start)
                 && position(&line.end)
-                && line
-                    .codes
-                    .iter()
-                    .flatten()
-                    .all(|code| range(&code.range))
+                && line.codes.iter().flatten().all(|code| range(&code.range))
         })
     }
 

@@ -243,6 +243,11 @@ fn check_add_noqa_writes_the_directives_once() {
         (0, "Added 0 noqa directives.\n")
     );
     assert_eq!(fs::read_to_string(&file).unwrap(), after);
+    let quiet = dagsafe(dir.path(), &["check", "--no-cache", "--add-noqa", "-q"]);
+    assert_eq!(
+        (quiet.code, quiet.stdout.as_str(), quiet.stderr.as_str()),
+        (0, "", "")
+    );
     let check = dagsafe(
         dir.path(),
         &["check", "--no-cache", "--output-format", "concise"],
