@@ -63,10 +63,24 @@ pub struct SourceFindings {
 
 /// Like [`check_source`], and also returns the parse-time lookups.
 pub fn check_source_with_lookups(source: &str, settings: &Settings) -> SourceFindings {
+    check_source_at(source, settings, None)
+}
+
+/// [`check_source_with_lookups`] for the text of the file at `path`, whose
+/// `per-file-ignores` DS002 takes into account (a code they turn off is not unused); the
+/// caller still applies them.
+pub fn check_source_at(
+    source: &str,
+    settings: &Settings,
+    path: Option<&std::path::Path>,
+) -> SourceFindings {
     let summary = summarize(source, settings);
+    let absolute = path
+        .map(|path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+        .unwrap_or_default();
     let project = Project::new(vec![Unit {
         display: String::new(),
-        absolute: std::path::PathBuf::new(),
+        absolute,
         modules: Vec::new().into(),
         is_package: false,
         summary: &summary,

@@ -506,7 +506,7 @@ pub fn check_text(
 ) -> FileReport {
     let (mut diagnostics, lookups, sites, noqa_warnings) =
         match catch_unwind(AssertUnwindSafe(|| {
-            crate::check_source_with_lookups(&source, settings)
+            crate::check_source_at(&source, settings, Some(path))
         })) {
             Ok(findings) => (
                 findings.diagnostics,

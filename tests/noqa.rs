@@ -413,4 +413,35 @@ fn ds002_leaves_codes_that_per_file_ignores_turn_off_alone() {
             ""
         )
     );
+    // Standard input checked as the file, on its own: the same verdicts.
+    for (name, expected) in [
+        ("dags/legacy.py", ""),
+        (
+            "dags/etl.py",
+            "dags/etl.py:1:8: DS002 Unused `noqa` directive (unused: `DS101`)\n",
+        ),
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dagsafe"))
+            .args(["check", "--no-cache", "-q", "--per-file", "--output-format"])
+            .args(["concise", "--stdin-filename", name, "-"])
+            .current_dir(dir.path())
+            .env("XDG_CACHE_HOME", common::cache_home())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"B = 1  # noqa: DS101\n")
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(
+            String::from_utf8(output.stdout).unwrap(),
+            expected,
+            "{name}"
+        );
+    }
 }
