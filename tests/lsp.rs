@@ -1342,3 +1342,21 @@ fn a_code_action_over_a_file_of_10000_diagnostics() {
     );
     client.shut_down();
 }
+
+#[test]
+fn unused_and_misspelt_noqa_codes_show_in_the_editor() {
+    let dir = TempDir::new().unwrap();
+    let text = "from airflow.models import Variable\nX = Variable.get(\"x\")  # noqa: DS1O1\nY = 1  # noqa: DS101\n";
+    let path = write(dir.path(), "dag.py", text);
+    let (mut client, _) = Client::initialized(json!({}), dir.path());
+    let uri = client.open(&path, text);
+    let published = client.published(&uri);
+    assert_eq!(
+        spans(&published),
+        vec![
+            json!(["DS101", 1, 4, 1, 21]),
+            json!(["DS002", 1, 23, 1, 36]),
+            json!(["DS002", 2, 7, 2, 20]),
+        ]
+    );
+}
