@@ -668,6 +668,20 @@ impl<'a> SuppressionEdits<'a> {
                             new_comment,
                         )
                     }
+                    // `# noqa:` with no codes (which suppresses nothing) takes them.
+                    None if let Some(colon) = empty_directive_colon(text) => {
+                        let at = comment.start() + TextSize::try_from(colon + 1).ok()?;
+                        let content = format!(" {}", codes_of(rules));
+                        let new_comment =
+                            format!("{}{content}{}", &text[..colon + 1], &text[colon + 1..]);
+                        (
+                            Edit {
+                                range: TextRange::empty(at),
+                                content,
+                            },
+                            new_comment,
+                        )
+                    }
                     None => {
                         let kept = TextSize::of(text.trim_end());
                         let content = format!("  # noqa: {}", codes_of(rules));
@@ -718,6 +732,16 @@ impl<'a> SuppressionEdits<'a> {
             };
         suppresses.then_some(edit)
     }
+}
+
+/// The offset of the colon of a comment's first `# noqa:` that names no code, when its first
+/// `# noqa` is one.
+fn empty_directive_colon(text: &str) -> Option<usize> {
+    let found = LINE_NOQA.find(text)?;
+    let rest = &text[found.end()..];
+    let colon = found.end() + (rest.len() - rest.trim_start().len());
+    (text.as_bytes().get(colon) == Some(&b':') && read_codes(text, colon + 1).is_empty())
+        .then_some(colon)
 }
 
 fn codes_of(rules: &[Rule]) -> String {

@@ -43,6 +43,21 @@ fn add_noqa_appends_merges_and_keeps_what_is_there() {
 }
 
 #[test]
+fn add_noqa_completes_a_directive_that_names_no_code() {
+    let result = added(
+        "A = Variable.get(\"a\")  # noqa:\nB = Variable.get(\"b\")  # noqa: because\n",
+        &[(2, DS101), (3, DS101)],
+    );
+    assert_eq!(
+        result.text,
+        text(
+            "A = Variable.get(\"a\")  # noqa: DS101\nB = Variable.get(\"b\")  # noqa: DS101 because\n"
+        )
+    );
+    assert_eq!((result.lines, result.unplaced), (2, vec![]));
+}
+
+#[test]
 fn add_noqa_puts_several_codes_of_a_line_in_one_directive_in_code_order() {
     let result = added(
         "PASSWORD = Variable.get(\"db_password\")\n",
