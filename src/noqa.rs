@@ -547,22 +547,35 @@ pub fn add_noqa(source: &str, found: &[(usize, Rule)]) -> Added {
             .or_default()
             .insert(rule);
     }
-    let mut all = Vec::new();
+    let mut all: Vec<(usize, Edit)> = Vec::new();
     for (row, rules) in &by_row {
         let rules: Vec<Rule> = rules.iter().copied().collect();
-        all.extend(edits.edit_rules(*row, &rules));
+        all.extend(edits.edit_rules(*row, &rules).map(|edit| (*row, edit)));
     }
-    let (text, _) = crate::fix::apply_edits(source, &all);
-    let map = NoqaMap::of(&text);
-    let unplaced: BTreeSet<usize> = found
-        .iter()
-        .filter(|&&(row, rule)| !map.suppresses(rule, row))
-        .map(|&(row, _)| row)
-        .collect();
-    Added {
-        text,
-        lines: all.len(),
-        unplaced: unplaced.into_iter().collect(),
+    // An edit that does not suppress what it is for (a comment appended after a string left
+    // open reads as part of the string) is left out, and the rest tried again.
+    loop {
+        let only: Vec<Edit> = all.iter().map(|(_, edit)| edit.clone()).collect();
+        let (text, _) = crate::fix::apply_edits(source, &only);
+        let map = NoqaMap::of(&text);
+        let unplaced: BTreeSet<usize> = found
+            .iter()
+            .filter(|&&(row, rule)| !map.suppresses(rule, row))
+            .map(|&(row, _)| row)
+            .collect();
+        let failed: BTreeSet<usize> = unplaced
+            .iter()
+            .map(|&row| edits.map.comment_row(row))
+            .collect();
+        let before = all.len();
+        all.retain(|(row, _)| !failed.contains(row));
+        if all.len() == before {
+            return Added {
+                text,
+                lines: all.len(),
+                unplaced: unplaced.into_iter().collect(),
+            };
+        }
     }
 }
 

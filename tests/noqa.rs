@@ -58,6 +58,20 @@ fn add_noqa_completes_a_directive_that_names_no_code() {
 }
 
 #[test]
+fn add_noqa_leaves_out_a_comment_that_a_string_left_open_would_swallow() {
+    let body = "A = Variable.get(\"a\")\nB = [Variable.get(\"b\n";
+    let result = added(body, &[(2, DS101), (3, DS101)]);
+    assert_eq!(
+        result,
+        Added {
+            text: text("A = Variable.get(\"a\")  # noqa: DS101\nB = [Variable.get(\"b\n"),
+            lines: 1,
+            unplaced: vec![3],
+        }
+    );
+}
+
+#[test]
 fn add_noqa_puts_several_codes_of_a_line_in_one_directive_in_code_order() {
     let result = added(
         "PASSWORD = Variable.get(\"db_password\")\n",
@@ -459,4 +473,58 @@ fn ds002_leaves_codes_that_per_file_ignores_turn_off_alone() {
             "{name}"
         );
     }
+}
+
+/// Over every fixture and the fuzz corpus of `check_source`: `--add-noqa` suppresses each
+/// finding it can place, a second pass adds nothing, and DS002's fixes take out every DS002
+/// and change no other finding.
+#[test]
+fn add_noqa_and_ds002_fixes_hold_on_every_fixture() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let settings = Settings::default();
+    let mut paths = common::python_files(&root.join("fixtures"));
+    for corpus in ["tests/fuzz_corpus/check_source", "tests/fuzz_regressions"] {
+        for entry in fs::read_dir(root.join(corpus)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                paths.push(path);
+            }
+        }
+    }
+    let mut files = 0;
+    for path in paths {
+        let Ok(source) = fs::read_to_string(&path) else {
+            continue;
+        };
+        files += 1;
+        let name = path.display().to_string();
+        let before = check_source(&source, &settings);
+        let found: Vec<(usize, Rule)> = before
+            .iter()
+            .filter(|d| !matches!(d.rule(), Rule::UnparsableFile | Rule::UnusedNoqa))
+            .map(|d| (d.noqa_row(), d.rule()))
+            .collect();
+        let added = add_noqa(&source, &found);
+        let left: Vec<(usize, Rule)> = check_source(&added.text, &settings)
+            .iter()
+            .filter(|d| !matches!(d.rule(), Rule::UnparsableFile | Rule::UnusedNoqa))
+            .map(|d| (d.noqa_row(), d.rule()))
+            .filter(|(row, _)| !added.unplaced.contains(row))
+            .collect();
+        assert_eq!(left, vec![], "{name}");
+        assert_eq!(add_noqa(&added.text, &found).lines, 0, "{name}");
+
+        let others = |diagnostics: &[dagsafe::diagnostic::Located]| -> Vec<(usize, usize, Rule)> {
+            diagnostics
+                .iter()
+                .filter(|d| d.rule() != Rule::UnusedNoqa)
+                .map(|d| (d.start.row, d.start.column, d.rule()))
+                .collect()
+        };
+        let (fixed, _) = self::fixed(&source);
+        let after = check_source(&fixed, &settings);
+        assert!(after.iter().all(|d| d.rule() != Rule::UnusedNoqa), "{name}");
+        assert_eq!(others(&after), others(&before), "{name}");
+    }
+    assert!(files > 250, "{files} files");
 }
