@@ -620,6 +620,26 @@ impl<'a> SuppressionEdits<'a> {
             .is_some_and(|(_, range)| range.start() < offset)
     }
 
+    /// Whether the token that ends at `offset` is a string left open (the parser ends it at
+    /// the line's end): a closed string ends with its quote, an f-string with its end token.
+    fn ends_open_string(&self, offset: TextSize) -> bool {
+        let first = self
+            .tokens
+            .partition_point(|(_, range)| range.end() < offset);
+        self.tokens[first..]
+            .iter()
+            .take_while(|(_, range)| range.end() == offset)
+            .filter(|(_, range)| !range.is_empty())
+            .any(|(kind, range)| match kind {
+                TokenKind::String => !self.source[*range].ends_with(['"', '\'']),
+                TokenKind::FStringStart
+                | TokenKind::FStringMiddle
+                | TokenKind::TStringStart
+                | TokenKind::TStringMiddle => true,
+                _ => false,
+            })
+    }
+
     /// The row whose comment applies to a diagnostic that starts on `row` (see
     /// [`NoqaMap::comment_row`]).
     pub fn comment_row(&self, row: usize) -> usize {
@@ -720,9 +740,9 @@ impl<'a> SuppressionEdits<'a> {
                     return None;
                 }
                 let at = start + TextSize::of(code_part);
-                // Inside a token (a string left open on this line), the text would not be a
-                // comment.
-                if self.spans(at) {
+                // Inside a token, or after a string left open on this line (which runs to the
+                // line's end), the text would not be a comment.
+                if self.spans(at) || self.ends_open_string(at) {
                     return None;
                 }
                 let codes = codes_of(rules);
@@ -813,6 +833,9 @@ mod tests {
         // The line ends inside a string, or continues on the next one.
         assert_eq!(edited("x = Variable.get(\"\"\"a\nb\"\"\")\n", 1), None);
         assert_eq!(edited("x = Variable.get(\"a\") + \\\n    1\n", 1), None);
+        // A string left open runs to the line's end: a comment there would be in it.
+        assert_eq!(edited("x = f(Variable.get(\"a\n", 1), None);
+        assert_eq!(edited("x = f(Variable.get(f\"a{1}\n", 1), None);
         // A file directive on the line cannot take a line code.
         assert_eq!(
             edited("x = Variable.get(\"a\")  # dagsafe: noqa: DS201\n", 1),
