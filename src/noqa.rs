@@ -144,6 +144,9 @@ pub struct LineDirective {
     pub end: Position,
     /// The edit that takes the whole directive out of its line, keeping any text after it.
     pub removal: Edit,
+    /// Where `removal` starts and ends, and the list of codes (first to last), if any.
+    pub removal_span: (Position, Position),
+    pub codes_span: Option<(Position, Position)>,
 }
 
 /// The first `# noqa` in a comment's text: its start, the end of its last code (or of
@@ -290,22 +293,31 @@ impl NoqaMap {
             let at = |offset: usize| range.start() + TextSize::try_from(offset).unwrap_or_default();
             let directive_range = TextRange::new(at(start), at(end));
             let line_start = index.line_start(index.line_index(range.start()), source);
+            let codes: Option<Vec<Code>> = codes.map(|codes| {
+                codes
+                    .into_iter()
+                    .map(|(code, r)| Code {
+                        code,
+                        range: TextRange::new(at(r.start), at(r.end)),
+                    })
+                    .collect()
+            });
+            let position = |offset| crate::diagnostic::position(index, source, offset);
+            let span = |range: TextRange| (position(range.start()), position(range.end()));
+            let removal = removal(source, line_start, range, directive_range);
             map.lines.insert(
                 row,
                 LineDirective {
-                    codes: codes.map(|codes| {
-                        codes
-                            .into_iter()
-                            .map(|(code, r)| Code {
-                                code,
-                                range: TextRange::new(at(r.start), at(r.end)),
-                            })
-                            .collect()
+                    codes_span: codes.as_ref().and_then(|codes| {
+                        let (first, last) = (codes.first()?, codes.last()?);
+                        Some(span(first.range.cover(last.range)))
                     }),
+                    codes,
                     range: directive_range,
-                    start: crate::diagnostic::position(index, source, directive_range.start()),
-                    end: crate::diagnostic::position(index, source, directive_range.end()),
-                    removal: removal(source, line_start, range, directive_range),
+                    start: position(directive_range.start()),
+                    end: position(directive_range.end()),
+                    removal_span: span(removal.range),
+                    removal,
                 },
             );
         }
@@ -350,6 +362,12 @@ impl NoqaMap {
                 && range(&line.removal.range)
                 && position(&line.start)
                 && position(&line.end)
+                && position(&line.removal_span.0)
+                && position(&line.removal_span.1)
+                && line
+                    .codes_span
+                    .iter()
+                    .all(|(start, end)| position(start) && position(end))
                 && line.codes.iter().flatten().all(|code| range(&code.range))
         })
     }
