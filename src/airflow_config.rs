@@ -157,6 +157,10 @@ pub struct AirflowSettings {
     pub sensitive_var_conn_names: Option<FromAirflow<Vec<String>>>,
     /// `[dag_processor]` (3.x) or `[scheduler]` (2.x) `min_file_process_interval`.
     pub min_file_process_interval: Option<FromAirflow<f64>>,
+    /// `[secrets] use_cache` (Airflow 2.7+).
+    pub use_cache: Option<FromAirflow<bool>>,
+    /// `[secrets] cache_ttl_seconds` (Airflow 2.7+).
+    pub cache_ttl_seconds: Option<FromAirflow<f64>>,
 }
 
 /// A problem in Airflow's configuration, located for a clear message.
@@ -218,6 +222,20 @@ impl AirflowSettings {
                     source: from_file(entry),
                 });
             }
+            if let Some(entry) = ini.get("secrets", "use_cache") {
+                let source = from_file(entry);
+                settings.use_cache = Some(FromAirflow {
+                    value: parse_boolean(&entry.value, "use_cache", &source)?,
+                    source,
+                });
+            }
+            if let Some(entry) = ini.get("secrets", "cache_ttl_seconds") {
+                let source = from_file(entry);
+                settings.cache_ttl_seconds = Some(FromAirflow {
+                    value: parse_ttl(&entry.value, &source)?,
+                    source,
+                });
+            }
             for section in ["scheduler", "dag_processor"] {
                 if let Some(entry) = ini.get(section, "min_file_process_interval") {
                     let source = from_file(entry);
@@ -277,6 +295,20 @@ impl AirflowSettings {
                 source: source("AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES"),
             });
         }
+        if let Some(value) = var("AIRFLOW__SECRETS__USE_CACHE") {
+            let source = source("AIRFLOW__SECRETS__USE_CACHE");
+            settings.use_cache = Some(FromAirflow {
+                value: parse_boolean(value, "use_cache", &source)?,
+                source,
+            });
+        }
+        if let Some(value) = var("AIRFLOW__SECRETS__CACHE_TTL_SECONDS") {
+            let source = source("AIRFLOW__SECRETS__CACHE_TTL_SECONDS");
+            settings.cache_ttl_seconds = Some(FromAirflow {
+                value: parse_ttl(value, &source)?,
+                source,
+            });
+        }
         for name in [
             "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL",
             "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL",
@@ -329,6 +361,8 @@ impl AirflowSettings {
             }
         }
         chosen.extend(scan.winner("AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES"));
+        chosen.extend(scan.winner("AIRFLOW__SECRETS__USE_CACHE"));
+        chosen.extend(scan.winner("AIRFLOW__SECRETS__CACHE_TTL_SECONDS"));
         let mut env = Env::new();
         let mut sources = HashMap::new();
         for declaration in chosen {
@@ -395,6 +429,8 @@ impl AirflowSettings {
         self.min_file_process_interval = self
             .min_file_process_interval
             .or(lower.min_file_process_interval);
+        self.use_cache = self.use_cache.or(lower.use_cache);
+        self.cache_ttl_seconds = self.cache_ttl_seconds.or(lower.cache_ttl_seconds);
         self
     }
 
@@ -513,6 +549,40 @@ fn parse_interval(text: &str, source: &AirflowSource) -> Result<f64, AirflowConf
     }
 }
 
+/// A boolean as Airflow's `conf.getboolean` reads it (`airflow/configuration.py`): `t`,
+/// `true`, `1` or `f`, `false`, `0`, in any case, with what follows a `#` dropped.
+fn parse_boolean(
+    text: &str,
+    name: &str,
+    source: &AirflowSource,
+) -> Result<bool, AirflowConfigError> {
+    let value = text
+        .split('#')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match value.as_str() {
+        "t" | "true" | "1" => Ok(true),
+        "f" | "false" | "0" => Ok(false),
+        _ => Err(AirflowConfigError {
+            source: source.clone(),
+            message: format!("{name} must be a boolean (true, false, t, f, 1 or 0), not `{text}`"),
+        }),
+    }
+}
+
+/// `cache_ttl_seconds`, which Airflow reads with `conf.getint`: a whole number of seconds.
+fn parse_ttl(text: &str, source: &AirflowSource) -> Result<f64, AirflowConfigError> {
+    match text.trim().parse::<u64>() {
+        Ok(value) => Ok(value as f64),
+        Err(_) => Err(AirflowConfigError {
+            source: source.clone(),
+            message: format!("cache_ttl_seconds must be a whole number of seconds, not `{text}`"),
+        }),
+    }
+}
+
 /// `sensitive_var_conn_names` entries: split on commas and stripped, not lowercased —
 /// exactly as Airflow does.
 fn split_words(text: &str) -> Vec<String> {
@@ -560,6 +630,47 @@ mod tests {
                 .value,
             None
         );
+    }
+
+    /// `[secrets] use_cache` as `conf.getboolean` reads it, `cache_ttl_seconds` as
+    /// `conf.getint`; the environment wins over the file.
+    #[test]
+    fn the_secrets_cache_settings() {
+        let path = Path::new("airflow.cfg");
+        let text = "[secrets]\nuse_cache = T  # on\ncache_ttl_seconds = 600\n";
+        let settings = AirflowSettings::load(Some((path, text)), &Env::new()).unwrap();
+        assert_eq!(settings.use_cache.map(|f| f.value), Some(true));
+        assert_eq!(settings.cache_ttl_seconds.map(|f| f.value), Some(600.0));
+        let env: Env = [
+            ("AIRFLOW__SECRETS__USE_CACHE".to_string(), "0".to_string()),
+            (
+                "AIRFLOW__SECRETS__CACHE_TTL_SECONDS".to_string(),
+                "60".to_string(),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let settings = AirflowSettings::load(Some((path, text)), &env).unwrap();
+        assert_eq!(settings.use_cache.map(|f| f.value), Some(false));
+        assert_eq!(settings.cache_ttl_seconds.map(|f| f.value), Some(60.0));
+        for (name, value, message) in [
+            (
+                "AIRFLOW__SECRETS__USE_CACHE",
+                "yes",
+                "use_cache must be a boolean (true, false, t, f, 1 or 0), not `yes`",
+            ),
+            (
+                "AIRFLOW__SECRETS__CACHE_TTL_SECONDS",
+                "1.5",
+                "cache_ttl_seconds must be a whole number of seconds, not `1.5`",
+            ),
+        ] {
+            let env: Env = [(name.to_string(), value.to_string())]
+                .into_iter()
+                .collect();
+            let error = AirflowSettings::load(None, &env).unwrap_err();
+            assert_eq!(error.message, message);
+        }
     }
 
     #[test]

@@ -89,7 +89,7 @@ use crate::timings;
 /// Bumped when the file or summary format changes within a version. 2: authenticated,
 /// with BLAKE3 content hashes; 3: values and edge kinds in the graph; 4: entries keyed by
 /// stat too, summaries as raw bytes, and the last run's finished reports.
-pub const FORMAT: u32 = 6;
+pub const FORMAT: u32 = 7;
 
 pub const CACHE_DIR: &str = ".dagsafe_cache";
 

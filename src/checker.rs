@@ -48,7 +48,9 @@ pub struct ParseTimeCandidate {
 }
 
 /// What a parse-time lookup asks the secrets backend (or AWS directly) for.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum LookupKind {
     Variable,
     Connection,

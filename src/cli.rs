@@ -501,9 +501,9 @@ fn check(args: CheckArgs) -> u8 {
     };
     let write_all = |out: &mut dyn Write| -> io::Result<()> {
         if args.statistics && args.output_format == OutputFormat::Json {
-            printer::statistics::write_json(&reports, out)?;
+            printer::statistics::write_json(&reports, &paths_display, out)?;
         } else if args.statistics {
-            printer::statistics::write(&reports, out)?;
+            printer::statistics::write(&reports, &paths_display, out)?;
         } else {
             printer::print(&reports, &paths_display, &print_options, out)?;
         }

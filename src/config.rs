@@ -46,6 +46,9 @@ pub struct Options {
     pub airflow_config: Option<Spanned<String>>,
     pub min_file_process_interval: Option<Spanned<Number>>,
     pub price_per_10k_calls: Option<Spanned<Number>>,
+    pub dag_processors: Option<Spanned<i64>>,
+    pub dag_runs_per_month: Option<Spanned<Number>>,
+    pub tasks_per_dag: Option<Spanned<i64>>,
     /// Folders on Airflow's `sys.path` (the DAGs, plugins and config folders), from the
     /// config's folder: module names for following imports are taken from them.
     pub roots: Option<Vec<String>>,
@@ -742,6 +745,15 @@ impl Resolver {
         if let Some(from) = &airflow.min_file_process_interval {
             cost.min_file_process_interval = from.value;
             cost_origin = from.source.describe();
+            cost.origins.interval = Some(cost_origin.clone());
+        }
+        if let Some(from) = &airflow.use_cache {
+            cost.use_cache = from.value;
+            cost.origins.use_cache = Some(from.source.describe());
+        }
+        if let Some(from) = &airflow.cache_ttl_seconds {
+            cost.cache_ttl_seconds = from.value;
+            cost.origins.cache_ttl = Some(from.source.describe());
         }
         if let Some(number) = &options.min_file_process_interval {
             let value = number.get_ref().value();
@@ -755,6 +767,7 @@ impl Resolver {
             }
             cost.min_file_process_interval = value;
             cost_origin = file_origin();
+            cost.origins.interval = Some(cost_origin.clone());
         }
         origins.push((
             "min-file-process-interval".into(),
@@ -779,6 +792,77 @@ impl Resolver {
             "price-per-10k-calls".into(),
             cost.price_per_10k_calls.to_string(),
             price_origin,
+        ));
+        let positive_count = |number: &Option<Spanned<i64>>, key: &str| match number {
+            Some(number) => {
+                let value = *number.get_ref();
+                if !(1..=100_000).contains(&value) {
+                    let file = file.as_ref().expect("options come from a file");
+                    return Err(ConfigError::at(
+                        file,
+                        number.span(),
+                        format!("{key} must be a whole number from 1 to 100000"),
+                    ));
+                }
+                Ok(Some(value as u32))
+            }
+            None => Ok(None),
+        };
+        if let Some(value) = positive_count(&options.dag_processors, "dag-processors")? {
+            cost.dag_processors = value;
+        }
+        if let Some(value) = positive_count(&options.tasks_per_dag, "tasks-per-dag")? {
+            cost.tasks_per_dag = value;
+        }
+        if let Some(number) = &options.dag_runs_per_month {
+            let value = number.get_ref().value();
+            if !(value >= 0.0 && value.is_finite()) {
+                let file = file.as_ref().expect("options come from a file");
+                return Err(ConfigError::at(
+                    file,
+                    number.span(),
+                    "dag-runs-per-month must be a non-negative number",
+                ));
+            }
+            cost.dag_runs_per_month = value;
+        }
+        let origin_of = |set: bool| {
+            if set {
+                file_origin()
+            } else {
+                "default".to_string()
+            }
+        };
+        origins.push((
+            "dag-processors".into(),
+            cost.dag_processors.to_string(),
+            origin_of(options.dag_processors.is_some()),
+        ));
+        origins.push((
+            "use_cache".into(),
+            cost.use_cache.to_string(),
+            cost.origins
+                .use_cache
+                .clone()
+                .unwrap_or_else(|| "default".to_string()),
+        ));
+        origins.push((
+            "cache_ttl_seconds".into(),
+            cost.cache_ttl_seconds.to_string(),
+            cost.origins
+                .cache_ttl
+                .clone()
+                .unwrap_or_else(|| "default".to_string()),
+        ));
+        origins.push((
+            "dag-runs-per-month".into(),
+            cost.dag_runs_per_month.to_string(),
+            origin_of(options.dag_runs_per_month.is_some()),
+        ));
+        origins.push((
+            "tasks-per-dag".into(),
+            cost.tasks_per_dag.to_string(),
+            origin_of(options.tasks_per_dag.is_some()),
         ));
 
         let extra_task_decorators = options.extend_task_decorators.clone().unwrap_or_default();

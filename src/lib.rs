@@ -10,6 +10,8 @@ pub mod checker;
 pub mod cloudtrail;
 pub mod compile_errors;
 pub mod config;
+pub mod cost;
+pub mod dag_shape;
 pub mod deployment;
 pub mod diagnostic;
 pub mod discover;
@@ -53,8 +55,11 @@ pub fn check_source(source: &str, settings: &Settings) -> Vec<Located> {
 pub struct SourceFindings {
     pub diagnostics: Vec<Located>,
     /// Every secrets lookup that runs at parse time, whatever is selected or suppressed
-    /// (they cost the same): the basis of `--statistics`.
-    pub lookups: Vec<Lookup>,
+    /// (they cost the same): the basis of `--statistics`, each with the DAG files whose
+    /// parses run it (see [`project::Finalized`]).
+    pub lookups: Vec<(Lookup, Vec<std::path::PathBuf>)>,
+    /// The DAGs the text defines, when it is a DAG file.
+    pub dags: Option<Vec<dag_shape::DagShape>>,
     /// Every lookup in the text, parse time or not.
     pub sites: Vec<project::LookupSite>,
     /// The text's malformed `# noqa` comments.
@@ -89,6 +94,7 @@ pub fn check_source_at(
     SourceFindings {
         diagnostics: finalized.diagnostics,
         lookups: finalized.lookups,
+        dags: summary.is_dag_file.then(|| summary.dags.clone()),
         sites: finalized.sites,
         noqa_warnings: finalized.noqa_warnings,
     }
@@ -168,6 +174,12 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
     let mut checker = Checker::new(source, settings);
     checker.check_module(parsed.suite());
     let too_deep = checker.too_deep();
+    // Within the depth the checker walked, so the walk's recursion is bounded too.
+    let dags = if too_deep.is_none() {
+        dag_shape::dags(parsed.suite())
+    } else {
+        Vec::new()
+    };
     if too_deep.is_none() && parsed.errors().is_empty() {
         // As CPython, compile only what parses.
         let compile =
@@ -250,6 +262,7 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
     Summary {
         graph,
         is_dag_file,
+        dags,
         candidates,
         deferred_lookups,
         diagnostics,

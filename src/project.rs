@@ -30,6 +30,8 @@ pub struct Summary {
     pub graph: ModuleGraph,
     /// Imports Airflow's `DAG` or `dag`.
     pub is_dag_file: bool,
+    /// The DAGs the file defines, with their schedules and tasks (the cost model).
+    pub dags: Vec<crate::dag_shape::DagShape>,
     /// Findings that stand if their code runs at parse time, with their positions.
     pub candidates: Vec<(ParseTimeCandidate, Position, Position)>,
     /// Lookups in code that never runs at import (task bodies), where each starts.
@@ -758,7 +760,11 @@ impl<'a> Project<'a> {
                 }
             }
         }
-        Reachability { project: self, via }
+        Reachability {
+            project: self,
+            via,
+            callers: std::sync::OnceLock::new(),
+        }
     }
 
     pub fn units(&self) -> &[Unit<'a>] {
@@ -777,6 +783,9 @@ enum Tier {
 pub struct Reachability<'p> {
     project: &'p Project<'p>,
     via: HashMap<Node, Via>,
+    /// Every reached node's callers, built when a helper's parse-time lookup needs the DAG
+    /// files that reach it (the cost model counts it once per importing DAG file).
+    callers: std::sync::OnceLock<HashMap<Node, Vec<Node>>>,
 }
 
 /// One call on the way from a root to some code.
@@ -788,6 +797,59 @@ struct Hop {
 }
 
 impl Reachability<'_> {
+    /// The callers of every reached node (the walk keeps only the first).
+    fn callers(&self) -> &HashMap<Node, Vec<Node>> {
+        self.callers.get_or_init(|| {
+            let mut callers: HashMap<Node, Vec<Node>> = HashMap::default();
+            let mut memo = Memo::default();
+            let mut targets = Vec::new();
+            for &node in self.via.keys() {
+                let Some(edges) = self.project.units[node.0].summary.adjacency().get(&node.1)
+                else {
+                    continue;
+                };
+                for &index in edges {
+                    let edge = &self.project.graph(node.0).edges[index];
+                    targets.clear();
+                    self.project
+                        .targets(node.0, &edge.target, &mut memo, &mut targets);
+                    for &next in &targets {
+                        if next != node && self.via.contains_key(&next) {
+                            callers.entry(next).or_default().push(node);
+                        }
+                    }
+                }
+            }
+            callers
+        })
+    }
+
+    /// The DAG files whose parse runs `node`: those with a root (module level, a function
+    /// that runs on its own) from which calls and imports reach it, as unit indices, sorted.
+    pub fn dag_files_reaching(&self, node: Node) -> Vec<usize> {
+        let callers = self.callers();
+        let units = &self.project.units;
+        let mut seen: rustc_hash::FxHashSet<Node> = rustc_hash::FxHashSet::default();
+        let mut queue = VecDeque::from([node]);
+        let mut files = Vec::new();
+        seen.insert(node);
+        while let Some(current) = queue.pop_front() {
+            if matches!(self.via.get(&current), Some(Via::Root))
+                && units[current.0].summary.is_dag_file
+            {
+                files.push(current.0);
+            }
+            for &caller in callers.get(&current).into_iter().flatten() {
+                if seen.insert(caller) {
+                    queue.push_back(caller);
+                }
+            }
+        }
+        files.sort_unstable();
+        files.dedup();
+        files
+    }
+
     /// The root and the calls from it to `node`, or `None` when `node` is not reached.
     fn chain(&self, node: Node) -> Option<(Node, Vec<Hop>)> {
         let mut hops = Vec::new();
@@ -857,6 +919,7 @@ impl Reachability<'_> {
         let summary = unit.summary;
         let mut diagnostics = summary.diagnostics.clone();
         let mut lookups = Vec::new();
+        let mut reaching: HashMap<Exec, Vec<PathBuf>> = HashMap::default();
         let mut sites: Vec<LookupSite> = summary
             .deferred_lookups
             .iter()
@@ -878,7 +941,25 @@ impl Reachability<'_> {
             let Some((root, hops)) = chain else {
                 continue;
             };
-            lookups.extend(candidate.lookup.clone());
+            if let Some(lookup) = &candidate.lookup {
+                // A DAG file's own lookup runs at its parses; a helper's at the parses of
+                // every DAG file that imports it.
+                let runs_in = if summary.is_dag_file {
+                    Vec::new()
+                } else {
+                    // The lookups of one function share its walk.
+                    reaching
+                        .entry(candidate.exec)
+                        .or_insert_with(|| {
+                            self.dag_files_reaching((file, candidate.exec))
+                                .into_iter()
+                                .map(|dag| self.project.units[dag].absolute.clone())
+                                .collect()
+                        })
+                        .clone()
+                };
+                lookups.push((lookup.clone(), runs_in));
+            }
             if !settings.rules.contains(candidate.rule) {
                 continue;
             }
@@ -1032,8 +1113,10 @@ impl Reachability<'_> {
 /// What phase two finds in one file.
 pub struct Finalized {
     pub diagnostics: Vec<Located>,
-    /// The lookups that run at parse time, for `--statistics`.
-    pub lookups: Vec<Lookup>,
+    /// The lookups that run at parse time, for `--statistics`, each with the DAG files whose
+    /// parses run it (absolute paths; none for a DAG file's own lookups, or a helper that no
+    /// checked DAG file imports: its own parse).
+    pub lookups: Vec<(Lookup, Vec<PathBuf>)>,
     /// Every lookup in the file, parse time or not, in source order.
     pub sites: Vec<LookupSite>,
     /// The file's malformed `# noqa` comments.

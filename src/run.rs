@@ -262,13 +262,14 @@ fn finish_one(
     let (path, settings) = &files[index];
     match outcome {
         Outcome::Done(report) => (**report).clone(),
-        Outcome::Summarized { source, .. } => {
+        Outcome::Summarized { source, summary } => {
             let unit = unit_of_file[index].expect("summarized files are units");
+            let dags = summary.is_dag_file.then(|| summary.dags.clone());
             let finished = catch_unwind(AssertUnwindSafe(|| reachability.finalize(unit, settings)));
             let (mut diagnostics, lookups, sites, noqa_warnings) = match finished {
                 Ok(finalized) => (
                     finalized.diagnostics,
-                    LookupTally::of(&finalized.lookups, settings),
+                    LookupTally::of(finalized.lookups, dags, settings),
                     finalized.sites,
                     finalized.noqa_warnings,
                 ),
@@ -510,7 +511,7 @@ pub fn check_text(
         })) {
             Ok(findings) => (
                 findings.diagnostics,
-                LookupTally::of(&findings.lookups, settings),
+                LookupTally::of(findings.lookups, findings.dags, settings),
                 findings.sites,
                 findings.noqa_warnings,
             ),

@@ -264,20 +264,54 @@ impl SecretsSettings {
 /// documented recommendation (AIRFLOW_FACTS.md).
 pub const DEFAULT_LOOKUP_PATTERN: &str = "^aws_";
 
-/// What a parse-time lookup costs (AIRFLOW_FACTS.md, "Cost of a parse-time lookup").
+/// What a parse-time lookup costs (AIRFLOW_FACTS.md, "Cost of a parse-time lookup"), and
+/// the assumptions of the cost model (`crate::cost`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CostSettings {
     /// Seconds between two parses of a file (`min_file_process_interval`).
     pub min_file_process_interval: f64,
     /// US dollars per 10,000 Secrets Manager API calls.
     pub price_per_10k_calls: f64,
+    /// DAG processors (Airflow 2: schedulers running their own DAG processor, or standalone
+    /// `airflow dag-processor`s; Airflow 3: `airflow dag-processor`s): each parses every file.
+    pub dag_processors: u32,
+    /// `[secrets] use_cache`: lookups made while parsing DAG files are cached per DAG
+    /// processor for `cache_ttl_seconds`.
+    pub use_cache: bool,
+    /// `[secrets] cache_ttl_seconds`.
+    pub cache_ttl_seconds: f64,
+    /// Runs a month of a DAG whose schedule dagsafe cannot count.
+    pub dag_runs_per_month: f64,
+    /// Tasks of a DAG in which dagsafe counts none.
+    pub tasks_per_dag: u32,
+    /// Where each of the above comes from, for the printed assumptions: `default`, a config
+    /// file, an Airflow setting.
+    pub origins: CostOrigins,
 }
+
+/// Where the cost settings that come from Airflow were found.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct CostOrigins {
+    pub interval: Option<String>,
+    pub use_cache: Option<String>,
+    pub cache_ttl: Option<String>,
+}
+
+/// Airflow's default `[secrets] cache_ttl_seconds` (`airflow/secrets/cache.py`,
+/// `SecretCache.init`: `fallback=15 * 60`).
+pub const DEFAULT_CACHE_TTL: f64 = 900.0;
 
 impl Default for CostSettings {
     fn default() -> Self {
         CostSettings {
             min_file_process_interval: 30.0,
             price_per_10k_calls: 0.05,
+            dag_processors: 1,
+            use_cache: false,
+            cache_ttl_seconds: DEFAULT_CACHE_TTL,
+            dag_runs_per_month: 30.0,
+            tasks_per_dag: 1,
+            origins: CostOrigins::default(),
         }
     }
 }
@@ -285,12 +319,12 @@ impl Default for CostSettings {
 impl CostSettings {
     /// Parses of one file in a 30-day month, per DAG processor.
     pub fn parses_per_month(&self) -> f64 {
-        30.0 * 86_400.0 / self.min_file_process_interval
+        crate::dag_shape::MONTH_SECONDS / self.min_file_process_interval
     }
 
-    /// Dollars a month for `call_sites` lookups that run at every parse.
-    pub fn monthly_cost(&self, call_sites: usize) -> f64 {
-        call_sites as f64 * self.parses_per_month() * self.price_per_10k_calls / 10_000.0
+    /// Dollars for `calls` API calls.
+    pub fn cost_of(&self, calls: f64) -> f64 {
+        calls * self.price_per_10k_calls / 10_000.0
     }
 }
 

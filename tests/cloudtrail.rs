@@ -190,6 +190,7 @@ Parse interval: 30 s (default); cost: $0.05 per 10,000 calls
 
 Polled at the parse interval, with a parse-time call site: fix these lines:
   variable `aws_db_url`: 240 calls (2880/day), every 30 s, 1 caller; $0.43 a month at this rate
+    expected vs observed: 2880/day from the cost model (`--statistics`), 2880/day in these events
     ██ (calls per hour)
     dags/etl.py:4:6 parse time: `Variable.get(\"aws_db_url\")` runs at DAG parse time (module level): a secrets-backend lookup on every parse
 
@@ -645,5 +646,55 @@ fn readme_shows_this_report_and_its_command() {
     assert!(
         readme[start..].starts_with(&format!("{REPORT}```\n")),
         "README's report differs from:\n{REPORT}"
+    );
+}
+
+/// With `[secrets] use_cache` on, the DAG processor fetches a key once per
+/// `cache_ttl_seconds` (default 900 s), not once per parse: a read every 15 minutes is
+/// parse-time polling, and the cost model expects it. Worked by hand: 1 DAG processor,
+/// min(1 file x 86,400 parses, 2,592,000 s / 900 s = 2,880) = 2,880 calls a month, 96 a
+/// day (`@dag(schedule=None)`: no task starts); observed 17 reads in 4 hours, 102 a day.
+#[test]
+fn with_the_secrets_cache_the_expected_interval_is_its_ttl() {
+    let project = project();
+    let events = tempfile::tempdir().unwrap();
+    let records: Vec<Value> = (0..17)
+        .map(|i| secret_read(START + i * 900, "airflow/variables/aws_db_url", PROCESSOR))
+        .collect();
+    let file = events_file(events.path(), "log.json", log_file(&records).as_bytes());
+    let out = dagsafe_with(
+        project.path(),
+        &[
+            "cloudtrail",
+            "--no-cache",
+            file.to_str().unwrap(),
+            SINCE,
+            "--until=2026-12-01T04:00:00Z",
+        ],
+        // Not `--isolated`, which reads no Airflow environment.
+        &[
+            ("AIRFLOW__SECRETS__USE_CACHE", Some(Path::new("True"))),
+            ("AIRFLOW__SECRETS__CACHE_TTL_SECONDS", None),
+            ("AIRFLOW__SECRETS__BACKEND", None),
+            ("AIRFLOW__SECRETS__BACKEND_KWARGS", None),
+            ("AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL", None),
+            ("AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL", None),
+        ],
+    );
+    assert_eq!(
+        (out.code, out.stderr.as_str(), out.stdout.as_str()),
+        (
+            0,
+            "",
+            "17 reads of 1 secrets from 2026-12-01T00:00:00Z to 2026-12-01T04:00:00Z (4.0 h), in 17 events from 1 file
+Parse interval: 15.0 min ([secrets] use_cache on: cache_ttl_seconds (default), over min_file_process_interval 30 s (default)); cost: $0.05 per 10,000 calls
+
+Polled at the parse interval, with a parse-time call site: fix these lines:
+  variable `aws_db_url`: 17 calls (102/day), every 15.0 min, 1 caller; $0.02 a month at this rate
+    expected vs observed: 96/day from the cost model (`--statistics`), 102/day in these events
+    ████▃ (calls per hour)
+    dags/etl.py:4:6 parse time: `Variable.get(\"aws_db_url\")` runs at DAG parse time (module level): a secrets-backend lookup on every parse
+"
+        )
     );
 }

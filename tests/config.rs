@@ -612,7 +612,10 @@ fn statistics_count_rules_and_price_the_parse_time_lookups() {
          Parse-time lookups that reach AWS: 4 (2 variables, 1 connections, 1 direct Secrets Manager reads)\n\
          Parse-time lookups the lookup pattern sends elsewhere (environment, metastore): 1\n\
          Parse-time lookups with a name dagsafe cannot tell (not counted): 1\n\
-         Estimated cost: 345,600 calls a month, $1.73 a month per DAG processor (before task-start parses)\n"
+         Estimated cost: 345,600 calls a month, $1.73 a month (at $0.05 per 10,000 calls)\n\
+         \x20 DAG-processor parses: 345,600 calls (1 DAG processor x 86,400 parses a month of each DAG file, every 30 s (default); [secrets] use_cache off (default))\n\
+         \x20 Task-start parses: 0 calls (each task run imports its DAG file; not cached)\n\
+         \x20   dags/cost.py: 4 lookups, 345,600 + 0 calls; not a DAG file: no task starts\n"
     );
     // The same figures as JSON with `--output-format json`.
     let out = dagsafe(
@@ -624,9 +627,80 @@ fn statistics_count_rules_and_price_the_parse_time_lookups() {
         out.stdout,
         r#"{
   "estimated_cost": {
+    "assumptions": {
+      "cache_ttl_seconds": 900.0,
+      "cache_ttl_seconds_source": "default",
+      "dag_processors": 1,
+      "dag_runs_per_month": 30.0,
+      "min_file_process_interval": 30.0,
+      "min_file_process_interval_source": "default",
+      "price_per_10k_calls": 0.05,
+      "tasks_per_dag": 1,
+      "use_cache": false,
+      "use_cache_source": "default"
+    },
     "calls_per_month": 345600,
-    "per": "DAG processor",
-    "task_start_parses": false,
+    "dag_processor_calls_per_month": 345600,
+    "files": [
+      {
+        "calls_per_month": 345600,
+        "dag_processor_calls_per_month": 345600,
+        "dags": [],
+        "lookups": 4,
+        "path": "dags/cost.py",
+        "task_start_calls_per_month": 0,
+        "task_starts_per_month": 0.0,
+        "usd_per_month": 1.73
+      }
+    ],
+    "keys": [
+      {
+        "cached": false,
+        "calls_per_month": 86400,
+        "dag_processor_calls_per_month": 86400,
+        "files": 1,
+        "key": "aws_a",
+        "kind": "variable",
+        "sites": 1,
+        "task_start_calls_per_month": 0,
+        "usd_per_month": 0.43
+      },
+      {
+        "cached": false,
+        "calls_per_month": 86400,
+        "dag_processor_calls_per_month": 86400,
+        "files": 1,
+        "key": "aws_b",
+        "kind": "variable",
+        "sites": 1,
+        "task_start_calls_per_month": 0,
+        "usd_per_month": 0.43
+      },
+      {
+        "cached": false,
+        "calls_per_month": 86400,
+        "dag_processor_calls_per_month": 86400,
+        "files": 1,
+        "key": "aws_conn",
+        "kind": "connection",
+        "sites": 1,
+        "task_start_calls_per_month": 0,
+        "usd_per_month": 0.43
+      },
+      {
+        "cached": false,
+        "calls_per_month": 86400,
+        "dag_processor_calls_per_month": 86400,
+        "files": 1,
+        "key": "s",
+        "kind": "direct",
+        "sites": 1,
+        "task_start_calls_per_month": 0,
+        "usd_per_month": 0.43
+      }
+    ],
+    "task_start_calls_per_month": 0,
+    "task_start_parses": true,
     "usd_per_month": 1.73
   },
   "parse_time_lookups": {
@@ -676,7 +750,9 @@ fn statistics_count_rules_and_price_the_parse_time_lookups() {
     );
     let out = dagsafe(dir.path(), &["check", "--statistics"]);
     assert!(
-        out.stdout.ends_with("Estimated cost: 86,400 calls a month, $0.43 a month per DAG processor (before task-start parses)\n"),
+        out.stdout.contains(
+            "Estimated cost: 86,400 calls a month, $0.43 a month (at $0.05 per 10,000 calls)\n"
+        ),
         "{}",
         out.stdout
     );
@@ -685,7 +761,9 @@ fn statistics_count_rules_and_price_the_parse_time_lookups() {
     let env = [("AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL", "60")];
     let out = run(dir.path(), &["check", "--statistics"], &env, None);
     assert!(
-        out.stdout.ends_with("Estimated cost: 172,800 calls a month, $1.73 a month per DAG processor (before task-start parses)\n"),
+        out.stdout.contains(
+            "Estimated cost: 172,800 calls a month, $1.73 a month (at $0.1 per 10,000 calls)\n"
+        ),
         "{}",
         out.stdout
     );

@@ -12,14 +12,11 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
-use common::tools::{exists, python_tool, quick_release_build, repo_root, run, run_ok, skip};
+use common::tools::{
+    BUILDING, build_wheel, exists, quick_release_build, repo_root, run, run_ok, skip,
+};
 use common::{BUCKET, TABLE, project};
-
-/// Held while maturin builds: two builds of the same package in one target directory
-/// move each other's binary away.
-static BUILDING: Mutex<()> = Mutex::new(());
 
 /// A fresh virtual environment, or why there cannot be one.
 fn venv(dir: &Path) -> Result<PathBuf, String> {
@@ -80,30 +77,16 @@ fn assert_dagsafe_installed(venv: &Path) {
 #[test]
 fn wheel_from_maturin_build_puts_dagsafe_on_path() {
     const TEST: &str = "wheel_from_maturin_build_puts_dagsafe_on_path";
-    let maturin = match python_tool("maturin", "maturin") {
-        Ok(maturin) => maturin,
-        Err(reason) => return skip(TEST, &reason),
-    };
     let dir = tempfile::tempdir().unwrap();
     let venv = match venv(dir.path()) {
         Ok(venv) => venv,
         Err(reason) => return skip(TEST, &reason),
     };
-    let wheels = dir.path().join("wheels");
-    let building = BUILDING.lock();
-    run_ok(
-        quick_release_build(&mut Command::new(&maturin))
-            .current_dir(repo_root())
-            .args(["build", "--release", "--out"])
-            .arg(&wheels),
-    );
-    drop(building);
-    let built: Vec<PathBuf> = fs::read_dir(&wheels)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    assert_eq!(built.len(), 1, "{built:?}");
-    let name = built[0].file_name().unwrap().to_string_lossy().into_owned();
+    let wheel = match build_wheel(&dir.path().join("wheels")) {
+        Ok(wheel) => wheel,
+        Err(reason) => return skip(TEST, &reason),
+    };
+    let name = wheel.file_name().unwrap().to_string_lossy().into_owned();
     // A binary wheel: any Python 3, this platform.
     let prefix = format!("dagsafe-{}-py3-none-", env!("CARGO_PKG_VERSION"));
     assert!(
@@ -114,7 +97,7 @@ fn wheel_from_maturin_build_puts_dagsafe_on_path() {
     run_ok(
         Command::new(venv.join("bin/python"))
             .args(["-m", "pip", "install", "--no-index", "--quiet"])
-            .arg(&built[0]),
+            .arg(&wheel),
     );
     assert_dagsafe_installed(&venv);
 }

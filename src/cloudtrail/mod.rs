@@ -37,10 +37,36 @@ pub fn analyse(
             report::Keyed { call, kind, key }
         })
         .collect();
+    // With `[secrets] use_cache`, the DAG processor asks AWS for a key at most once per
+    // `cache_ttl_seconds` (`crate::cost`): that is the cadence a parse-time read shows.
+    let cost = &settings.cost;
+    let (parse_interval, parse_interval_source) = if cost.use_cache
+        && cost.cache_ttl_seconds > cost.min_file_process_interval
+    {
+        (
+            cost.cache_ttl_seconds,
+            format!(
+                "[secrets] use_cache on: cache_ttl_seconds ({}), over min_file_process_interval {} s ({parse_interval_source})",
+                cost.origins.cache_ttl.as_deref().unwrap_or("default"),
+                crate::printer::statistics::amount(cost.min_file_process_interval),
+            ),
+        )
+    } else {
+        (
+            cost.min_file_process_interval,
+            parse_interval_source.to_string(),
+        )
+    };
+    let model = crate::cost::CostModel::of(reports, Some(cost));
     let expectations = report::Expectations {
-        parse_interval: settings.cost.min_file_process_interval,
-        parse_interval_source: parse_interval_source.to_string(),
-        price_per_10k_calls: settings.cost.price_per_10k_calls,
+        parse_interval,
+        parse_interval_source,
+        price_per_10k_calls: cost.price_per_10k_calls,
+        expected_per_day: model
+            .keys
+            .iter()
+            .map(|key| ((key.kind, key.key.clone()), key.calls() / 30.0))
+            .collect(),
     };
     Ok(report::build(
         keyed,

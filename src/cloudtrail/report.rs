@@ -39,6 +39,9 @@ pub struct Expectations {
     /// Where that figure comes from, for the report.
     pub parse_interval_source: String,
     pub price_per_10k_calls: f64,
+    /// Calls a day the cost model expects of each key (`crate::cost`): its parse-time sites
+    /// that reach AWS, at DAG-processor and task-start parses.
+    pub expected_per_day: BTreeMap<(LookupKind, String), f64>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -85,6 +88,9 @@ pub struct KeyReport {
     pub calls: usize,
     pub errors: usize,
     pub calls_per_day: f64,
+    /// Calls a day the cost model expects from the code's parse-time sites of this key;
+    /// `None` when it has none.
+    pub expected_calls_per_day: Option<f64>,
     /// Dollars a month at the observed rate.
     pub monthly_cost: f64,
     pub verdict: Verdict,
@@ -187,7 +193,14 @@ pub fn build(
                     *slot += 1;
                 }
             }
+            let expected_calls_per_day = lookup_kind(kind).and_then(|lookup| {
+                expectations
+                    .expected_per_day
+                    .get(&(lookup, key.clone()))
+                    .copied()
+            });
             KeyReport {
+                expected_calls_per_day,
                 sites: sites(kind, &key, reports, paths),
                 kind,
                 service,
@@ -290,13 +303,20 @@ fn cadence(calls: &[&Call], expected: f64) -> (Verdict, Option<f64>, Option<f64>
     (verdict, Some(middle), Some(share), callers)
 }
 
+/// The kind of lookup in the code that reads a secret of this kind.
+fn lookup_kind(kind: Kind) -> Option<LookupKind> {
+    match kind {
+        Kind::Variable => Some(LookupKind::Variable),
+        Kind::Connection => Some(LookupKind::Connection),
+        Kind::Other => Some(LookupKind::DirectSecretsManager),
+        Kind::Config => None,
+    }
+}
+
 /// The call sites in the checked files that ask for this key.
 fn sites(kind: Kind, key: &str, reports: &[FileReport], paths: &Paths) -> Vec<Site> {
-    let wanted = match kind {
-        Kind::Variable => LookupKind::Variable,
-        Kind::Connection => LookupKind::Connection,
-        Kind::Other => LookupKind::DirectSecretsManager,
-        Kind::Config => return Vec::new(),
+    let Some(wanted) = lookup_kind(kind) else {
+        return Vec::new();
     };
     let mut found = Vec::new();
     for report in reports {
@@ -413,6 +433,13 @@ fn key_line(out: &mut String, key: &KeyReport) {
         key.calls_per_day,
         key.monthly_cost,
     );
+    if let Some(expected) = key.expected_calls_per_day {
+        let _ = writeln!(
+            out,
+            "    expected vs observed: {expected:.0}/day from the cost model (`--statistics`), {:.0}/day in these events",
+            key.calls_per_day
+        );
+    }
     if key.errors > 0 {
         let _ = writeln!(
             out,

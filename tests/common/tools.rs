@@ -188,3 +188,30 @@ pub fn committed_snapshot(destination: &Path) -> String {
     git(&["commit", "--quiet", "--no-verify", "-m", "snapshot"]);
     git(&["rev-parse", "HEAD"]).trim().to_string()
 }
+
+/// Held while maturin (or pip through it) builds: two builds of the same package in one target directory
+/// move each other's binary away.
+pub static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The wheel of README's `maturin build --release` (made cheap by
+/// [`quick_release_build`]), written into `out`: its path, or why maturin cannot run.
+/// The pip test installs it; the release tests check its platform tag and package its
+/// binary as the release does.
+pub fn build_wheel(out: &Path) -> Result<PathBuf, String> {
+    let maturin = python_tool("maturin", "maturin")?;
+    let building = BUILDING.lock();
+    run_ok(
+        quick_release_build(&mut Command::new(&maturin))
+            .current_dir(repo_root())
+            .args(["build", "--release", "--out"])
+            .arg(out),
+    );
+    drop(building);
+    let built: Vec<PathBuf> = fs::read_dir(out)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "whl"))
+        .collect();
+    assert_eq!(built.len(), 1, "{built:?}");
+    Ok(built.into_iter().next().unwrap())
+}
