@@ -88,8 +88,11 @@ use crate::timings;
 
 /// Bumped when the file or summary format changes within a version. 2: authenticated,
 /// with BLAKE3 content hashes; 3: values and edge kinds in the graph; 4: entries keyed by
-/// stat too, summaries as raw bytes, and the last run's finished reports.
-pub const FORMAT: u32 = 7;
+/// stat too, summaries as raw bytes, and the last run's finished reports; 6: the cost
+/// model's inputs (DAG-processor parses, schedules); 7: reports whose texts changed
+/// (relative imports in chains as `from . import x`, DS202's help); 8: `# noqa`
+/// directives kept whole (DS002), and each report's malformed ones.
+pub const FORMAT: u32 = 8;
 
 pub const CACHE_DIR: &str = ".dagsafe_cache";
 

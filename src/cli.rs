@@ -5,8 +5,8 @@
 //! 1 diagnostics, 2 a usage or configuration error, or a path that does not exist.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -15,6 +15,7 @@ use dagsafe::airflow_config::Env;
 use dagsafe::cache::Cache;
 use dagsafe::config::{CliOverrides, ConfigError};
 use dagsafe::discover::discover;
+use dagsafe::printer::color::ColorChoice;
 use dagsafe::printer::escape::terminal;
 use dagsafe::printer::{self, OutputFormat, Paths, PrintOptions};
 use dagsafe::read::Boundary;
@@ -130,11 +131,13 @@ struct CheckArgs {
     #[arg(long)]
     show_settings: bool,
     /// Use this config file (dagsafe.toml, or pyproject.toml with [tool.dagsafe]) instead of
-    /// looking for one.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Ignore config files and Airflow's environment variables.
-    #[arg(long, conflicts_with = "config")]
+    /// looking for one; or, when it is not a file, a `KEY = VALUE` of dagsafe.toml (TOML)
+    /// that overrides the config file's. Repeatable.
+    #[arg(long, value_name = "FILE | KEY = VALUE")]
+    config: Vec<String>,
+    /// Ignore config files and Airflow's environment variables (inline `--config` keys
+    /// still apply).
+    #[arg(long)]
     isolated: bool,
     /// The Airflow version whose masking words apply (e.g. 2.10, 3.2).
     #[arg(long, value_name = "VERSION")]
@@ -172,9 +175,25 @@ struct CheckArgs {
     /// settings (config, per-file-ignores) apply.
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+
+    // Colour, the file list, excludes from the command line (issue 13's CLI items): kept
+    // together here, apart from the other groups of flags.
+    /// Colour the full, concise and grouped output: `auto` when writing to a terminal
+    /// (`NO_COLOR` turns it off, `FORCE_COLOR` on), `always`, `never`.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
+    /// Print the files that would be checked, one per line, sorted, and exit.
+    #[arg(long, conflicts_with = "show_settings")]
+    show_files: bool,
+    /// Globs of files and folders to skip, replacing the config's `exclude`.
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    exclude: Option<Vec<String>>,
+    /// Globs to skip in addition to `exclude` (the config's `extend-exclude` and these).
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    extend_exclude: Vec<String>,
     /// Add `# noqa: CODE` to every line with a diagnostic (into its `# noqa: ...` if it has
     /// one), in place, instead of printing the diagnostics.
-    #[arg(long, conflicts_with_all = ["statistics", "show_settings"])]
+    #[arg(long, conflicts_with_all = ["statistics", "show_settings", "show_files"])]
     add_noqa: bool,
 }
 
@@ -219,8 +238,32 @@ fn parse_selectors(texts: &[String]) -> Result<Vec<Selector>, String> {
         .collect()
 }
 
+/// `--config`'s values: a path to a file that exists, or else (with a `=`) inline TOML, as
+/// ruff tells them apart. Text without `=` stays a path, so that a missing file is named.
+fn split_config(values: &[String]) -> Result<(Option<PathBuf>, Vec<String>), String> {
+    let mut file = None;
+    let mut inline = Vec::new();
+    for value in values {
+        if Path::new(value).is_file() || !value.contains('=') {
+            if file.is_some() {
+                return Err("--config names more than one config file".to_string());
+            }
+            file = Some(PathBuf::from(value));
+        } else {
+            inline.push(value.clone());
+        }
+    }
+    Ok((file, inline))
+}
+
 fn overrides_from(args: &CheckArgs) -> Result<CliOverrides, String> {
+    let (config, inline) = split_config(&args.config)?;
+    if args.isolated && config.is_some() {
+        return Err("--isolated ignores config files: it cannot be used with --config FILE".into());
+    }
     Ok(CliOverrides {
+        config,
+        inline,
         select: args.select.as_deref().map(parse_selectors).transpose()?,
         extend_select: parse_selectors(&args.extend_select)?,
         ignore: parse_selectors(&args.ignore)?,
@@ -228,8 +271,9 @@ fn overrides_from(args: &CheckArgs) -> Result<CliOverrides, String> {
         variables_lookup_pattern: args.variables_lookup_pattern.clone(),
         connections_lookup_pattern: args.connections_lookup_pattern.clone(),
         airflow_config: args.airflow_config.clone(),
-        config: args.config.clone(),
         isolated: args.isolated,
+        exclude: args.exclude.clone(),
+        extend_exclude: args.extend_exclude.clone(),
     })
 }
 
@@ -278,6 +322,10 @@ fn check(args: CheckArgs) -> u8 {
     if args.add_noqa && stdin {
         // It edits files in place; standard input has no file to edit.
         error("--add-noqa edits files in place and cannot read standard input (`-`)");
+        return ERROR;
+    }
+    if args.show_files && stdin {
+        error("--show-files lists the files under paths; `-` (standard input) is not one");
         return ERROR;
     }
     if args.stdin_filename.is_some() && !stdin {
@@ -406,6 +454,30 @@ fn check(args: CheckArgs) -> u8 {
                 }
             }
         }
+        if args.show_files {
+            if usage_error {
+                return ERROR;
+            }
+            let shown = Paths::new(cwd.clone());
+            let mut files: Vec<String> =
+                discovered.files.iter().map(|f| shown.display(f)).collect();
+            files.sort();
+            if files.is_empty() {
+                eprintln!("dagsafe: warning: No Python files found under the given path(s)");
+            }
+            let mut out = BufWriter::new(io::stdout().lock());
+            let written = files
+                .iter()
+                .try_for_each(|f| writeln!(out, "{f}"))
+                .and_then(|()| out.flush());
+            return match written {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    error(format!("cannot write the output: {e}"));
+                    ERROR
+                }
+                _ => SUCCESS,
+            };
+        }
         let count = discovered.files.len();
         let discovered_at = std::time::Instant::now();
         let checked = if args.per_file {
@@ -498,6 +570,11 @@ fn check(args: CheckArgs) -> u8 {
         } else {
             Vec::new()
         },
+        color: args.color.resolve(
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("FORCE_COLOR").as_deref(),
+            args.output_file.is_none() && io::stdout().is_terminal(),
+        ),
     };
     let write_all = |out: &mut dyn Write| -> io::Result<()> {
         if args.statistics && args.output_format == OutputFormat::Json {

@@ -28,7 +28,7 @@ use crate::settings::{
 };
 
 /// The keys of `[tool.dagsafe]` / `dagsafe.toml`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Options {
     pub select: Option<Vec<Spanned<String>>>,
@@ -53,6 +53,68 @@ pub struct Options {
     /// config's folder: module names for following imports are taken from them.
     pub roots: Option<Vec<String>>,
 }
+
+impl Options {
+    /// `over`'s keys replace these (an inline `--config "KEY = VALUE"` over the file).
+    fn layer(&mut self, over: Options) {
+        // Destructured, so that a key added to `Options` cannot be forgotten here.
+        let Options {
+            select,
+            ignore,
+            extend_select,
+            exclude,
+            extend_exclude,
+            per_file_ignores,
+            variables_lookup_pattern,
+            connections_lookup_pattern,
+            airflow_version,
+            extend_sensitive_words,
+            extend_task_decorators,
+            storing_callees,
+            airflow_config,
+            min_file_process_interval,
+            price_per_10k_calls,
+            dag_processors,
+            dag_runs_per_month,
+            tasks_per_dag,
+            roots,
+        } = over;
+        fn replace<T>(slot: &mut Option<T>, value: Option<T>) {
+            if value.is_some() {
+                *slot = value;
+            }
+        }
+        replace(&mut self.select, select);
+        replace(&mut self.ignore, ignore);
+        replace(&mut self.extend_select, extend_select);
+        replace(&mut self.exclude, exclude);
+        replace(&mut self.extend_exclude, extend_exclude);
+        replace(&mut self.per_file_ignores, per_file_ignores);
+        replace(&mut self.variables_lookup_pattern, variables_lookup_pattern);
+        replace(
+            &mut self.connections_lookup_pattern,
+            connections_lookup_pattern,
+        );
+        replace(&mut self.airflow_version, airflow_version);
+        replace(&mut self.extend_sensitive_words, extend_sensitive_words);
+        replace(&mut self.extend_task_decorators, extend_task_decorators);
+        replace(&mut self.storing_callees, storing_callees);
+        replace(&mut self.airflow_config, airflow_config);
+        replace(
+            &mut self.min_file_process_interval,
+            min_file_process_interval,
+        );
+        replace(&mut self.price_per_10k_calls, price_per_10k_calls);
+        replace(&mut self.dag_processors, dag_processors);
+        replace(&mut self.dag_runs_per_month, dag_runs_per_month);
+        replace(&mut self.tasks_per_dag, tasks_per_dag);
+        replace(&mut self.roots, roots);
+    }
+}
+
+/// The name an inline `--config "KEY = VALUE"` is shown under in errors and
+/// `--show-settings`.
+const INLINE: &str = "--config";
 
 /// A TOML integer or float.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -95,6 +157,14 @@ pub struct CliOverrides {
     pub config: Option<PathBuf>,
     /// `--isolated`: no config file, no Airflow environment.
     pub isolated: bool,
+    /// `--exclude`: globs replacing the file's `exclude`; with `/`, a path from the working
+    /// directory (as ruff takes them).
+    pub exclude: Option<Vec<String>>,
+    /// `--extend-exclude`: globs added to the file's `exclude` and `extend-exclude`.
+    pub extend_exclude: Vec<String>,
+    /// `--config "KEY = VALUE"`: TOML keys of dagsafe.toml layered over the config file, in
+    /// order (a later one wins).
+    pub inline: Vec<String>,
 }
 
 /// A configuration problem, located in its file where there is one.
@@ -505,10 +575,40 @@ impl Resolver {
     }
 
     fn resolve(&self, found: Option<(ConfigFile, Options)>) -> Result<Resolved, ConfigError> {
-        let (file, options) = match found {
+        let (mut file, mut options) = match found {
             Some((file, options)) => (Some(file), options),
             None => (None, Options::default()),
         };
+        // Inline `--config` keys: each checked on its own first (so that an error points
+        // into its own text), then layered over the file's. Without a file, paths in them are
+        // taken from the working directory, as a dagsafe.toml there would take them.
+        let mut inline_keys = Vec::new();
+        let synthetic = file.is_none() && !self.cli.inline.is_empty();
+        for text in &self.cli.inline {
+            let inline = ConfigFile {
+                path: self.cwd.join(INLINE),
+                text: text.clone(),
+            };
+            // Errors name the flag, not a file in the working directory.
+            let named = |mut error: ConfigError| {
+                if let Some(location) = &mut error.location {
+                    location.0 = PathBuf::from(INLINE);
+                }
+                error
+            };
+            let over = parse_options(&inline).map_err(named)?.unwrap_or_default();
+            let table: toml::Table = toml::from_str(text).unwrap_or_default();
+            inline_keys.extend(table.keys().cloned());
+            let mut alone = Resolver::new(CliOverrides::default(), Env::new(), self.cwd.clone());
+            alone.without_deployment_files();
+            alone
+                .resolve(Some((inline.clone(), over.clone())))
+                .map_err(named)?;
+            options.layer(over);
+            if file.is_none() {
+                file = Some(inline);
+            }
+        }
         let mut origins = Vec::new();
         let file_origin = || {
             file.as_ref()
@@ -898,9 +998,17 @@ impl Resolver {
                         .map_err(|e| ConfigError::at(file, codes.span(), e))?,
                 );
             }
+            // Each glob with its codes, as the file writes them.
+            let shown: Vec<String> = map
+                .iter()
+                .map(|(pattern, codes)| {
+                    let codes: Vec<&String> = codes.get_ref().iter().map(|c| c.get_ref()).collect();
+                    format!("{pattern:?} = {codes:?}")
+                })
+                .collect();
             origins.push((
                 "per-file-ignores".into(),
-                format!("{:?}", map.keys().collect::<Vec<_>>()),
+                format!("{{{}}}", shown.join(", ")),
                 file_origin(),
             ));
         }
@@ -909,9 +1017,23 @@ impl Resolver {
             .as_ref()
             .map(|f| f.dir().to_path_buf())
             .unwrap_or_else(|| self.cwd.clone());
-        let mut exclude: Vec<String> = match &options.exclude {
-            Some(list) => list.iter().map(|s| s.get_ref().clone()).collect(),
-            None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
+        // A command-line glob with `/` is a path from the working directory: made absolute
+        // here, it matches as it is wherever the config file is.
+        let from_cwd = |glob: &String| {
+            let trimmed = glob.trim_end_matches('/');
+            if trimmed.contains('/') {
+                self.cwd
+                    .join(trimmed.trim_start_matches("./"))
+                    .to_string_lossy()
+                    .into_owned()
+            } else {
+                glob.clone()
+            }
+        };
+        let mut exclude: Vec<String> = match (&self.cli.exclude, &options.exclude) {
+            (Some(list), _) => list.iter().map(from_cwd).collect(),
+            (None, Some(list)) => list.iter().map(|s| s.get_ref().clone()).collect(),
+            (None, None) => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
         };
         exclude.extend(
             options
@@ -920,6 +1042,22 @@ impl Resolver {
                 .flatten()
                 .map(|s| s.get_ref().clone()),
         );
+        exclude.extend(self.cli.extend_exclude.iter().map(from_cwd));
+        let cli_globs = self.cli.exclude.is_some() || !self.cli.extend_exclude.is_empty();
+        if cli_globs {
+            // Checked alone first, so that a bad glob of the command line is not blamed on
+            // the file.
+            let cli: Vec<String> = self
+                .cli
+                .exclude
+                .iter()
+                .flatten()
+                .chain(&self.cli.extend_exclude)
+                .map(from_cwd)
+                .collect();
+            Excludes::new(&root, &cli)
+                .map_err(|e| ConfigError::plain(format!("--exclude / --extend-exclude: {e}")))?;
+        }
         let excludes = Excludes::new(&root, &exclude).map_err(|e| match &file {
             Some(file) => {
                 let span = options
@@ -937,7 +1075,9 @@ impl Resolver {
         origins.push((
             "exclude".into(),
             format!("{exclude:?}"),
-            if options.exclude.is_some() || options.extend_exclude.is_some() {
+            if cli_globs {
+                "command line".into()
+            } else if options.exclude.is_some() || options.extend_exclude.is_some() {
                 file_origin()
             } else {
                 "default".into()
@@ -1035,6 +1175,19 @@ impl Resolver {
             },
         ));
 
+        // What an inline `--config` set, said as such.
+        for (key, _, origin) in &mut origins {
+            let set_inline = inline_keys.iter().any(|inline| {
+                inline == key
+                    || (key == "rules"
+                        && ["select", "extend-select", "ignore"].contains(&inline.as_str()))
+                    || (key == "exclude" && inline == "extend-exclude")
+            });
+            if set_inline && origin != "command line" {
+                *origin = INLINE.to_string();
+            }
+        }
+
         Ok(Resolved {
             // Lookup patterns set in dagsafe's config or on the command line state what the
             // backend does: nothing is assumed then, and the note would only repeat advice
@@ -1062,7 +1215,7 @@ impl Resolver {
                 storing_callees,
                 per_file_ignores,
             }),
-            config_file: file.map(|f| f.path),
+            config_file: file.filter(|_| !synthetic).map(|f| f.path),
             origins,
             excludes,
         })
@@ -1091,8 +1244,12 @@ fn parse_options(file: &ConfigFile) -> Result<Option<Options>, ConfigError> {
         let span = error.span().unwrap_or(0..0);
         let mut err = ConfigError::at(file, span, error.message().trim().to_string());
         if error.message().contains("unknown field") {
-            err.help =
-                Some("see README's Configuration section for the keys dagsafe reads".to_string());
+            err.help = Some(match suggestion(error.message()) {
+                Some(key) => format!(
+                    "did you mean `{key}`? See README's Configuration section for the keys dagsafe reads"
+                ),
+                None => "see README's Configuration section for the keys dagsafe reads".to_string(),
+            });
         }
         err
     };
@@ -1118,6 +1275,19 @@ fn parse_options(file: &ConfigFile) -> Result<Option<Options>, ConfigError> {
             .map(Some)
             .map_err(located)
     }
+}
+
+/// The known key closest to the unknown one in serde's "unknown field `selct`, expected one
+/// of `select`, ..." message, when it is close enough to be a typo (as clap suggests flags:
+/// Jaro-Winkler similarity above 0.7).
+fn suggestion(message: &str) -> Option<String> {
+    let mut quoted = message.split('`').skip(1).step_by(2);
+    let unknown = quoted.next()?;
+    quoted
+        .map(|known| (strsim::jaro_winkler(unknown, known), known))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, known)| known.to_string())
 }
 
 /// An error in Airflow's settings. An `airflow.cfg` is named by path and may be any file,

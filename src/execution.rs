@@ -324,6 +324,22 @@ pub fn stores_callable(callee: &Callee, keyword: Option<&str>, extra: &[String])
     })
 }
 
+/// An import of `module` as Python writes it: `import pkg.db`; a relative module (`.settings`,
+/// `..pkg.db`) as `from . import settings`, `from ..pkg import db`, since `import .settings`
+/// is not Python. A bare package (`..`) is `from .. import ...`.
+fn import_statement(module: &str) -> String {
+    let rest = module.trim_start_matches('.');
+    if rest.len() == module.len() {
+        return format!("import {module}");
+    }
+    let dots = &module[..module.len() - rest.len()];
+    match rest.rsplit_once('.') {
+        Some((parent, last)) => format!("from {dots}{parent} import {last}"),
+        None if rest.is_empty() => format!("from {dots} import ..."),
+        None => format!("from {dots} import {rest}"),
+    }
+}
+
 /// What makes the code at the end of an edge run, for the wording of chains.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum EdgeKind {
@@ -345,7 +361,7 @@ impl EdgeKind {
     /// the module, the attribute read, the function handed over).
     pub fn callee(&self, written: &str) -> String {
         match self {
-            EdgeKind::Import => format!("import {written}"),
+            EdgeKind::Import => import_statement(written),
             EdgeKind::Passed(_) | EdgeKind::Read => written.to_string(),
             EdgeKind::Call | EdgeKind::Decorator => format!("{written}()"),
         }
@@ -455,6 +471,12 @@ mod tests {
     fn chain_steps_by_kind() {
         assert_eq!(EdgeKind::Call.step("helper"), "`helper()`");
         assert_eq!(EdgeKind::Import.step("pkg.db"), "`import pkg.db`");
+        assert_eq!(
+            EdgeKind::Import.step(".settings"),
+            "`from . import settings`"
+        );
+        assert_eq!(EdgeKind::Import.callee("..pkg.db"), "from ..pkg import db");
+        assert_eq!(EdgeKind::Import.callee(".."), "from .. import ...");
         assert_eq!(
             EdgeKind::Passed("rail.for_each_instance".into()).step("create_dag"),
             "`create_dag` passed to `rail.for_each_instance()`, which calls it"

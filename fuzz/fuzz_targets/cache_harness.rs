@@ -62,6 +62,7 @@ pub fn run(data: &[u8]) {
             quiet: false,
             files_checked: files.len(),
             notes: Vec::new(),
+            color: false,
         };
         let mut out = Vec::new();
         printer::print(&reports, &paths, &options, &mut out).expect("printing to memory");

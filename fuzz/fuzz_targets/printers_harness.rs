@@ -72,15 +72,31 @@ pub fn run(data: &[u8]) {
     let reports = [report];
     let paths = Paths::new(PathBuf::from(ROOT));
     for &format in OutputFormat::value_variants() {
+        // In colour, every escape character is one of the printers' own SGR sequences: with
+        // those removed, the output is the plain output.
+        let mut coloured = Vec::new();
         let print_options = PrintOptions {
             format,
             quiet: false,
             files_checked: 1,
             notes: Vec::new(),
+            color: true,
+        };
+        printer::print(&reports, &paths, &print_options, &mut coloured)
+            .expect("printing to memory");
+        let coloured = String::from_utf8(coloured).expect("output is UTF-8");
+        let print_options = PrintOptions {
+            color: false,
+            ..print_options
         };
         let mut out = Vec::new();
         printer::print(&reports, &paths, &print_options, &mut out).expect("printing to memory");
         let text = String::from_utf8(out).expect("output is UTF-8");
+        assert_eq!(
+            without_styles(&coloured),
+            text,
+            "{format:?}: the coloured output is not the plain one with styles"
+        );
         if let Some(c) = text.chars().find(|&c| hostile(c)) {
             panic!("{format:?}: raw {c:?} in the output:\n{text}");
         }
@@ -110,4 +126,26 @@ pub fn run(data: &[u8]) {
             }
         }
     }
+}
+
+/// `text` without SGR sequences (`ESC [ digits and ; m`); any other escape stays, to be
+/// found as hostile.
+fn without_styles(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("\u{1b}[") {
+        let after = &rest[at + 2..];
+        let end = after
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(after.len());
+        if after[end..].starts_with('m') {
+            out.push_str(&rest[..at]);
+            rest = &after[end + 1..];
+        } else {
+            out.push_str(&rest[..at + 2]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }

@@ -1,17 +1,24 @@
 use std::io::{self, Write};
 
+use super::color::Palette;
 use super::{Paths, each};
 use crate::run::FileReport;
 
-pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    reports: &[FileReport],
+    paths: &Paths,
+    palette: Palette,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let sep = palette.separator();
     for (report, d) in each(reports) {
         writeln!(
             out,
-            "{}:{}:{}: {} {}",
-            paths.display(&report.path),
+            "{}{sep}{}{sep}{}{sep} {} {}",
+            palette.path(&paths.display(&report.path)),
             d.start.row,
             d.start.column,
-            d.rule().code(),
+            palette.code(d.rule().code()),
             d.diagnostic.message
         )?;
     }

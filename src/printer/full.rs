@@ -1,5 +1,6 @@
-//! Source snippets with labels, rendered by miette's graphical handler without colour and
-//! at a fixed width, so that the output is the same on every terminal and in tests.
+//! Source snippets with labels, rendered by miette's graphical handler (without colour
+//! unless `--color` asks for it) at a fixed width, so that the output is the same on every
+//! terminal and in tests.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -13,6 +14,7 @@ use ruff_source_file::{LineIndex, OneIndexed};
 use ruff_text_size::{TextRange, TextSize};
 
 use super::Paths;
+use super::color::Palette;
 use crate::diagnostic::Located;
 use crate::run::FileReport;
 
@@ -70,7 +72,13 @@ impl MietteDiagnostic for Rendered<'_> {
 /// The one miette renderer dagsafe uses (diagnostics and configuration errors): no colour,
 /// a fixed width and no hyphenation, so output is the same on every terminal and in tests.
 pub fn handler() -> GraphicalReportHandler {
-    GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+    themed(GraphicalTheme::unicode_nocolor())
+}
+
+/// [`handler`] with miette's ANSI colours, for `--color`. The source lines it colours are
+/// [`displayable`] first, so a file's own escape sequences never reach the terminal.
+fn themed(theme: GraphicalTheme) -> GraphicalReportHandler {
+    GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_urls(false)
         .with_width(100)
@@ -80,8 +88,17 @@ pub fn handler() -> GraphicalReportHandler {
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
 }
 
-pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::Result<()> {
-    let handler = handler();
+pub fn write(
+    reports: &[FileReport],
+    paths: &Paths,
+    palette: Palette,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let handler = if palette.enabled {
+        themed(GraphicalTheme::unicode())
+    } else {
+        handler()
+    };
     for report in reports.iter().filter(|r| !r.diagnostics.is_empty()) {
         // Once per file: each diagnostic's snippet is cut from these, in time proportional
         // to the lines it shows.
@@ -103,7 +120,7 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
             );
             let rendered = Rendered {
                 located,
-                heading: format!("{} {}", located.rule().code(), d.message),
+                heading: format!("{} {}", palette.code(located.rule().code()), d.message),
                 spans: excerpt.spans.clone(),
                 source: excerpt,
             };

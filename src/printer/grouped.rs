@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use super::Paths;
+use super::color::Palette;
 use crate::diagnostic::Located;
 use crate::run::FileReport;
 
@@ -11,9 +12,15 @@ fn digits(n: usize) -> usize {
     n.to_string().len()
 }
 
-pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    reports: &[FileReport],
+    paths: &Paths,
+    palette: Palette,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let sep = palette.separator();
     for report in reports.iter().filter(|r| !r.diagnostics.is_empty()) {
-        writeln!(out, "{}:", paths.display(&report.path))?;
+        writeln!(out, "{}{sep}", palette.path(&paths.display(&report.path)))?;
         let widest = |value: fn(&Located) -> usize| {
             report
                 .diagnostics
@@ -28,10 +35,10 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
             // Rows right-aligned, columns left-aligned: the colons line up, and so do codes.
             writeln!(
                 out,
-                "  {:>rows$}:{:<columns$} {} {}",
+                "  {:>rows$}{sep}{:<columns$} {} {}",
                 d.start.row,
                 d.start.column,
-                d.rule().code(),
+                palette.code(d.rule().code()),
                 d.diagnostic.message,
             )?;
         }

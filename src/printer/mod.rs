@@ -2,6 +2,7 @@
 //! in the checking. Each writes the whole output to one writer, files in path order.
 
 mod azure;
+pub mod color;
 mod concise;
 pub mod escape;
 pub mod full;
@@ -134,6 +135,9 @@ pub struct PrintOptions {
     pub files_checked: usize,
     /// Said once after the summary line.
     pub notes: Vec<String>,
+    /// Colour for the formats a person reads (full, concise, grouped); the others never
+    /// colour.
+    pub color: bool,
 }
 
 pub fn print(
@@ -142,9 +146,10 @@ pub fn print(
     options: &PrintOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let palette = color::Palette::new(options.color && options.format.has_summary());
     match options.format {
-        OutputFormat::Full => full::write(reports, paths, out)?,
-        OutputFormat::Concise => concise::write(reports, paths, out)?,
+        OutputFormat::Full => full::write(reports, paths, palette, out)?,
+        OutputFormat::Concise => concise::write(reports, paths, palette, out)?,
         OutputFormat::Json => json::write(reports, paths, out)?,
         OutputFormat::JsonLines => json::write_lines(reports, paths, out)?,
         OutputFormat::Github => github::write(reports, paths, out)?,
@@ -152,11 +157,14 @@ pub fn print(
         OutputFormat::Gitlab => gitlab::write(reports, paths, out)?,
         OutputFormat::Junit => junit::write(reports, paths, out)?,
         OutputFormat::Pylint => pylint::write(reports, paths, out)?,
-        OutputFormat::Grouped => grouped::write(reports, paths, out)?,
+        OutputFormat::Grouped => grouped::write(reports, paths, palette, out)?,
         OutputFormat::Azure => azure::write(reports, paths, out)?,
     }
-    if options.format.has_summary() && !options.quiet {
-        let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
+    let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
+    // Nothing checked and nothing found: the warning on standard error ("No Python files
+    // found") says it all; "All checks passed" would read as a pass.
+    let nothing = count == 0 && options.files_checked == 0;
+    if options.format.has_summary() && !options.quiet && !nothing {
         let files = options.files_checked;
         let files_word = if files == 1 { "file" } else { "files" };
         if count == 0 {

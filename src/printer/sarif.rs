@@ -91,6 +91,31 @@ struct SarifResult {
     level: &'static str,
     message: Text,
     locations: [Location; 1],
+    /// The chain's steps, from the DAG's top level to the lookup: each call's line.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    physical_location: LinePhysicalLocation,
+    message: Text,
+}
+
+/// A location known by its line only (a chain step records the row of its call).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LinePhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: LineRegion,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LineRegion {
+    start_line: usize,
 }
 
 #[derive(Serialize)]
@@ -166,18 +191,40 @@ fn descriptor(info: &RuleInfo) -> ReportingDescriptor {
     }
 }
 
-fn result(report: &FileReport, d: &Located, paths: &Paths) -> SarifResult {
-    let rule = d.rule();
-    let artifact_location = match paths.relative(&report.path) {
+/// A file as SARIF names it: relative to `%SRCROOT%` where possible, else a `file:` URI.
+fn artifact(path: &std::path::Path, paths: &Paths) -> ArtifactLocation {
+    match paths.relative(path) {
         Some(relative) => ArtifactLocation {
             uri: uri_path(&relative),
             uri_base_id: Some(SRCROOT),
         },
         None => ArtifactLocation {
-            uri: file_uri(&paths.absolute(&report.path), false),
+            uri: file_uri(&paths.absolute(path), false),
             uri_base_id: None,
         },
-    };
+    }
+}
+
+fn result(report: &FileReport, d: &Located, paths: &Paths) -> SarifResult {
+    let rule = d.rule();
+    let artifact_location = artifact(&report.path, paths);
+    let steps = &d.diagnostic.chain;
+    let related_locations = steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| RelatedLocation {
+            id: i + 1,
+            physical_location: LinePhysicalLocation {
+                artifact_location: artifact(step.path.as_deref().unwrap_or(&report.path), paths),
+                region: LineRegion {
+                    start_line: step.row,
+                },
+            },
+            message: Text {
+                text: format!("step {} of {}: `{}`", i + 1, steps.len(), step.callee),
+            },
+        })
+        .collect();
     SarifResult {
         rule_id: rule.code(),
         rule_index: RULES
@@ -199,6 +246,7 @@ fn result(report: &FileReport, d: &Located, paths: &Paths) -> SarifResult {
                 },
             },
         }],
+        related_locations,
     }
 }
 
