@@ -90,8 +90,9 @@ use crate::timings;
 /// with BLAKE3 content hashes; 3: values and edge kinds in the graph; 4: entries keyed by
 /// stat too, summaries as raw bytes, and the last run's finished reports; 6: the cost
 /// model's inputs (DAG-processor parses, schedules); 7: reports whose texts changed
-/// (relative imports in chains as `from . import x`, DS202's help).
-pub const FORMAT: u32 = 7;
+/// (relative imports in chains as `from . import x`, DS202's help); 8: `# noqa`
+/// directives kept whole (DS002), and each report's malformed ones.
+pub const FORMAT: u32 = 8;
 
 pub const CACHE_DIR: &str = ".dagsafe_cache";
 
@@ -267,6 +268,7 @@ pub struct StoredReport {
     pub diagnostics: Vec<Located>,
     pub lookups: LookupTally,
     pub sites: Vec<crate::project::LookupSite>,
+    pub noqa_warnings: Vec<crate::noqa::NoqaWarning>,
 }
 
 impl StoredReport {
@@ -276,6 +278,7 @@ impl StoredReport {
             diagnostics: report.diagnostics.clone(),
             lookups: report.lookups.clone(),
             sites: report.sites.clone(),
+            noqa_warnings: report.noqa_warnings.clone(),
         }
     }
 
@@ -286,6 +289,7 @@ impl StoredReport {
             source: None,
             lookups: self.lookups,
             sites: self.sites,
+            noqa_warnings: self.noqa_warnings,
         }
     }
 }
