@@ -90,9 +90,10 @@ use crate::timings;
 /// with BLAKE3 content hashes; 3: values and edge kinds in the graph; 4: entries keyed by
 /// stat too, summaries as raw bytes, and the last run's finished reports; 6: the cost
 /// model's inputs (DAG-processor parses, schedules); 7: reports whose texts changed
-/// (relative imports in chains as `from . import x`, DS202's help); 8: fixes in candidates
+/// (relative imports in chains as `from . import x`, DS202's help); 8: `# noqa`
+/// directives kept whole (DS002), and each report's malformed ones; 9: fixes in candidates
 /// and diagnostics (with their edits' positions).
-pub const FORMAT: u32 = 8;
+pub const FORMAT: u32 = 9;
 
 pub const CACHE_DIR: &str = ".dagsafe_cache";
 
@@ -268,6 +269,7 @@ pub struct StoredReport {
     pub diagnostics: Vec<Located>,
     pub lookups: LookupTally,
     pub sites: Vec<crate::project::LookupSite>,
+    pub noqa_warnings: Vec<crate::noqa::NoqaWarning>,
 }
 
 impl StoredReport {
@@ -277,6 +279,7 @@ impl StoredReport {
             diagnostics: report.diagnostics.clone(),
             lookups: report.lookups.clone(),
             sites: report.sites.clone(),
+            noqa_warnings: report.noqa_warnings.clone(),
         }
     }
 
@@ -287,6 +290,7 @@ impl StoredReport {
             source: None,
             lookups: self.lookups,
             sites: self.sites,
+            noqa_warnings: self.noqa_warnings,
         }
     }
 }

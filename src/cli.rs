@@ -214,6 +214,10 @@ struct CheckArgs {
     /// Globs to skip in addition to `exclude` (the config's `extend-exclude` and these).
     #[arg(long, value_delimiter = ',', value_name = "GLOB")]
     extend_exclude: Vec<String>,
+    /// Add `# noqa: CODE` to every line with a diagnostic (into its `# noqa: ...` if it has
+    /// one), in place, instead of printing the diagnostics.
+    #[arg(long, conflicts_with_all = ["statistics", "show_settings", "show_files"])]
+    add_noqa: bool,
 }
 
 #[derive(Args)]
@@ -337,6 +341,11 @@ fn check(args: CheckArgs) -> u8 {
         error("`-` (standard input) cannot be combined with other paths");
         return ERROR;
     }
+    if args.add_noqa && stdin {
+        // It edits files in place; standard input has no file to edit.
+        error("--add-noqa edits files in place and cannot read standard input (`-`)");
+        return ERROR;
+    }
     if args.show_files && stdin {
         error("--show-files lists the files under paths; `-` (standard input) is not one");
         return ERROR;
@@ -388,7 +397,9 @@ fn check(args: CheckArgs) -> u8 {
     let applying = fixing || args.diff;
     let options = RunOptions {
         // Fixes are made of the text that was checked.
-        keep_sources: applying || (args.output_format.needs_sources() && !args.statistics),
+        keep_sources: applying
+            || (args.output_format.needs_sources() && !args.statistics)
+            || args.add_noqa,
         follow_external_links: args.follow_external_links,
     };
     // Relative to the working directory, as every path on the command line.
@@ -463,6 +474,24 @@ fn check(args: CheckArgs) -> u8 {
         eprintln!("dagsafe: warning: No Python files found under the given path(s)");
     }
     let reports = checked.reports;
+    for report in &reports {
+        for warning in &report.noqa_warnings {
+            eprintln!(
+                "dagsafe: warning: Invalid `# noqa` directive on {}:{}: {}",
+                paths_display.display(&report.path),
+                warning.row,
+                warning.message()
+            );
+        }
+    }
+    if args.add_noqa {
+        let failed = add_noqa(&reports, &session, &paths_display, args.quiet);
+        return if usage_error || failed {
+            ERROR
+        } else {
+            SUCCESS
+        };
+    }
     let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
     if args.fix_only && fixing {
         if !args.quiet {
@@ -934,6 +963,73 @@ fn write_fixed(fixed: &Fixed, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `--add-noqa`: writes a `# noqa` for each diagnostic of `reports` into its file (never
+/// for DS001, a file to fix, nor DS002, whose fix is to remove a directive) and says how many
+/// lines it edited, as ruff does (not with `--quiet`). Whether a read or a write failed.
+fn add_noqa(
+    reports: &[dagsafe::run::FileReport],
+    session: &Session,
+    paths: &Paths,
+    quiet: bool,
+) -> bool {
+    let mut added = 0;
+    let mut failed = false;
+    for report in reports {
+        let found: Vec<(usize, Rule)> = report
+            .diagnostics
+            .iter()
+            .filter(|d| !matches!(d.rule(), Rule::UnparsableFile | Rule::UnusedNoqa))
+            .map(|d| (d.noqa_row(), d.rule()))
+            .collect();
+        if found.is_empty() {
+            continue;
+        }
+        let shown = paths.display(&report.path);
+        // Writes stay in the project, whatever `--follow-external-links` let dagsafe read.
+        let boundary = Boundary::new(&session.project_root(&report.path).path);
+        let source: String = match &report.source {
+            Some(source) => source.to_string(),
+            None => match dagsafe::read::read_with_metadata(
+                &report.path,
+                dagsafe::MAX_FILE_SIZE,
+                Some(&boundary),
+            )
+            .ok()
+            .and_then(|(bytes, _)| String::from_utf8(bytes).ok())
+            {
+                Some(source) => source,
+                None => {
+                    eprintln!("dagsafe: warning: cannot read {shown} again to add `# noqa`");
+                    failed = true;
+                    continue;
+                }
+            },
+        };
+        let added_here = dagsafe::noqa::add_noqa(&source, &found);
+        for row in &added_here.unplaced {
+            eprintln!(
+                "dagsafe: warning: cannot add `# noqa` to {shown}:{row}: the line cannot hold one (its comment is a `# dagsafe: noqa`, or the line does not end the statement)"
+            );
+        }
+        let (edited, lines) = (added_here.text, added_here.lines);
+        if lines == 0 {
+            continue;
+        }
+        match dagsafe::fix::write_back(&report.path, &source, &edited, Some(&boundary)) {
+            Ok(()) => added += lines,
+            Err(e) => {
+                error(format!("cannot add `# noqa` to {shown}: {e}"));
+                failed = true;
+            }
+        }
+    }
+    if !quiet {
+        let s = if added == 1 { "" } else { "s" };
+        eprintln!("Added {added} noqa directive{s}.");
+    }
+    failed
 }
 
 fn rule(args: RuleArgs) -> u8 {

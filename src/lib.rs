@@ -63,14 +63,30 @@ pub struct SourceFindings {
     pub dags: Option<Vec<dag_shape::DagShape>>,
     /// Every lookup in the text, parse time or not.
     pub sites: Vec<project::LookupSite>,
+    /// The text's malformed `# noqa` comments.
+    pub noqa_warnings: Vec<noqa::NoqaWarning>,
 }
 
 /// Like [`check_source`], and also returns the parse-time lookups.
 pub fn check_source_with_lookups(source: &str, settings: &Settings) -> SourceFindings {
+    check_source_at(source, settings, None)
+}
+
+/// [`check_source_with_lookups`] for the text of the file at `path`, whose
+/// `per-file-ignores` DS002 takes into account (a code they turn off is not unused); the
+/// caller still applies them.
+pub fn check_source_at(
+    source: &str,
+    settings: &Settings,
+    path: Option<&std::path::Path>,
+) -> SourceFindings {
     let summary = summarize(source, settings);
+    let absolute = path
+        .map(|path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+        .unwrap_or_default();
     let project = Project::new(vec![Unit {
         display: String::new(),
-        absolute: std::path::PathBuf::new(),
+        absolute,
         modules: Vec::new().into(),
         is_package: false,
         summary: &summary,
@@ -81,6 +97,7 @@ pub fn check_source_with_lookups(source: &str, settings: &Settings) -> SourceFin
         lookups: finalized.lookups,
         dags: summary.is_dag_file.then(|| summary.dags.clone()),
         sites: finalized.sites,
+        noqa_warnings: finalized.noqa_warnings,
     }
 }
 
@@ -140,7 +157,7 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
     let parsed_at = std::time::Instant::now();
     timings::PARSE.add(parsed_at - started);
     let index = LineIndex::from_source_text(source);
-    let noqa = NoqaMap::from_tokens(source, parsed.tokens(), &index);
+    let mut noqa = NoqaMap::from_tokens(source, parsed.tokens(), &index);
 
     // What Python refuses, at its first place: a parse error, syntax newer than
     // [`limits::PYTHON_VERSION`], or (in a file that parses) an error of the compiler's.
@@ -198,6 +215,12 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
             ));
         }
     }
+    if let Some(at) = too_deep {
+        noqa.checked_until(at);
+    }
+    if let Some((range, _)) = &first_error {
+        noqa.checked_until(range.start());
+    }
     if let Some((range, message)) = first_error {
         // The parser recovers, so the tree is complete, but past the first error it is a
         // guess: keep only what comes before it.
@@ -211,7 +234,6 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
     let diagnostics = diagnostics
         .into_iter()
         .map(|d| Located::new(d, source, &index))
-        .filter(|d| !noqa.suppresses(d.rule(), d.noqa_row()))
         .collect();
     let candidates = candidates
         .into_iter()

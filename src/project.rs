@@ -17,7 +17,8 @@ use std::path::PathBuf;
 use crate::checker::{Lookup, ParseTimeCandidate, Site};
 use crate::diagnostic::{ChainStep, Diagnostic, Label, Located, Position};
 use crate::name::Name;
-use crate::noqa::NoqaMap;
+use crate::noqa::{NoqaMap, NoqaWarning};
+use crate::registry::Rule;
 use crate::semantic::{
     ClassId, ClassRef, Exec, FuncId, FunctionKind, Handed, MethodLookup, ModuleGraph, Target, Value,
 };
@@ -35,7 +36,8 @@ pub struct Summary {
     pub candidates: Vec<(ParseTimeCandidate, Position, Position)>,
     /// Lookups in code that never runs at import (task bodies), where each starts.
     pub deferred_lookups: Vec<(Lookup, Position)>,
-    /// Findings that stand as they are, located, `# noqa` already applied.
+    /// Findings that stand as they are, located (`# noqa` is applied in phase two, with the
+    /// rest: see [`crate::noqa::NoqaMap::apply`]).
     pub diagnostics: Vec<Located>,
     /// The row of each edge's site (parallel to `graph.edges`), for chains.
     pub edge_rows: Vec<u32>,
@@ -107,6 +109,7 @@ impl Summary {
             })
             && self.deferred_lookups.iter().all(|(_, at)| position(at))
             && self.diagnostics.iter().all(located)
+            && self.noqa.is_consistent(&range, &position)
             && self.edge_rows.len() == graph.edges.len()
             && self
                 .edge_rows
@@ -961,21 +964,32 @@ impl Reachability<'_> {
                 continue;
             }
             let diagnostic = self.describe(file, candidate, root, &hops);
-            if !summary.noqa.suppresses(candidate.rule, start.row) {
-                diagnostics.push(Located {
-                    diagnostic,
-                    start: *start,
-                    end: *end,
-                    fix_spans: candidate.fix_spans.clone(),
-                });
-            }
+            diagnostics.push(Located {
+                diagnostic,
+                start: *start,
+                end: *end,
+                fix_spans: candidate.fix_spans.clone(),
+            });
         }
+        // The one suppression pass: `# noqa` over every rule's findings, then DS002 for what
+        // suppressed nothing (a code of a rule that did not run in this file is left alone).
+        let absolute = &unit.absolute;
+        let enabled = |rule| {
+            settings.rules.contains(rule)
+                && (absolute.as_os_str().is_empty() || !settings.is_ignored_in(rule, absolute))
+        };
+        let unused: Option<&dyn Fn(Rule) -> bool> = settings
+            .rules
+            .contains(Rule::UnusedNoqa)
+            .then_some(&enabled);
+        let mut diagnostics = summary.noqa.apply(diagnostics, unused);
         diagnostics.sort_by_key(|d| (d.start, d.end, d.rule()));
         sites.sort_by_key(|site| site.start);
         Finalized {
             diagnostics,
             lookups,
             sites,
+            noqa_warnings: summary.noqa.warnings.clone(),
         }
     }
 
@@ -1106,6 +1120,8 @@ pub struct Finalized {
     pub lookups: Vec<(Lookup, Vec<PathBuf>)>,
     /// Every lookup in the file, parse time or not, in source order.
     pub sites: Vec<LookupSite>,
+    /// The file's malformed `# noqa` comments.
+    pub noqa_warnings: Vec<NoqaWarning>,
 }
 
 /// A secrets lookup in a file: what it asks for, where it starts, and whether it runs at

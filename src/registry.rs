@@ -10,6 +10,7 @@ use std::fmt;
 )]
 pub enum Rule {
     UnparsableFile,
+    UnusedNoqa,
     VariableGetAtParseTime,
     ConnectionLookupAtParseTime,
     SecretsManagerReadAtParseTime,
@@ -39,6 +40,14 @@ pub const RULES: &[RuleInfo] = &[
         default_on: true,
         summary: "A file that cannot be read or parsed as Python",
         doc: include_str!("../rules/DS001.md"),
+    },
+    RuleInfo {
+        rule: Rule::UnusedNoqa,
+        code: "DS002",
+        name: "unused-noqa",
+        default_on: true,
+        summary: "A `# noqa` directive that suppresses nothing, or names a dagsafe code that does not exist",
+        doc: include_str!("../rules/DS002.md"),
     },
     RuleInfo {
         rule: Rule::VariableGetAtParseTime,

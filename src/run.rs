@@ -34,6 +34,8 @@ pub struct FileReport {
     pub lookups: LookupTally,
     /// Every secrets lookup in the file, parse time or not (for `dagsafe cloudtrail`).
     pub sites: Vec<crate::project::LookupSite>,
+    /// Malformed `# noqa` comments, for a warning each.
+    pub noqa_warnings: Vec<crate::noqa::NoqaWarning>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -264,15 +266,17 @@ fn finish_one(
             let unit = unit_of_file[index].expect("summarized files are units");
             let dags = summary.is_dag_file.then(|| summary.dags.clone());
             let finished = catch_unwind(AssertUnwindSafe(|| reachability.finalize(unit, settings)));
-            let (mut diagnostics, lookups, sites) = match finished {
+            let (mut diagnostics, lookups, sites, noqa_warnings) = match finished {
                 Ok(finalized) => (
                     finalized.diagnostics,
                     LookupTally::of(finalized.lookups, dags, settings),
                     finalized.sites,
+                    finalized.noqa_warnings,
                 ),
                 Err(panic) => (
                     vec![panic_diagnostic(panic, source.as_deref().unwrap_or(""))],
                     LookupTally::default(),
+                    Vec::new(),
                     Vec::new(),
                 ),
             };
@@ -283,6 +287,7 @@ fn finish_one(
                 source: source.clone(),
                 lookups,
                 sites,
+                noqa_warnings,
             }
         }
     }
@@ -323,6 +328,7 @@ pub fn summarize_text(
                 source: options.keep_sources.then(|| Arc::from(text)),
                 lookups: LookupTally::default(),
                 sites: Vec::new(),
+                noqa_warnings: Vec::new(),
             }))
         }
     }
@@ -511,20 +517,23 @@ pub fn check_text(
     settings: &Settings,
     options: RunOptions,
 ) -> FileReport {
-    let (mut diagnostics, lookups, sites) = match catch_unwind(AssertUnwindSafe(|| {
-        crate::check_source_with_lookups(&source, settings)
-    })) {
-        Ok(findings) => (
-            findings.diagnostics,
-            LookupTally::of(findings.lookups, findings.dags, settings),
-            findings.sites,
-        ),
-        Err(panic) => (
-            vec![panic_diagnostic(panic, &source)],
-            LookupTally::default(),
-            Vec::new(),
-        ),
-    };
+    let (mut diagnostics, lookups, sites, noqa_warnings) =
+        match catch_unwind(AssertUnwindSafe(|| {
+            crate::check_source_at(&source, settings, Some(path))
+        })) {
+            Ok(findings) => (
+                findings.diagnostics,
+                LookupTally::of(findings.lookups, findings.dags, settings),
+                findings.sites,
+                findings.noqa_warnings,
+            ),
+            Err(panic) => (
+                vec![panic_diagnostic(panic, &source)],
+                LookupTally::default(),
+                Vec::new(),
+                Vec::new(),
+            ),
+        };
     apply_per_file_ignores(path, settings, &mut diagnostics);
     FileReport {
         path: path.to_path_buf(),
@@ -532,6 +541,7 @@ pub fn check_text(
         diagnostics,
         lookups,
         sites,
+        noqa_warnings,
     }
 }
 
@@ -570,5 +580,6 @@ fn report_single(
         source: options.keep_sources.then(|| Arc::from(text)),
         lookups: LookupTally::default(),
         sites: Vec::new(),
+        noqa_warnings: Vec::new(),
     }
 }

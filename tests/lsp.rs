@@ -514,15 +514,23 @@ fn quick_fixes_add_a_noqa_comment_or_extend_the_one_there() {
         ])]
     );
     // A selection of whole lines (ending at the start of the next one) covers both lines;
-    // the blanket `# noqa` line has no diagnostic, and the line ending inside a string
-    // cannot take a comment.
+    // the blanket `# noqa` line has no diagnostic.
     assert_eq!(
         actions(&mut client, &uri, range((2, 0), (7, 0)), None).len(),
-        2
+        3
     );
+    // The line ending inside a string cannot take a comment: it goes where the string
+    // ends, which is where `# noqa` suppresses a finding that starts inside it.
     assert_eq!(
         actions(&mut client, &uri, range((5, 0), (6, 0)), None),
-        Vec::<Value>::new()
+        vec![json!([
+            "Disable DS101 for this line",
+            6,
+            5,
+            6,
+            5,
+            "  # noqa: DS101"
+        ])]
     );
     // A client that asks only for other kinds gets none.
     assert_eq!(
@@ -911,7 +919,7 @@ fn neovim_shows_fixes_and_updates_diagnostics() {
         }
     }
     let dir = TempDir::new().unwrap();
-    let text = "from airflow.models import Variable\n\nX = {\"é\": 1, \"k\": Variable.get(\"x\")}\nY = {\"😀\": Variable.get(\"y\")}  # noqa: DS201\n";
+    let text = "from airflow.models import Variable\n\nX = {\"é\": 1, \"k\": Variable.get(\"x\")}\nY = {\"😀\": Variable.get(\"y\")}  # noqa: E501\n";
     let file = write(dir.path(), "dag.py", text);
     let out = dir.path().join("out.json");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/nvim/dagsafe_lsp.lua");
@@ -973,7 +981,7 @@ fn neovim_shows_fixes_and_updates_diagnostics() {
     let y = diagnostic("y", 3, 13, 30);
     let z = diagnostic("z", 4, 5, 22);
     let x_fixed = "X = {\"é\": 1, \"k\": Variable.get(\"x\")}  # noqa: DS101";
-    let y_fixed = "Y = {\"😀\": Variable.get(\"y\")}  # noqa: DS201, DS101";
+    let y_fixed = "Y = {\"😀\": Variable.get(\"y\")}  # noqa: E501, DS101";
     let z_line = "Z = [Variable.get(\"z\")]";
     assert_eq!(
         result["steps"],
@@ -981,13 +989,13 @@ fn neovim_shows_fixes_and_updates_diagnostics() {
             {
                 "name": "open",
                 "diagnostics": [x, y],
-                "lines": [first, "", "X = {\"é\": 1, \"k\": Variable.get(\"x\")}", "Y = {\"😀\": Variable.get(\"y\")}  # noqa: DS201"],
+                "lines": [first, "", "X = {\"é\": 1, \"k\": Variable.get(\"x\")}", "Y = {\"😀\": Variable.get(\"y\")}  # noqa: E501"],
             },
             {"name": "actions on line 2", "titles": ["Disable DS101 for this line"]},
             {
                 "name": "fixed line 2",
                 "diagnostics": [y],
-                "lines": [first, "", x_fixed, "Y = {\"😀\": Variable.get(\"y\")}  # noqa: DS201"],
+                "lines": [first, "", x_fixed, "Y = {\"😀\": Variable.get(\"y\")}  # noqa: E501"],
             },
             {"name": "actions on line 3", "titles": ["Disable DS101 for this line"]},
             {"name": "fixed line 3", "diagnostics": [], "lines": [first, "", x_fixed, y_fixed]},
@@ -1389,4 +1397,22 @@ fn a_code_action_over_a_file_of_10000_diagnostics() {
         ])
     );
     client.shut_down();
+}
+
+#[test]
+fn unused_and_misspelt_noqa_codes_show_in_the_editor() {
+    let dir = TempDir::new().unwrap();
+    let text = "from airflow.models import Variable\nX = Variable.get(\"x\")  # noqa: DS1O1\nY = 1  # noqa: DS101\n";
+    let path = write(dir.path(), "dag.py", text);
+    let (mut client, _) = Client::initialized(json!({}), dir.path());
+    let uri = client.open(&path, text);
+    let published = client.published(&uri);
+    assert_eq!(
+        spans(&published),
+        vec![
+            json!(["DS101", 1, 4, 1, 21]),
+            json!(["DS002", 1, 23, 1, 36]),
+            json!(["DS002", 2, 7, 2, 20]),
+        ]
+    );
 }

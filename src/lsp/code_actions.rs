@@ -112,7 +112,8 @@ pub fn suppressions(
     wanted
         .into_iter()
         .filter_map(|((row, rule), fixed)| {
-            let edit = edits.edit(row, rule)?;
+            // A row that ends inside a multi-line string takes the comment where it ends.
+            let edit = edits.edit(edits.comment_row(row), rule)?;
             let text_edit = TextEdit::new(index.range(text, edit.range, encoding), edit.content);
             Some(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Disable {} for this line", rule.code()),

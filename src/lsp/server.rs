@@ -972,8 +972,10 @@ impl<'a> Server<'a> {
 /// Checks one text with its file's settings, `per-file-ignores` included; a panic comes
 /// back as its message.
 fn lint(text: &str, settings: &Settings, path: Option<&Path>) -> Result<Vec<Located>, String> {
-    let mut located = catch_unwind(AssertUnwindSafe(|| crate::check_source(text, settings)))
-        .map_err(|panic| panic_message(&*panic))?;
+    let mut located = catch_unwind(AssertUnwindSafe(|| {
+        crate::check_source_at(text, settings, path).diagnostics
+    }))
+    .map_err(|panic| panic_message(&*panic))?;
     if let Some(path) = path {
         located.retain(|d| !settings.is_ignored_in(d.rule(), path));
     }

@@ -9,6 +9,7 @@ pub mod secret_outside_lookup_pattern;
 pub mod secrets_manager_read_at_parse_time;
 pub mod unmasked_secret_name;
 pub mod unparsable_file;
+pub mod unused_noqa;
 pub mod variable_get_at_parse_time;
 
 use std::sync::LazyLock;
