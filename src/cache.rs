@@ -91,8 +91,9 @@ use crate::timings;
 /// stat too, summaries as raw bytes, and the last run's finished reports; 6: the cost
 /// model's inputs (DAG-processor parses, schedules); 7: reports whose texts changed
 /// (relative imports in chains as `from . import x`, DS202's help); 8: `# noqa`
-/// directives kept whole (DS002), and each report's malformed ones.
-pub const FORMAT: u32 = 8;
+/// directives kept whole (DS002), and each report's malformed ones; 9: fixes in candidates
+/// and diagnostics (with their edits' positions).
+pub const FORMAT: u32 = 9;
 
 pub const CACHE_DIR: &str = ".dagsafe_cache";
 

@@ -45,6 +45,10 @@ pub struct ParseTimeCandidate {
     pub help: String,
     /// The backend lookup this is, for `--statistics`.
     pub lookup: Option<Lookup>,
+    /// Edits that resolve the finding, when the rule knows them.
+    pub fix: Option<crate::fix::Fix>,
+    /// Where each of the fix's edits starts and ends (filled in once the text is indexed).
+    pub fix_spans: Vec<(crate::diagnostic::Position, crate::diagnostic::Position)>,
 }
 
 /// What a parse-time lookup asks the secrets backend (or AWS directly) for.
@@ -135,6 +139,15 @@ pub struct Checker<'a> {
     /// How deep the walk is, and where it first went past [`crate::limits::MAX_TREE_DEPTH`].
     depth: usize,
     too_deep: Option<ruff_text_size::TextSize>,
+    /// Expressions that are, whole, the value of an operator's templated field (or an
+    /// element of one): Airflow renders them when the task runs (`templated`).
+    templated_sites: rustc_hash::FxHashSet<TextRange>,
+    /// Functions decorated with one of Airflow's task decorators: calling one makes an
+    /// operator whose `op_args` / `op_kwargs` are templated.
+    airflow_tasks: rustc_hash::FxHashSet<FuncId>,
+    /// Some call passes `render_template_as_native_obj=`: templates may render to Python
+    /// objects rather than strings, so no template is the same as a string value.
+    native_rendering: bool,
 }
 
 /// What [`Checker::finish`] returns: everything that outlives the tree.
@@ -176,6 +189,77 @@ impl<'a> Checker<'a> {
             handler_binds: Vec::new(),
             depth: 0,
             too_deep: None,
+            templated_sites: Default::default(),
+            airflow_tasks: Default::default(),
+            native_rendering: false,
+        }
+    }
+
+    /// Whether `expr` is, whole, the value Airflow renders for a templated field.
+    pub fn is_templated_site(&self, range: TextRange) -> bool {
+        self.templated_sites.contains(&range)
+    }
+
+    /// Notes the arguments of `call` that Airflow renders as templates (`templated`): the
+    /// templated keywords of a known operator, and the arguments of a decorated task.
+    fn note_templated_sites(&mut self, call: &ast::ExprCall, callee: &Value) {
+        for keyword in &call.arguments.keywords {
+            if keyword.arg.as_ref().map(|a| a.as_str()) == Some("render_template_as_native_obj")
+                && !matches!(&keyword.value, Expr::BooleanLiteral(b) if !b.value)
+            {
+                self.native_rendering = true;
+            }
+        }
+        if let Value::Function(id) = callee {
+            if self.airflow_tasks.contains(id) {
+                let positional = call
+                    .arguments
+                    .args
+                    .iter()
+                    .filter(|arg| !matches!(arg, Expr::Starred(_)));
+                let keywords = call
+                    .arguments
+                    .keywords
+                    .iter()
+                    .filter(|k| k.arg.is_some())
+                    .map(|k| &k.value);
+                let sites: Vec<TextRange> = positional.chain(keywords).map(Ranged::range).collect();
+                self.templated_sites.extend(sites);
+            }
+            return;
+        }
+        let Some(operator) = callee.import().and_then(crate::templated::operator) else {
+            return;
+        };
+        for keyword in &call.arguments.keywords {
+            let Some(field) = keyword
+                .arg
+                .as_ref()
+                .and_then(|arg| operator.field(arg.as_str()))
+            else {
+                continue;
+            };
+            self.templated_sites.insert(keyword.value.range());
+            if !field.nested {
+                continue;
+            }
+            let inner: Vec<&Expr> = match &keyword.value {
+                Expr::List(list) => list.elts.iter().collect(),
+                Expr::Tuple(tuple) => tuple.elts.iter().collect(),
+                Expr::Dict(dict) => dict
+                    .items
+                    .iter()
+                    .filter(|item| item.key.is_some())
+                    .map(|item| &item.value)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            self.templated_sites.extend(
+                inner
+                    .into_iter()
+                    .filter(|e| !matches!(e, Expr::Starred(_)))
+                    .map(Ranged::range),
+            );
         }
     }
 
@@ -327,7 +411,14 @@ impl<'a> Checker<'a> {
     }
 
     /// Ends the walk, keeping what outlives the tree.
-    pub fn finish(self) -> CheckerOutput {
+    pub fn finish(mut self) -> CheckerOutput {
+        if self.native_rendering {
+            // A template may then render to a number or a list where the value was a
+            // string: not the same program.
+            for fix in self.candidates.iter_mut().filter_map(|c| c.fix.as_mut()) {
+                fix.applicability = fix.applicability.min(crate::fix::Applicability::Unsafe);
+            }
+        }
         let graph = self.semantic.into_graph();
         let is_dag_file = graph.exports.values().any(|binding| {
             binding
@@ -605,6 +696,7 @@ impl<'a> Checker<'a> {
             qualified: callee.import(),
         };
         self.note_stored_lambdas(call, &callee, &info);
+        self.note_templated_sites(call, &callee);
         self.visit_arguments(&call.arguments);
         let edges = self.semantic.graph.edges.len();
         if callee.is_known() {
@@ -783,6 +875,7 @@ impl<'a> Checker<'a> {
 
     fn visit_function_def(&mut self, def: &'a ast::StmtFunctionDef) {
         let mut kind = FunctionKind::Plain;
+        let mut airflow_task = false;
         let (mut is_static, mut is_class, mut is_property) = (false, false, false);
         for decorator in &def.decorator_list {
             let expression = &decorator.expression;
@@ -798,6 +891,9 @@ impl<'a> Checker<'a> {
                 &self.settings.extra_task_decorators,
             ) {
                 kind = of;
+                airflow_task |= qualified
+                    .as_deref()
+                    .is_some_and(execution::is_task_decorator);
             }
             if qualified.is_none() {
                 match written {
@@ -845,6 +941,9 @@ impl<'a> Checker<'a> {
             None => self.receiver().cloned(),
         };
         let id = self.semantic.graph.functions.len();
+        if airflow_task && kind == FunctionKind::Task {
+            self.airflow_tasks.insert(id);
+        }
         let body_exec = execution::body_exec(self.exec, kind, id);
         self.semantic.add_function(Function {
             name: Name::new(&def.name),

@@ -3,6 +3,8 @@
 //!
 //! Exit codes (a contract, documented in README): 0 no diagnostics (or `--exit-zero`),
 //! 1 diagnostics, 2 a usage or configuration error, or a path that does not exist.
+//! With `--fix` the diagnostics that remain count; with `--diff`, 1 means a fix would
+//! apply; `--fix-only` exits with 0 unless there is a usage or configuration error.
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -20,7 +22,7 @@ use dagsafe::printer::escape::terminal;
 use dagsafe::printer::{self, OutputFormat, Paths, PrintOptions};
 use dagsafe::read::Boundary;
 use dagsafe::registry::{RULES, Rule};
-use dagsafe::run::{RunOptions, check_files_cached, check_stdin};
+use dagsafe::run::{RunOptions, check_files_cached, check_read};
 use dagsafe::settings::Selector;
 use dagsafe::workspace::{Checked, Session, Workspace, WorkspaceOptions};
 use std::io::Read;
@@ -175,6 +177,27 @@ struct CheckArgs {
     /// settings (config, per-file-ignores) apply.
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+    /// Apply the safe fixes (`[*]` in the output), then report what remains. With `-`, the
+    /// fixed text goes to standard output and the diagnostics to standard error.
+    #[arg(long, overrides_with = "no_fix")]
+    fix: bool,
+    /// Do not apply fixes (overrides `--fix` and `--fix-only` given before it).
+    #[arg(long, overrides_with_all = ["fix", "fix_only"])]
+    no_fix: bool,
+    /// Apply and count unsafe fixes too (they may change what the DAG does).
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print the unified diff of the fixes instead of writing them; exit with 1 if any
+    /// fix would apply.
+    #[arg(long, conflicts_with = "fix_only")]
+    diff: bool,
+    /// Apply fixes and print only how many were fixed; exit with 0 even if diagnostics
+    /// remain.
+    #[arg(long, overrides_with = "no_fix")]
+    fix_only: bool,
+    /// With `--fix`, list what was fixed, per file and rule.
+    #[arg(long)]
+    show_fixes: bool,
 
     // Colour, the file list, excludes from the command line (issue 13's CLI items): kept
     // together here, apart from the other groups of flags.
@@ -308,7 +331,6 @@ fn check(args: CheckArgs) -> u8 {
     // Finds project roots and validates configs; each project gets a resolver of its own
     // that also reads the Airflow settings its deployment files declare.
     let session = Session::new(overrides, env, cwd.clone());
-    let resolver = session.base();
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -361,17 +383,246 @@ fn check(args: CheckArgs) -> u8 {
         return SUCCESS;
     }
 
+    // `fix` / `unsafe-fixes` of the config of the first path, as ruff reads them.
+    let configured = {
+        let first = args.stdin_filename.as_ref().unwrap_or(&paths[0]);
+        session
+            .resolver(&session.project_root(first))
+            .for_path(first)
+            .map(|resolved| (resolved.settings.fix, resolved.settings.unsafe_fixes))
+            .unwrap_or_default()
+    };
+    let fixing = (args.fix || args.fix_only || configured.0) && !args.no_fix;
+    let unsafe_fixes = args.unsafe_fixes || configured.1;
+    let applying = fixing || args.diff;
     let options = RunOptions {
-        keep_sources: (args.output_format.needs_sources() && !args.statistics) || args.add_noqa,
+        // Fixes are made of the text that was checked.
+        keep_sources: applying
+            || (args.output_format.needs_sources() && !args.statistics)
+            || args.add_noqa,
         follow_external_links: args.follow_external_links,
     };
-    let mut usage_error = false;
     // Relative to the working directory, as every path on the command line.
     let cache_dir = args
         .cache_dir
         .clone()
         .or_else(dagsafe::cache::dir_from_env)
         .map(|dir| cwd.join(dir));
+    let pass = Pass {
+        session: &session,
+        paths: &paths,
+        stdin,
+        cwd: &cwd,
+        options,
+        cache_dir,
+        unsafe_fixes,
+    };
+    // What `--fix` prints of standard input when it fixes nothing is exactly what it read.
+    let stdin_bytes = if stdin && applying {
+        let mut bytes = Vec::new();
+        let limit = dagsafe::MAX_FILE_SIZE + 1;
+        if let Err(e) = io::stdin().lock().take(limit).read_to_end(&mut bytes) {
+            error(format!("cannot read standard input: {e}"));
+            return ERROR;
+        }
+        Some(bytes)
+    } else {
+        None
+    };
+    let first_text = stdin_bytes.clone().map(StdinText);
+    let (mut checked, files_checked, usage_error) = match gather(&args, &pass, first_text) {
+        Ok(gathered) => gathered,
+        Err(code) => return code,
+    };
+    let paths_display = Paths::new(cwd.clone());
+    let mut fixed = Fixed::default();
+    if applying {
+        let outcome = if stdin {
+            let original = stdin_bytes.as_deref().unwrap_or_default();
+            fix_stdin(&args, &pass, original, &mut checked, &mut fixed)
+        } else {
+            fix_files(&args, &pass, &mut checked, &mut fixed, &paths_display)
+        };
+        if let Err(code) = outcome {
+            return code;
+        }
+        if args.diff {
+            let word = if fixed.count == 1 {
+                "diagnostic"
+            } else {
+                "diagnostics"
+            };
+            if fixed.count == 0 {
+                eprintln!("No diagnostics would be fixed.");
+            } else {
+                eprintln!("Would fix {} {word}.", fixed.count);
+            }
+            return if usage_error {
+                ERROR
+            } else if fixed.count > 0 {
+                FOUND
+            } else {
+                SUCCESS
+            };
+        }
+    }
+    for warning in &checked.warnings {
+        eprintln!("dagsafe: warning: {}", terminal(warning));
+    }
+    if files_checked == 0 && !usage_error {
+        // As ruff says it: a path that holds no Python file is likely a mistake.
+        eprintln!("dagsafe: warning: No Python files found under the given path(s)");
+    }
+    let reports = checked.reports;
+    for report in &reports {
+        for warning in &report.noqa_warnings {
+            eprintln!(
+                "dagsafe: warning: Invalid `# noqa` directive on {}:{}: {}",
+                paths_display.display(&report.path),
+                warning.row,
+                warning.message()
+            );
+        }
+    }
+    if args.add_noqa {
+        let failed = add_noqa(&reports, &session, &paths_display, args.quiet);
+        return if usage_error || failed {
+            ERROR
+        } else {
+            SUCCESS
+        };
+    }
+    let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
+    if args.fix_only && fixing {
+        if !args.quiet {
+            let word = if fixed.count == 1 {
+                "diagnostic"
+            } else {
+                "diagnostics"
+            };
+            let line = if fixed.count == 0 {
+                "No diagnostics fixed.".to_string()
+            } else {
+                format!("Fixed {} {word}.", fixed.count)
+            };
+            // Standard output holds the fixed text when it is standard input's.
+            if stdin {
+                eprintln!("{line}");
+            } else {
+                println!("{line}");
+            }
+        }
+        return if usage_error { ERROR } else { SUCCESS };
+    }
+
+    let print_options = PrintOptions {
+        format: args.output_format,
+        quiet: args.quiet,
+        files_checked,
+        notes: if checked.backend_assumed {
+            vec![ASSUMED_BACKEND.to_string()]
+        } else {
+            Vec::new()
+        },
+        unsafe_fixes,
+        fixed: fixing.then_some(fixed.count),
+        color: args.color.resolve(
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("FORCE_COLOR").as_deref(),
+            args.output_file.is_none() && io::stdout().is_terminal(),
+        ),
+    };
+    let write_all = |out: &mut dyn Write| -> io::Result<()> {
+        if args.statistics && args.output_format == OutputFormat::Json {
+            printer::statistics::write_json(&reports, &paths_display, out)?;
+        } else if args.statistics {
+            printer::statistics::write(&reports, &paths_display, out)?;
+        } else {
+            printer::print(&reports, &paths_display, &print_options, out)?;
+        }
+        if args.show_fixes && fixing {
+            write_fixed(&fixed, out)?;
+        }
+        out.flush()
+    };
+    let output_started = std::time::Instant::now();
+    let written = match &args.output_file {
+        Some(path) => match File::create(path) {
+            Ok(file) => write_all(&mut BufWriter::new(file))
+                .map_err(|e| format!("cannot write the output to `{}`: {e}", path.display())),
+            Err(e) => Err(format!(
+                "cannot create the output file `{}`: {e}",
+                path.display()
+            )),
+        },
+        None if stdin && fixing => match write_all(&mut BufWriter::new(io::stderr().lock())) {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                Err(format!("cannot write the output: {e}"))
+            }
+            _ => Ok(()),
+        },
+        None => match write_all(&mut BufWriter::new(io::stdout().lock())) {
+            // A closed pipe (`dagsafe check | head`) is the reader's choice, not a failure.
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                Err(format!("cannot write the output: {e}"))
+            }
+            _ => Ok(()),
+        },
+    };
+    if let Err(message) = written {
+        error(message);
+        return ERROR;
+    }
+
+    if args.timings {
+        eprintln!(
+            "timings: output {:.3}s",
+            output_started.elapsed().as_secs_f64()
+        );
+    }
+    if usage_error {
+        ERROR
+    } else if count > 0 && !args.exit_zero {
+        FOUND
+    } else {
+        SUCCESS
+    }
+}
+
+/// The text a fix made of standard input, for the pass that checks it again (the first
+/// pass reads standard input itself).
+struct StdinText(Vec<u8>);
+
+/// Everything one pass over the paths needs besides the arguments.
+struct Pass<'a> {
+    session: &'a Session,
+    paths: &'a [PathBuf],
+    stdin: bool,
+    cwd: &'a std::path::Path,
+    options: RunOptions,
+    cache_dir: Option<PathBuf>,
+    unsafe_fixes: bool,
+}
+
+/// Checks the paths once: the reports, how many files were checked, and whether a path was
+/// missing (a usage error). `Err` is the exit code to end the run with at once: a
+/// configuration error's, or `--show-files`' after it listed the files.
+fn gather(
+    args: &CheckArgs,
+    pass: &Pass<'_>,
+    stdin_text: Option<StdinText>,
+) -> Result<(Checked, usize, bool), u8> {
+    let Pass {
+        session,
+        paths,
+        stdin,
+        cwd,
+        options,
+        ref cache_dir,
+        ..
+    } = *pass;
+    let resolver = session.base();
+    let mut usage_error = false;
     let workspace_options = WorkspaceOptions {
         run: options,
         cache: !args.no_cache,
@@ -384,7 +635,7 @@ fn check(args: CheckArgs) -> u8 {
             .unwrap_or_else(|| PathBuf::from("-"));
         let resolved = match resolver.for_path(&name) {
             Ok(resolved) => resolved,
-            Err(e) => return config_error(&e),
+            Err(e) => return Err(config_error(&e)),
         };
         let absolute = std::path::absolute(&name).unwrap_or_else(|_| name.clone());
         if args.force_exclude
@@ -394,7 +645,11 @@ fn check(args: CheckArgs) -> u8 {
         {
             (Checked::default(), 0)
         } else if args.per_file || args.stdin_filename.is_none() {
-            let reports = vec![check_stdin(&name, &resolved.settings, options)];
+            let read = match stdin_text {
+                Some(StdinText(bytes)) => Ok(bytes),
+                None => dagsafe::read::read_bounded(io::stdin().lock(), dagsafe::MAX_FILE_SIZE),
+            };
+            let reports = vec![check_read(&name, read, &resolved.settings, options)];
             (
                 Checked {
                     reports,
@@ -403,13 +658,19 @@ fn check(args: CheckArgs) -> u8 {
                 1,
             )
         } else {
-            // One byte past the size limit is enough to say the text is too large.
-            let mut bytes = Vec::new();
-            let limit = dagsafe::MAX_FILE_SIZE + 1;
-            if let Err(e) = io::stdin().lock().take(limit).read_to_end(&mut bytes) {
-                error(format!("cannot read standard input: {e}"));
-                return ERROR;
-            }
+            let bytes = match stdin_text {
+                Some(StdinText(bytes)) => bytes,
+                None => {
+                    // One byte past the size limit is enough to say the text is too large.
+                    let mut bytes = Vec::new();
+                    let limit = dagsafe::MAX_FILE_SIZE + 1;
+                    if let Err(e) = io::stdin().lock().take(limit).read_to_end(&mut bytes) {
+                        error(format!("cannot read standard input: {e}"));
+                        return Err(ERROR);
+                    }
+                    bytes
+                }
+            };
             match session.check(
                 std::slice::from_ref(&name),
                 std::slice::from_ref(&name),
@@ -417,13 +678,13 @@ fn check(args: CheckArgs) -> u8 {
                 &workspace_options,
             ) {
                 Ok(checked) => (checked, 1),
-                Err(e) => return config_error(&e),
+                Err(e) => return Err(config_error(&e)),
             }
         }
     } else {
         // Every setting is resolved before anything is checked: a bad config stops the run.
         let mut walk_roots = Vec::new();
-        for path in &paths {
+        for path in paths {
             // Links may lead anywhere in the project the path belongs to, and no further.
             let boundary = (!args.follow_external_links)
                 .then(|| Boundary::new(&session.project_root(path).path));
@@ -431,7 +692,7 @@ fn check(args: CheckArgs) -> u8 {
                 Ok(resolved) => {
                     walk_roots.push((path.clone(), resolved.excludes.clone(), boundary))
                 }
-                Err(e) => return config_error(&e),
+                Err(e) => return Err(config_error(&e)),
             }
         }
         let started = std::time::Instant::now();
@@ -450,15 +711,15 @@ fn check(args: CheckArgs) -> u8 {
                         &failure.message,
                         &resolved.settings,
                     )),
-                    Err(e) => return config_error(&e),
+                    Err(e) => return Err(config_error(&e)),
                 }
             }
         }
         if args.show_files {
             if usage_error {
-                return ERROR;
+                return Err(ERROR);
             }
-            let shown = Paths::new(cwd.clone());
+            let shown = Paths::new(cwd.to_path_buf());
             let mut files: Vec<String> =
                 discovered.files.iter().map(|f| shown.display(f)).collect();
             files.sort();
@@ -470,13 +731,14 @@ fn check(args: CheckArgs) -> u8 {
                 .iter()
                 .try_for_each(|f| writeln!(out, "{f}"))
                 .and_then(|()| out.flush());
-            return match written {
+            // `--show-files` ends the run here, with its own exit code.
+            return Err(match written {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
                     error(format!("cannot write the output: {e}"));
                     ERROR
                 }
                 _ => SUCCESS,
-            };
+            });
         }
         let count = discovered.files.len();
         let discovered_at = std::time::Instant::now();
@@ -485,11 +747,11 @@ fn check(args: CheckArgs) -> u8 {
             for path in discovered.files {
                 match resolver.for_file(&path) {
                     Ok(resolved) => files.push((path, resolved.settings.clone())),
-                    Err(e) => return config_error(&e),
+                    Err(e) => return Err(config_error(&e)),
                 }
             }
             let cache = (!args.no_cache)
-                .then(|| Cache::open(&cwd, cache_dir.as_deref()))
+                .then(|| Cache::open(cwd, cache_dir.as_deref()))
                 .flatten();
             Checked {
                 reports: check_files_cached(&files, &[], options, cache),
@@ -503,7 +765,7 @@ fn check(args: CheckArgs) -> u8 {
                 .collect();
             match session.check(&existing, &discovered.files, None, &workspace_options) {
                 Ok(checked) => checked,
-                Err(e) => return config_error(&e),
+                Err(e) => return Err(config_error(&e)),
             }
         };
         if args.timings {
@@ -532,96 +794,175 @@ fn check(args: CheckArgs) -> u8 {
         }
         (checked, count)
     };
-    for warning in &checked.warnings {
-        eprintln!("dagsafe: warning: {}", terminal(warning));
-    }
-    if files_checked == 0 && !usage_error {
-        // As ruff says it: a path that holds no Python file is likely a mistake.
-        eprintln!("dagsafe: warning: No Python files found under the given path(s)");
-    }
-    let reports = checked.reports;
-    let paths_display = Paths::new(cwd);
-    for report in &reports {
-        for warning in &report.noqa_warnings {
-            eprintln!(
-                "dagsafe: warning: Invalid `# noqa` directive on {}:{}: {}",
-                paths_display.display(&report.path),
-                warning.row,
-                warning.message()
-            );
+    Ok((checked, files_checked, usage_error))
+}
+/// How many passes `--fix` makes at most: a fix that overlaps another waits for the next.
+const MAX_FIX_PASSES: usize = 8;
+
+/// What `--fix` fixed: how many diagnostics, and per file (as displayed) per rule.
+#[derive(Default)]
+struct Fixed {
+    count: usize,
+    by_file: std::collections::BTreeMap<String, std::collections::BTreeMap<Rule, usize>>,
+}
+
+impl Fixed {
+    fn record(&mut self, file: String, rules: impl IntoIterator<Item = Rule>) {
+        let entry = self.by_file.entry(file).or_default();
+        for rule in rules {
+            *entry.entry(rule).or_default() += 1;
+            self.count += 1;
         }
     }
-    if args.add_noqa {
-        let failed = add_noqa(&reports, &session, &paths_display, args.quiet);
-        return if usage_error || failed {
-            ERROR
-        } else {
-            SUCCESS
+}
+
+/// The fixes of `report` that apply: the text with them applied, and the rules of the
+/// diagnostics they fixed; `None` when none applies.
+fn fixed_text(
+    report: &dagsafe::run::FileReport,
+    unsafe_fixes: bool,
+) -> Option<(String, Vec<Rule>)> {
+    let source = report.source.as_deref()?;
+    let fixable: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.fixable(unsafe_fixes))
+        .collect();
+    let fixes = fixable.iter().filter_map(|d| d.diagnostic.fix.as_ref());
+    let (text, applied) = dagsafe::fix::apply_fixes(source, fixes);
+    if applied.is_empty() {
+        return None;
+    }
+    Some((
+        text,
+        applied.into_iter().map(|i| fixable[i].rule()).collect(),
+    ))
+}
+
+/// `--diff`'s output for one file, escaped as any text from the checked tree is.
+fn print_diff(name: &str, before: &str, after: &str) {
+    let diff = dagsafe::fix::unified_diff(name, before, after);
+    let mut out = io::stdout().lock();
+    for line in diff.split_inclusive('\n') {
+        let (text, end) = match line.strip_suffix('\n') {
+            Some(text) => (text, "\n"),
+            None => (line, ""),
         };
-    }
-    let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
-
-    let print_options = PrintOptions {
-        format: args.output_format,
-        quiet: args.quiet,
-        files_checked,
-        notes: if checked.backend_assumed {
-            vec![ASSUMED_BACKEND.to_string()]
-        } else {
-            Vec::new()
-        },
-        color: args.color.resolve(
-            std::env::var_os("NO_COLOR").as_deref(),
-            std::env::var_os("FORCE_COLOR").as_deref(),
-            args.output_file.is_none() && io::stdout().is_terminal(),
-        ),
-    };
-    let write_all = |out: &mut dyn Write| -> io::Result<()> {
-        if args.statistics && args.output_format == OutputFormat::Json {
-            printer::statistics::write_json(&reports, &paths_display, out)?;
-        } else if args.statistics {
-            printer::statistics::write(&reports, &paths_display, out)?;
-        } else {
-            printer::print(&reports, &paths_display, &print_options, out)?;
+        if write!(out, "{}{end}", terminal(text)).is_err() {
+            return;
         }
-        out.flush()
-    };
-    let output_started = std::time::Instant::now();
-    let written = match &args.output_file {
-        Some(path) => match File::create(path) {
-            Ok(file) => write_all(&mut BufWriter::new(file))
-                .map_err(|e| format!("cannot write the output to `{}`: {e}", path.display())),
-            Err(e) => Err(format!(
-                "cannot create the output file `{}`: {e}",
-                path.display()
-            )),
-        },
-        None => match write_all(&mut BufWriter::new(io::stdout().lock())) {
-            // A closed pipe (`dagsafe check | head`) is the reader's choice, not a failure.
-            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                Err(format!("cannot write the output: {e}"))
-            }
-            _ => Ok(()),
-        },
-    };
-    if let Err(message) = written {
-        error(message);
-        return ERROR;
     }
+}
 
-    if args.timings {
-        eprintln!(
-            "timings: output {:.3}s",
-            output_started.elapsed().as_secs_f64()
-        );
+/// `--fix` / `--diff` over files: writes each file's fixes back in place (never through a
+/// link, never outside the project unless `--follow-external-links`), then checks again, so
+/// the reports are what remains.
+fn fix_files(
+    args: &CheckArgs,
+    pass: &Pass<'_>,
+    checked: &mut Checked,
+    fixed: &mut Fixed,
+    paths: &Paths,
+) -> Result<(), u8> {
+    for _ in 0..MAX_FIX_PASSES {
+        let mut wrote = false;
+        for report in &checked.reports {
+            let Some((text, rules)) = fixed_text(report, pass.unsafe_fixes) else {
+                continue;
+            };
+            let name = paths.display(&report.path);
+            let source = report.source.as_deref().unwrap_or_default();
+            if args.diff {
+                print_diff(&name, source, &text);
+                fixed.record(name, rules);
+                continue;
+            }
+            let boundary = (!args.follow_external_links)
+                .then(|| Boundary::new(&pass.session.project_root(&report.path).path));
+            match dagsafe::fix::write_back(&report.path, source, &text, boundary.as_ref()) {
+                Ok(()) => {
+                    wrote = true;
+                    fixed.record(name, rules);
+                }
+                Err(e) => eprintln!(
+                    "dagsafe: warning: {name} was not fixed: {}",
+                    terminal(&e.to_string())
+                ),
+            }
+        }
+        if args.diff || !wrote {
+            break;
+        }
+        let (again, _, _) = gather(args, pass, None)?;
+        *checked = again;
     }
-    if usage_error {
-        ERROR
-    } else if count > 0 && !args.exit_zero {
-        FOUND
+    Ok(())
+}
+
+/// `--fix` / `--diff` of standard input: the fixed text (or the diff) goes to standard
+/// output, as ruff does, and the reports are those of the fixed text.
+fn fix_stdin(
+    args: &CheckArgs,
+    pass: &Pass<'_>,
+    original: &[u8],
+    checked: &mut Checked,
+    fixed: &mut Fixed,
+) -> Result<(), u8> {
+    let name = args
+        .stdin_filename
+        .as_ref()
+        .map_or_else(|| "-".to_string(), |p| p.to_string_lossy().into_owned());
+    let mut text: Option<String> = None;
+    for _ in 0..MAX_FIX_PASSES {
+        let Some((next, rules)) = checked
+            .reports
+            .first()
+            .and_then(|r| fixed_text(r, pass.unsafe_fixes))
+        else {
+            break;
+        };
+        fixed.record(name.clone(), rules);
+        let (again, _, _) = gather(args, pass, Some(StdinText(next.clone().into_bytes())))?;
+        text = Some(next);
+        *checked = again;
+        if args.diff {
+            break;
+        }
+    }
+    match text {
+        // Fixes are only made of a text that was read as UTF-8, so this is the original.
+        Some(text) if args.diff => print_diff(&name, &String::from_utf8_lossy(original), &text),
+        None if args.diff => {}
+        // The text itself, unescaped: it is the file, to be written where the caller says.
+        Some(text) => write_stdout(text.as_bytes()),
+        None => write_stdout(original),
+    }
+    Ok(())
+}
+
+fn write_stdout(bytes: &[u8]) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(bytes).and_then(|()| out.flush());
+}
+
+/// `--show-fixes`: what was fixed, per file and rule.
+fn write_fixed(fixed: &Fixed, out: &mut dyn Write) -> io::Result<()> {
+    if fixed.count == 0 {
+        return Ok(());
+    }
+    let word = if fixed.count == 1 {
+        "diagnostic"
     } else {
-        SUCCESS
+        "diagnostics"
+    };
+    writeln!(out, "\nFixed {} {word}:", fixed.count)?;
+    for (file, rules) in &fixed.by_file {
+        writeln!(out, "- {file}:")?;
+        for (rule, n) in rules {
+            writeln!(out, "    {n} \u{00d7} {} ({})", rule.code(), rule.name())?;
+        }
     }
+    Ok(())
 }
 
 /// `--add-noqa`: writes a `# noqa` for each diagnostic of `reports` into its file (never

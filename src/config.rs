@@ -52,6 +52,10 @@ pub struct Options {
     /// Folders on Airflow's `sys.path` (the DAGs, plugins and config folders), from the
     /// config's folder: module names for following imports are taken from them.
     pub roots: Option<Vec<String>>,
+    /// `fix = true`: `dagsafe check` applies the safe fixes, as `--fix` (`--no-fix` wins).
+    pub fix: Option<bool>,
+    /// `unsafe-fixes = true`: as `--unsafe-fixes`.
+    pub unsafe_fixes: Option<bool>,
 }
 
 impl Options {
@@ -78,6 +82,8 @@ impl Options {
             dag_runs_per_month,
             tasks_per_dag,
             roots,
+            fix,
+            unsafe_fixes,
         } = over;
         fn replace<T>(slot: &mut Option<T>, value: Option<T>) {
             if value.is_some() {
@@ -109,6 +115,8 @@ impl Options {
         replace(&mut self.dag_runs_per_month, dag_runs_per_month);
         replace(&mut self.tasks_per_dag, tasks_per_dag);
         replace(&mut self.roots, roots);
+        replace(&mut self.fix, fix);
+        replace(&mut self.unsafe_fixes, unsafe_fixes);
     }
 }
 
@@ -983,6 +991,15 @@ impl Resolver {
             ));
         }
 
+        let fix = options.fix.unwrap_or(false);
+        if let Some(value) = options.fix {
+            origins.push(("fix".into(), value.to_string(), file_origin()));
+        }
+        let unsafe_fixes = options.unsafe_fixes.unwrap_or(false);
+        if let Some(value) = options.unsafe_fixes {
+            origins.push(("unsafe-fixes".into(), value.to_string(), file_origin()));
+        }
+
         let mut per_file_ignores = Vec::new();
         if let (Some(map), Some(file)) = (&options.per_file_ignores, &file) {
             for (pattern, codes) in map {
@@ -1214,6 +1231,8 @@ impl Resolver {
                 extra_task_decorators,
                 storing_callees,
                 per_file_ignores,
+                fix,
+                unsafe_fixes,
             }),
             config_file: file.filter(|_| !synthetic).map(|f| f.path),
             origins,

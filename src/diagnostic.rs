@@ -56,6 +56,8 @@ pub struct Located {
     pub start: Position,
     /// Exclusive end, like ruff's `end_location`.
     pub end: Position,
+    /// Where each edit of the diagnostic's fix starts and ends, in its order.
+    pub fix_spans: Vec<(Position, Position)>,
 }
 
 /// Text from a checked file (a NUL, a terminal escape sequence, a right-to-left override)
@@ -84,11 +86,21 @@ impl Located {
         let diagnostic = diagnostic.escaped();
         let start = position(index, source, diagnostic.range.start());
         let end = position(index, source, diagnostic.range.end());
+        let fix_spans = fix_spans(diagnostic.fix.as_ref(), source, index);
         Located {
             diagnostic,
             start,
             end,
+            fix_spans,
         }
+    }
+
+    /// Whether `--fix` applies this diagnostic's fix (with `--unsafe-fixes`, `unsafe`).
+    pub fn fixable(&self, unsafe_fixes: bool) -> bool {
+        self.diagnostic
+            .fix
+            .as_ref()
+            .is_some_and(|fix| fix.applies(unsafe_fixes))
     }
 
     pub fn rule(&self) -> Rule {
@@ -99,6 +111,25 @@ impl Located {
     pub fn noqa_row(&self) -> usize {
         self.start.row
     }
+}
+
+/// Where each edit of `fix` starts and ends.
+pub fn fix_spans(
+    fix: Option<&crate::fix::Fix>,
+    source: &str,
+    index: &LineIndex,
+) -> Vec<(Position, Position)> {
+    fix.map_or_else(Vec::new, |fix| {
+        fix.edits
+            .iter()
+            .map(|edit| {
+                (
+                    position(index, source, edit.range.start()),
+                    position(index, source, edit.range.end()),
+                )
+            })
+            .collect()
+    })
 }
 
 pub fn position(index: &LineIndex, source: &str, offset: TextSize) -> Position {

@@ -90,7 +90,7 @@ fn is_or_extends(name: &str, bases: &[&str]) -> bool {
     bases.iter().any(|base| extends(name, base))
 }
 
-fn is_task_decorator(name: &str) -> bool {
+pub fn is_task_decorator(name: &str) -> bool {
     is_or_extends(name, TASK_DECORATORS)
 }
 

@@ -53,6 +53,18 @@ pub struct Fix {
     pub edits: Vec<Edit>,
 }
 
+impl Fix {
+    /// Whether `--fix` applies it: a safe fix always, an unsafe one with `--unsafe-fixes`,
+    /// a display-only one never.
+    pub fn applies(&self, unsafe_fixes: bool) -> bool {
+        match self.applicability {
+            Applicability::Safe => true,
+            Applicability::Unsafe => unsafe_fixes,
+            Applicability::DisplayOnly => false,
+        }
+    }
+}
+
 /// `source` with `edits` applied; edits that overlap one applied before them are left out
 /// (so one pass never garbles a file), and their count is returned beside the text.
 pub fn apply_edits(source: &str, edits: &[Edit]) -> (String, usize) {
@@ -77,6 +89,70 @@ pub fn apply_edits(source: &str, edits: &[Edit]) -> (String, usize) {
     }
     out.push_str(&source[last..]);
     (out, skipped)
+}
+
+/// `source` with every fix in `fixes` applied, each whole or not at all: a fix any of whose
+/// edits overlaps an edit already taken waits for the next pass (after a re-check), as ruff
+/// does. A fix identical to one taken counts as applied. Returns the text and the indices
+/// (in `fixes`) of the fixes applied, in order.
+pub fn apply_fixes<'a>(
+    source: &str,
+    fixes: impl IntoIterator<Item = &'a Fix>,
+) -> (String, Vec<usize>) {
+    let mut sorted: Vec<(usize, &Fix)> = fixes
+        .into_iter()
+        .enumerate()
+        .filter(|(_, f)| !f.edits.is_empty())
+        .collect();
+    sorted.sort_by_key(|(index, fix)| {
+        let first = fix.edits.iter().map(|e| e.range.start()).min();
+        (first, fix.edits.iter().map(|e| e.range.end()).max(), *index)
+    });
+    let mut taken: Vec<&Edit> = Vec::new();
+    let mut last: Option<&Fix> = None;
+    let mut applied = Vec::new();
+    for (index, fix) in sorted {
+        if last.is_some_and(|l| l.edits == fix.edits) {
+            applied.push(index);
+            continue;
+        }
+        let mut edits: Vec<&Edit> = fix.edits.iter().collect();
+        edits.sort_by_key(|e| (e.range.start(), e.range.end()));
+        let inside = edits.iter().all(|e| {
+            let range = std::ops::Range::<usize>::from(e.range);
+            range.end <= source.len()
+                && source.is_char_boundary(range.start)
+                && source.is_char_boundary(range.end)
+        });
+        let apart = edits
+            .windows(2)
+            .all(|w| w[0].range.end() <= w[1].range.start());
+        let after = taken
+            .last()
+            .is_none_or(|t| t.range.end() <= edits[0].range.start() && t.range != edits[0].range);
+        if inside && apart && after {
+            taken.extend(edits);
+            last = Some(fix);
+            applied.push(index);
+        }
+    }
+    applied.sort_unstable();
+    let owned: Vec<Edit> = taken.into_iter().cloned().collect();
+    let (text, _) = apply_edits(source, &owned);
+    (text, applied)
+}
+
+/// The unified diff (three lines of context) from `before` to `after`, with `name` in
+/// the `---` / `+++` lines; empty when they are the same.
+pub fn unified_diff(name: &str, before: &str, after: &str) -> String {
+    if before == after {
+        return String::new();
+    }
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(name, name)
+        .to_string()
 }
 
 /// Why a fixed text was not written back.
@@ -170,6 +246,47 @@ mod tests {
         assert_eq!(
             apply_edits(source, &[edit(5, 9, "!")]),
             ("abcdef".to_string(), 1)
+        );
+    }
+
+    fn fix(applicability: Applicability, edits: Vec<Edit>) -> Fix {
+        Fix {
+            applicability,
+            message: "m".to_string(),
+            edits,
+        }
+    }
+
+    #[test]
+    fn fixes_apply_whole_or_not_at_all() {
+        let source = "abcdef";
+        let a = fix(Applicability::Safe, vec![edit(0, 1, "A"), edit(4, 5, "E")]);
+        // Overlaps `a`'s second edit: left for the next pass, its first edit too.
+        let b = fix(Applicability::Safe, vec![edit(2, 3, "C"), edit(4, 6, "x")]);
+        let same = a.clone();
+        assert_eq!(
+            apply_fixes(source, [&a, &b, &same]),
+            ("AbcdEf".to_string(), vec![0, 2])
+        );
+        let c = fix(Applicability::Safe, vec![edit(5, 6, "F")]);
+        assert_eq!(
+            apply_fixes(source, [&c, &a]),
+            ("AbcdEF".to_string(), vec![0, 1])
+        );
+        assert_eq!(
+            apply_fixes(source, [&fix(Applicability::Safe, vec![edit(5, 9, "!")])]),
+            ("abcdef".to_string(), vec![])
+        );
+        assert!(a.applies(false) && !fix(Applicability::Unsafe, vec![]).applies(false));
+        assert!(!fix(Applicability::DisplayOnly, vec![]).applies(true));
+    }
+
+    #[test]
+    fn diffs_are_unified() {
+        assert_eq!(unified_diff("a.py", "x\n", "x\n"), "");
+        assert_eq!(
+            unified_diff("a.py", "a\nb\nc\n", "a\nB\nc\n"),
+            "--- a.py\n+++ a.py\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n"
         );
     }
 

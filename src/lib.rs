@@ -31,6 +31,7 @@ pub mod secrets;
 pub mod semantic;
 pub mod settings;
 pub mod statistics;
+pub mod templated;
 pub mod timings;
 pub mod workspace;
 
@@ -236,9 +237,10 @@ pub fn summarize(source: &str, settings: &Settings) -> Summary {
         .collect();
     let candidates = candidates
         .into_iter()
-        .map(|c| {
+        .map(|mut c| {
             let start = diagnostic::position(&index, source, c.range.start());
             let end = diagnostic::position(&index, source, c.range.end());
+            c.fix_spans = diagnostic::fix_spans(c.fix.as_ref(), source, &index);
             (c, start, end)
         })
         .collect();

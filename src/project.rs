@@ -968,6 +968,7 @@ impl Reachability<'_> {
                 diagnostic,
                 start: *start,
                 end: *end,
+                fix_spans: candidate.fix_spans.clone(),
             });
         }
         // The one suppression pass: `# noqa` over every rule's findings, then DS002 for what
@@ -1104,7 +1105,7 @@ impl Reachability<'_> {
             primary_label: "runs every time Airflow parses this file".to_string(),
             labels,
             chain,
-            fix: None,
+            fix: candidate.fix.clone(),
         }
         .escaped()
     }

@@ -471,7 +471,19 @@ pub fn check_path(path: &Path, settings: &Settings, options: RunOptions) -> File
 
 /// Reads standard input and checks it as if it were the file at `path`.
 pub fn check_stdin(path: &Path, settings: &Settings, options: RunOptions) -> FileReport {
-    match read::read_bounded(std::io::stdin().lock(), MAX_FILE_SIZE) {
+    let read = read::read_bounded(std::io::stdin().lock(), MAX_FILE_SIZE);
+    check_read(path, read, settings, options)
+}
+
+/// Checks what was read from standard input (or the text `--fix` made of it) as if it were
+/// the file at `path`.
+pub fn check_read(
+    path: &Path,
+    read: Result<Vec<u8>, read::ReadError>,
+    settings: &Settings,
+    options: RunOptions,
+) -> FileReport {
+    match read {
         Ok(bytes) => with_large_stacks(|| match String::from_utf8(bytes) {
             Ok(source) => check_text(path, source, settings, options),
             Err(error) => {

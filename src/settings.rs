@@ -395,6 +395,11 @@ pub struct Settings {
     /// `rail.register`).
     pub storing_callees: Vec<String>,
     pub per_file_ignores: Vec<PerFileIgnore>,
+    /// `fix`: apply the safe fixes, as `--fix` does (not part of the fingerprint: it does
+    /// not change what a file's summary holds).
+    pub fix: bool,
+    /// `unsafe-fixes`: as `--unsafe-fixes`.
+    pub unsafe_fixes: bool,
 }
 
 impl Default for Settings {
@@ -406,6 +411,8 @@ impl Default for Settings {
             extra_task_decorators: Vec::new(),
             storing_callees: Vec::new(),
             per_file_ignores: Vec::new(),
+            fix: false,
+            unsafe_fixes: false,
         }
     }
 }

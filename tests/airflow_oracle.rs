@@ -334,14 +334,62 @@ fn check_folder(
     failures
 }
 
+/// `fixtures/fixes`: the inputs, and the texts `--fix` (`safe`) and `--fix --unsafe-fixes`
+/// (`unsafe`) make of them, each copied to a folder of its own. In a fixed text, a line the
+/// fix changed loses its `# DS101` mark: Airflow must no longer look it up there. A file
+/// that says `# oracle: needs` a provider the oracle's Airflow lacks is left out.
+fn fixes_folders(major: u32) -> Vec<tempfile::TempDir> {
+    let fixes = repo_root().join("fixtures/fixes");
+    let mark = Regex::new(r"\s*#\s*DS101\s*$").unwrap();
+    ["input", "safe", "unsafe"]
+        .iter()
+        .map(|kind| {
+            let dir = tempfile::Builder::new()
+                .prefix(&format!("oracle-fixes-{kind}-{major}-"))
+                .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+                .unwrap();
+            for file in python_files(&fixes.join(kind)) {
+                let name = file.file_name().unwrap();
+                let text = std::fs::read_to_string(&file).unwrap();
+                if text.contains("# oracle: needs") {
+                    continue;
+                }
+                let input = std::fs::read_to_string(fixes.join("input").join(name)).unwrap();
+                let mut input_lines = input.lines();
+                let unmarked: String = text
+                    .lines()
+                    .map(|line| {
+                        let before = input_lines.next();
+                        let line = if before != Some(line) {
+                            mark.replace(line, "").into_owned()
+                        } else {
+                            line.to_string()
+                        };
+                        line + "\n"
+                    })
+                    .collect();
+                std::fs::write(dir.path().join(name), unmarked).unwrap();
+            }
+            dir
+        })
+        .collect()
+}
+
 fn check_version(test: &str, major: u32) {
     let python = match airflow_python(major) {
         Ok(python) => python,
         Err(reason) => return skip(test, &reason),
     };
+    let fixes = fixes_folders(major);
+    let fixes: Vec<String> = fixes
+        .iter()
+        .map(|dir| dir.path().to_string_lossy().into_owned())
+        .collect();
     let failures: Vec<String> = FOLDERS
         .iter()
-        .flat_map(|folder| check_folder(&python, major, *folder))
+        .copied()
+        .chain(fixes.iter().map(|dir| (dir.as_str(), ".", &[][..])))
+        .flat_map(|folder| check_folder(&python, major, folder))
         .collect();
     assert!(
         failures.is_empty(),

@@ -662,7 +662,7 @@ fn a_bad_inline_config_key_is_an_error_pointing_into_it() {
     assert_eq!(
         out.stderr,
         concat!(
-            "  × invalid configuration: unknown field `selct`, expected one of `select`, `ignore`, `extend-select`, `exclude`, `extend-exclude`, `per-file-ignores`, `variables-lookup-pattern`, `connections-lookup-pattern`, `airflow-version`, `extend-sensitive-words`, `extend-task-decorators`, `storing-callees`, `airflow-config`, `min-file-process-interval`, `price-per-10k-calls`, `dag-processors`, `dag-runs-per-month`, `tasks-per-dag`, `roots`\n",
+            "  × invalid configuration: unknown field `selct`, expected one of `select`, `ignore`, `extend-select`, `exclude`, `extend-exclude`, `per-file-ignores`, `variables-lookup-pattern`, `connections-lookup-pattern`, `airflow-version`, `extend-sensitive-words`, `extend-task-decorators`, `storing-callees`, `airflow-config`, `min-file-process-interval`, `price-per-10k-calls`, `dag-processors`, `dag-runs-per-month`, `tasks-per-dag`, `roots`, `fix`, `unsafe-fixes`\n",
             "   ╭─[--config:1:1]\n",
             " 1 │ selct = [\"DS1\"]\n",
             "   · ──┬──\n",

@@ -579,6 +579,62 @@ fn quick_fixes_add_a_noqa_comment_or_extend_the_one_there() {
 }
 
 #[test]
+fn a_fix_is_offered_as_the_preferred_quick_fix_before_the_noqa_one() {
+    let dir = TempDir::new().unwrap();
+    let text = concat!(
+        "from airflow.models import Variable\n",
+        "from airflow.operators.bash import BashOperator\n",
+        "\n",
+        "BashOperator(task_id=\"é\", bash_command=Variable.get(\"cmd\"))\n",
+    );
+    let path = write(dir.path(), "dag.py", text);
+    let (mut client, _) = Client::initialized(json!({}), dir.path());
+    let uri = client.open(&path, text);
+    assert_eq!(
+        spans(&client.published(&uri)),
+        vec![json!(["DS101", 3, 39, 3, 58])]
+    );
+    assert_eq!(
+        actions(&mut client, &uri, range((3, 0), (3, 0)), None),
+        vec![
+            json!([
+                "Use a Jinja template",
+                3,
+                39,
+                3,
+                58,
+                "\"{{ var.value.cmd }}\""
+            ]),
+            json!([
+                "Disable DS101 for this line",
+                3,
+                59,
+                3,
+                59,
+                "  # noqa: DS101"
+            ]),
+        ]
+    );
+    let all = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range((3, 0), (3, 0)), "context": {"diagnostics": []}}),
+        )
+        .unwrap();
+    assert_eq!(all[0]["isPreferred"], true);
+    assert_eq!(all[0]["diagnostics"][0]["code"], "DS101");
+    assert_eq!(all[1].get("isPreferred"), None);
+    // Applied, the template leaves nothing to report.
+    let fixed = text.replace("Variable.get(\"cmd\")", "\"{{ var.value.cmd }}\"");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    assert_eq!(spans(&client.published(&uri)), Vec::<Value>::new());
+    client.shut_down();
+}
+
+#[test]
 fn bad_requests_are_answered_with_errors_and_the_server_carries_on() {
     let dir = TempDir::new().unwrap();
     let mut client = Client::start();

@@ -285,7 +285,7 @@ fn check_add_noqa_writes_the_directives_once() {
         (check.code, check.stdout.as_str()),
         (
             1,
-            "dags/etl.py:7:8: DS002 Unused `noqa` directive (unused: `DS101`)\nFound 1 diagnostic (1 file checked).\n"
+            "dags/etl.py:7:8: DS002 [*] Unused `noqa` directive (unused: `DS101`)\nFound 1 diagnostic (1 file checked).\n[*] 1 fixable with the `--fix` option.\n"
         )
     );
 }
@@ -438,7 +438,7 @@ fn ds002_leaves_codes_that_per_file_ignores_turn_off_alone() {
         (out.code, out.stdout.as_str(), out.stderr.as_str()),
         (
             1,
-            "dags/etl.py:1:8: DS002 Unused `noqa` directive (unused: `DS101`)\nFound 1 diagnostic (2 files checked).\n",
+            "dags/etl.py:1:8: DS002 [*] Unused `noqa` directive (unused: `DS101`)\nFound 1 diagnostic (2 files checked).\n[*] 1 fixable with the `--fix` option.\n",
             ""
         )
     );
@@ -447,7 +447,7 @@ fn ds002_leaves_codes_that_per_file_ignores_turn_off_alone() {
         ("dags/legacy.py", ""),
         (
             "dags/etl.py",
-            "dags/etl.py:1:8: DS002 Unused `noqa` directive (unused: `DS101`)\n",
+            "dags/etl.py:1:8: DS002 [*] Unused `noqa` directive (unused: `DS101`)\n",
         ),
     ] {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dagsafe"))

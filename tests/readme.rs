@@ -74,6 +74,31 @@ fn the_example_output_is_what_the_named_command_prints() {
     );
 }
 
+/// README's `--diff` example is what the command prints.
+#[test]
+fn the_fixes_example_is_what_diff_prints() {
+    let readme = readme();
+    let intro = "Example: `dagsafe check --diff dags/templated.py`\nin `fixtures/readme/` prints";
+    let at = readme
+        .find(intro)
+        .expect("README introduces its --diff example");
+    let line = readme[..at].lines().count();
+    let (_, shown) = blocks(&readme, "diff")
+        .into_iter()
+        .find(|(start, _)| *start > line)
+        .expect("a diff block follows");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/readme");
+    let out = dagsafe(
+        &fixture,
+        &["check", "--no-cache", "--diff", "dags/templated.py"],
+    );
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (1, "Would fix 2 diagnostics.\n")
+    );
+    assert_eq!(shown, out.stdout, "README's --diff example is out of date");
+}
+
 /// Every TOML block of dagsafe's configuration in README: a `[tool.dagsafe]` block is a
 /// `pyproject.toml`, a block of top-level keys a `dagsafe.toml` (and the fixture's
 /// `dagsafe.toml` is one of them). Each is accepted, and each key it sets shows in

@@ -62,6 +62,8 @@ pub fn run(data: &[u8]) {
             quiet: false,
             files_checked: files.len(),
             notes: Vec::new(),
+            unsafe_fixes: true,
+            fixed: None,
             color: false,
         };
         let mut out = Vec::new();

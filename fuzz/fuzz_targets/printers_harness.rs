@@ -80,6 +80,8 @@ pub fn run(data: &[u8]) {
             quiet: false,
             files_checked: 1,
             notes: Vec::new(),
+            unsafe_fixes: true,
+            fixed: None,
             color: true,
         };
         printer::print(&reports, &paths, &print_options, &mut coloured)

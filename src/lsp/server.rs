@@ -729,7 +729,15 @@ impl<'a> Server<'a> {
         if params.range.end.character == 0 && params.range.end.line > params.range.start.line {
             last -= 1;
         }
-        code_actions::suppressions(&uri, text, self.encoding, &checked, first..=last)
+        let mut actions = code_actions::fixes(&uri, text, self.encoding, &checked, first..=last);
+        actions.extend(code_actions::suppressions(
+            &uri,
+            text,
+            self.encoding,
+            &checked,
+            first..=last,
+        ));
+        actions
     }
 
     /// The index is done: the open documents' texts replace the files on disk, and every

@@ -7,6 +7,7 @@ use crate::run::FileReport;
 pub fn write(
     reports: &[FileReport],
     paths: &Paths,
+    unsafe_fixes: bool,
     palette: Palette,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -14,11 +15,12 @@ pub fn write(
     for (report, d) in each(reports) {
         writeln!(
             out,
-            "{}{sep}{}{sep}{}{sep} {} {}",
+            "{}{sep}{}{sep}{}{sep} {} {}{}",
             palette.path(&paths.display(&report.path)),
             d.start.row,
             d.start.column,
             palette.code(d.rule().code()),
+            super::fixable_mark(d, unsafe_fixes),
             d.diagnostic.message
         )?;
     }

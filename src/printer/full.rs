@@ -91,6 +91,7 @@ fn themed(theme: GraphicalTheme) -> GraphicalReportHandler {
 pub fn write(
     reports: &[FileReport],
     paths: &Paths,
+    unsafe_fixes: bool,
     palette: Palette,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -120,7 +121,12 @@ pub fn write(
             );
             let rendered = Rendered {
                 located,
-                heading: format!("{} {}", palette.code(located.rule().code()), d.message),
+                heading: format!(
+                    "{} {}{}",
+                    palette.code(located.rule().code()),
+                    super::fixable_mark(located, unsafe_fixes),
+                    d.message
+                ),
                 spans: excerpt.spans.clone(),
                 source: excerpt,
             };

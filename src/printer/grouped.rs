@@ -15,6 +15,7 @@ fn digits(n: usize) -> usize {
 pub fn write(
     reports: &[FileReport],
     paths: &Paths,
+    unsafe_fixes: bool,
     palette: Palette,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -35,10 +36,11 @@ pub fn write(
             // Rows right-aligned, columns left-aligned: the colons line up, and so do codes.
             writeln!(
                 out,
-                "  {:>rows$}{sep}{:<columns$} {} {}",
+                "  {:>rows$}{sep}{:<columns$} {} {}{}",
                 d.start.row,
                 d.start.column,
                 palette.code(d.rule().code()),
+                super::fixable_mark(d, unsafe_fixes),
                 d.diagnostic.message,
             )?;
         }

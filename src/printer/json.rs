@@ -33,6 +33,40 @@ struct JsonStep {
     callee: String,
 }
 
+/// A fix as ruff's JSON writes it: keys in alphabetical order, edits located like the
+/// diagnostic.
+#[derive(Serialize)]
+struct JsonFix {
+    applicability: &'static str,
+    edits: Vec<JsonEdit>,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct JsonEdit {
+    content: String,
+    end_location: JsonLocation,
+    location: JsonLocation,
+}
+
+fn fix_json(d: &Located) -> Option<JsonFix> {
+    let fix = d.diagnostic.fix.as_ref()?;
+    Some(JsonFix {
+        applicability: fix.applicability.as_str(),
+        edits: fix
+            .edits
+            .iter()
+            .zip(&d.fix_spans)
+            .map(|(edit, (start, end))| JsonEdit {
+                content: edit.content.clone(),
+                end_location: (*end).into(),
+                location: (*start).into(),
+            })
+            .collect(),
+        message: fix.message.clone(),
+    })
+}
+
 #[derive(Serialize)]
 struct JsonDiagnostic {
     cell: Option<usize>,
@@ -42,7 +76,7 @@ struct JsonDiagnostic {
     code: &'static str,
     end_location: JsonLocation,
     filename: String,
-    fix: Option<()>,
+    fix: Option<JsonFix>,
     location: JsonLocation,
     message: String,
     name: &'static str,
@@ -72,7 +106,7 @@ fn to_json(report: &FileReport, d: &Located, paths: &Paths) -> JsonDiagnostic {
         code: d.rule().code(),
         end_location: d.end.into(),
         filename,
-        fix: None,
+        fix: fix_json(d),
         location: d.start.into(),
         message: d.diagnostic.message.clone(),
         name: d.rule().name(),

@@ -138,6 +138,47 @@ pub struct PrintOptions {
     /// Colour for the formats a person reads (full, concise, grouped); the others never
     /// colour.
     pub color: bool,
+    /// `--unsafe-fixes`: unsafe fixes count as fixable.
+    pub unsafe_fixes: bool,
+    /// How many diagnostics `--fix` fixed, when it ran (the reports hold what remains).
+    pub fixed: Option<usize>,
+}
+
+/// `[*] ` before the message of a diagnostic `--fix` would fix, as ruff marks it.
+fn fixable_mark(d: &crate::diagnostic::Located, unsafe_fixes: bool) -> &'static str {
+    if d.fixable(unsafe_fixes) { "[*] " } else { "" }
+}
+
+/// The line after the count that says what `--fix` would do, as ruff words it: `[*] N
+/// fixable with the `--fix` option.`, and the unsafe fixes it leaves out.
+pub fn fixable_summary(reports: &[FileReport], unsafe_fixes: bool) -> Option<String> {
+    let fixes = reports
+        .iter()
+        .flat_map(|r| &r.diagnostics)
+        .filter_map(|d| d.diagnostic.fix.as_ref());
+    let (mut fixable, mut hidden) = (0, 0);
+    for fix in fixes {
+        if fix.applies(unsafe_fixes) {
+            fixable += 1;
+        } else if fix.applies(true) {
+            hidden += 1;
+        }
+    }
+    let hidden_text = match hidden {
+        0 => None,
+        1 => Some("1 hidden fix can be enabled with the `--unsafe-fixes` option".to_string()),
+        n => Some(format!(
+            "{n} hidden fixes can be enabled with the `--unsafe-fixes` option"
+        )),
+    };
+    match (fixable, hidden_text) {
+        (0, None) => None,
+        (0, Some(hidden)) => Some(format!("No fixes available ({hidden}).")),
+        (n, None) => Some(format!("[*] {n} fixable with the `--fix` option.")),
+        (n, Some(hidden)) => Some(format!(
+            "[*] {n} fixable with the `--fix` option ({hidden})."
+        )),
+    }
 }
 
 pub fn print(
@@ -148,8 +189,10 @@ pub fn print(
 ) -> io::Result<()> {
     let palette = color::Palette::new(options.color && options.format.has_summary());
     match options.format {
-        OutputFormat::Full => full::write(reports, paths, palette, out)?,
-        OutputFormat::Concise => concise::write(reports, paths, palette, out)?,
+        OutputFormat::Full => full::write(reports, paths, options.unsafe_fixes, palette, out)?,
+        OutputFormat::Concise => {
+            concise::write(reports, paths, options.unsafe_fixes, palette, out)?
+        }
         OutputFormat::Json => json::write(reports, paths, out)?,
         OutputFormat::JsonLines => json::write_lines(reports, paths, out)?,
         OutputFormat::Github => github::write(reports, paths, out)?,
@@ -157,7 +200,9 @@ pub fn print(
         OutputFormat::Gitlab => gitlab::write(reports, paths, out)?,
         OutputFormat::Junit => junit::write(reports, paths, out)?,
         OutputFormat::Pylint => pylint::write(reports, paths, out)?,
-        OutputFormat::Grouped => grouped::write(reports, paths, palette, out)?,
+        OutputFormat::Grouped => {
+            grouped::write(reports, paths, options.unsafe_fixes, palette, out)?
+        }
         OutputFormat::Azure => azure::write(reports, paths, out)?,
     }
     let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
@@ -167,15 +212,25 @@ pub fn print(
     if options.format.has_summary() && !options.quiet && !nothing {
         let files = options.files_checked;
         let files_word = if files == 1 { "file" } else { "files" };
-        if count == 0 {
+        let fixed = options.fixed.unwrap_or(0);
+        let found = count + fixed;
+        let word = if found == 1 {
+            "diagnostic"
+        } else {
+            "diagnostics"
+        };
+        if options.fixed.is_some() && fixed > 0 {
+            writeln!(
+                out,
+                "Found {found} {word} ({fixed} fixed, {count} remaining; {files} {files_word} checked)."
+            )?;
+        } else if count == 0 {
             writeln!(out, "All checks passed ({files} {files_word} checked).")?;
         } else {
-            let word = if count == 1 {
-                "diagnostic"
-            } else {
-                "diagnostics"
-            };
             writeln!(out, "Found {count} {word} ({files} {files_word} checked).")?;
+        }
+        if let Some(line) = fixable_summary(reports, options.unsafe_fixes) {
+            writeln!(out, "{line}")?;
         }
         for note in &options.notes {
             writeln!(out, "{note}")?;

@@ -23,6 +23,8 @@ pub fn check(checker: &mut Checker<'_>, call: &ast::ExprCall, qualified: &str, i
         what: format!("`{class}.{method}({})`", quoted_key(id.as_ref())),
         consequence: "a secrets-backend lookup on every parse".to_string(),
         help: "pass only the connection id while the DAG is built (`conn_id=\"...\"`) and let the hook look the connection up when the task runs".to_string(),
+        fix: None,
+        fix_spans: Vec::new(),
         lookup: id.map(|key| Lookup {
             kind: LookupKind::Connection,
             key,

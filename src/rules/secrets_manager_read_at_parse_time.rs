@@ -28,6 +28,8 @@ pub fn check(checker: &mut Checker<'_>, call: &ast::ExprCall, read: &str) {
         what: format!("`{read}(...)`"),
         consequence: "a paid AWS Secrets Manager call on every parse".to_string(),
         help: "read the secret inside a @task body, where it runs once per task run".to_string(),
+        fix: None,
+        fix_spans: Vec::new(),
         lookup: Some(Lookup {
             kind: LookupKind::DirectSecretsManager,
             key,

@@ -42,16 +42,24 @@ impl Unused {
         .filter(|(_, codes)| !codes.is_empty())
         .map(|(why, codes)| format!("{why}: {}", quoted(codes)))
         .collect();
-        let edit = match (keep.is_empty(), codes.first(), codes.last()) {
-            (false, Some(first), Some(last)) => Edit {
-                range: first.range.cover(last.range),
-                content: keep
-                    .iter()
-                    .map(|code| code.code.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            },
-            _ => line.removal.clone(),
+        let (edit, span) = match (
+            keep.is_empty(),
+            codes.first(),
+            codes.last(),
+            line.codes_span,
+        ) {
+            (false, Some(first), Some(last), Some(span)) => (
+                Edit {
+                    range: first.range.cover(last.range),
+                    content: keep
+                        .iter()
+                        .map(|code| code.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                },
+                span,
+            ),
+            _ => (line.removal.clone(), line.removal_span),
         };
         let help = if self.unknown.is_empty() {
             "remove the codes that suppress nothing".to_string()
@@ -68,6 +76,7 @@ impl Unused {
                 message: "Remove unused `noqa` directive".to_string(),
                 edits: vec![edit],
             },
+            span,
         )
     }
 }
@@ -85,10 +94,17 @@ pub fn blanket(line: &LineDirective) -> Located {
             message: "Remove unused `noqa` directive".to_string(),
             edits: vec![line.removal.clone()],
         },
+        line.removal_span,
     )
 }
 
-fn located(line: &LineDirective, message: String, help: String, fix: Fix) -> Located {
+fn located(
+    line: &LineDirective,
+    message: String,
+    help: String,
+    fix: Fix,
+    span: (crate::diagnostic::Position, crate::diagnostic::Position),
+) -> Located {
     Located {
         diagnostic: Diagnostic {
             rule: Rule::UnusedNoqa,
@@ -102,5 +118,6 @@ fn located(line: &LineDirective, message: String, help: String, fix: Fix) -> Loc
         },
         start: line.start,
         end: line.end,
+        fix_spans: vec![span],
     }
 }
