@@ -83,11 +83,12 @@ pub struct CostModel {
 
 impl CostModel {
     pub fn processor_calls(&self) -> f64 {
-        self.keys.iter().map(|k| k.processor_calls).sum()
+        // An empty sum is -0.0, which would print as `$-0.00`.
+        self.keys.iter().map(|k| k.processor_calls).sum::<f64>() + 0.0
     }
 
     pub fn task_start_calls(&self) -> f64 {
-        self.keys.iter().map(|k| k.task_start_calls).sum()
+        self.keys.iter().map(|k| k.task_start_calls).sum::<f64>() + 0.0
     }
 
     pub fn calls(&self) -> f64 {

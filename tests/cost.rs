@@ -288,3 +288,30 @@ fn a_hostile_schedule_is_escaped() {
         "{text}"
     );
 }
+
+/// When no parse-time lookup reaches AWS (the lookup pattern sends `table` elsewhere), the
+/// cost is zero and prints as `$0.00` (an empty sum of floats is -0.0, once printed as
+/// `$-0.00`).
+#[test]
+fn no_lookup_reaching_aws_costs_zero() {
+    let dir = project("");
+    write(
+        dir.path(),
+        "dags/hourly.py",
+        b"from airflow.models import Variable\n\nTABLE = Variable.get(\"table\")\n",
+    );
+    write(dir.path(), "dags/daily.py", b"x = 1\n");
+    write(dir.path(), "dags/common/settings.py", b"REGION = 'eu'\n");
+    let text = statistics(dir.path(), false);
+    let line = text
+        .lines()
+        .find(|line| line.starts_with("Estimated cost:"))
+        .unwrap();
+    assert_eq!(
+        line,
+        "Estimated cost: 0 calls a month, $0.00 a month (at $0.05 per 10,000 calls)"
+    );
+    let json: serde_json::Value = serde_json::from_str(&statistics(dir.path(), true)).unwrap();
+    assert_eq!(json["estimated_cost"]["usd_per_month"], 0.0);
+    assert_eq!(json["estimated_cost"]["calls_per_month"], 0);
+}
