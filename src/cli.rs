@@ -419,13 +419,10 @@ fn check(args: CheckArgs) -> u8 {
     };
     // What `--fix` prints of standard input when it fixes nothing is exactly what it read.
     let stdin_bytes = if stdin && applying {
-        let mut bytes = Vec::new();
-        let limit = dagsafe::MAX_FILE_SIZE + 1;
-        if let Err(e) = io::stdin().lock().take(limit).read_to_end(&mut bytes) {
-            error(format!("cannot read standard input: {e}"));
-            return ERROR;
+        match read_stdin() {
+            Ok(bytes) => Some(bytes),
+            Err(code) => return code,
         }
-        Some(bytes)
     } else {
         None
     };
@@ -447,15 +444,13 @@ fn check(args: CheckArgs) -> u8 {
             return code;
         }
         if args.diff {
-            let word = if fixed.count == 1 {
-                "diagnostic"
-            } else {
-                "diagnostics"
-            };
             if fixed.count == 0 {
                 eprintln!("No diagnostics would be fixed.");
             } else {
-                eprintln!("Would fix {} {word}.", fixed.count);
+                eprintln!(
+                    "Would fix {}.",
+                    printer::counted(fixed.count, "diagnostic", "diagnostics")
+                );
             }
             return if usage_error {
                 ERROR
@@ -495,15 +490,13 @@ fn check(args: CheckArgs) -> u8 {
     let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
     if args.fix_only && fixing {
         if !args.quiet {
-            let word = if fixed.count == 1 {
-                "diagnostic"
-            } else {
-                "diagnostics"
-            };
             let line = if fixed.count == 0 {
                 "No diagnostics fixed.".to_string()
             } else {
-                format!("Fixed {} {word}.", fixed.count)
+                format!(
+                    "Fixed {}.",
+                    printer::counted(fixed.count, "diagnostic", "diagnostics")
+                )
             };
             // Standard output holds the fixed text when it is standard input's.
             if stdin {
@@ -589,6 +582,20 @@ fn check(args: CheckArgs) -> u8 {
     }
 }
 
+/// Standard input up to one byte past the size limit, which is enough to say the text is
+/// too large; `Err` is the exit code when it cannot be read.
+fn read_stdin() -> Result<Vec<u8>, u8> {
+    let mut bytes = Vec::new();
+    let limit = dagsafe::MAX_FILE_SIZE + 1;
+    match io::stdin().lock().take(limit).read_to_end(&mut bytes) {
+        Ok(_) => Ok(bytes),
+        Err(e) => {
+            error(format!("cannot read standard input: {e}"));
+            Err(ERROR)
+        }
+    }
+}
+
 /// The text a fix made of standard input, for the pass that checks it again (the first
 /// pass reads standard input itself).
 struct StdinText(Vec<u8>);
@@ -660,16 +667,7 @@ fn gather(
         } else {
             let bytes = match stdin_text {
                 Some(StdinText(bytes)) => bytes,
-                None => {
-                    // One byte past the size limit is enough to say the text is too large.
-                    let mut bytes = Vec::new();
-                    let limit = dagsafe::MAX_FILE_SIZE + 1;
-                    if let Err(e) = io::stdin().lock().take(limit).read_to_end(&mut bytes) {
-                        error(format!("cannot read standard input: {e}"));
-                        return Err(ERROR);
-                    }
-                    bytes
-                }
+                None => read_stdin()?,
             };
             match session.check(
                 std::slice::from_ref(&name),
@@ -950,12 +948,11 @@ fn write_fixed(fixed: &Fixed, out: &mut dyn Write) -> io::Result<()> {
     if fixed.count == 0 {
         return Ok(());
     }
-    let word = if fixed.count == 1 {
-        "diagnostic"
-    } else {
-        "diagnostics"
-    };
-    writeln!(out, "\nFixed {} {word}:", fixed.count)?;
+    writeln!(
+        out,
+        "\nFixed {}:",
+        printer::counted(fixed.count, "diagnostic", "diagnostics")
+    )?;
     for (file, rules) in &fixed.by_file {
         writeln!(out, "- {file}:")?;
         for (rule, n) in rules {
@@ -1026,8 +1023,8 @@ fn add_noqa(
         }
     }
     if !quiet {
-        let s = if added == 1 { "" } else { "s" };
-        eprintln!("Added {added} noqa directive{s}.");
+        let added = printer::counted(added, "noqa directive", "noqa directives");
+        eprintln!("Added {added}.");
     }
     failed
 }

@@ -210,24 +210,19 @@ pub fn print(
     // found") says it all; "All checks passed" would read as a pass.
     let nothing = count == 0 && options.files_checked == 0;
     if options.format.has_summary() && !options.quiet && !nothing {
-        let files = options.files_checked;
-        let files_word = if files == 1 { "file" } else { "files" };
+        let files = counted(options.files_checked, "file", "files");
         let fixed = options.fixed.unwrap_or(0);
-        let found = count + fixed;
-        let word = if found == 1 {
-            "diagnostic"
-        } else {
-            "diagnostics"
-        };
         if options.fixed.is_some() && fixed > 0 {
+            let found = counted(count + fixed, "diagnostic", "diagnostics");
             writeln!(
                 out,
-                "Found {found} {word} ({fixed} fixed, {count} remaining; {files} {files_word} checked)."
+                "Found {found} ({fixed} fixed, {count} remaining; {files} checked)."
             )?;
         } else if count == 0 {
-            writeln!(out, "All checks passed ({files} {files_word} checked).")?;
+            writeln!(out, "All checks passed ({files} checked).")?;
         } else {
-            writeln!(out, "Found {count} {word} ({files} {files_word} checked).")?;
+            let found = counted(count, "diagnostic", "diagnostics");
+            writeln!(out, "Found {found} ({files} checked).")?;
         }
         if let Some(line) = fixable_summary(reports, options.unsafe_fixes) {
             writeln!(out, "{line}")?;
@@ -246,4 +241,9 @@ fn each(
     reports
         .iter()
         .flat_map(|report| report.diagnostics.iter().map(move |d| (report, d)))
+}
+
+/// `count` and its noun: `one` when the count is 1, else `many` ("1 file", "2 files").
+pub fn counted(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }

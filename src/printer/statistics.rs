@@ -155,11 +155,6 @@ fn schedule_text(schedule: &str) -> String {
     crate::printer::escape::terminal(&short).into_owned()
 }
 
-/// `1 DAG processor`, `2 DAG processors`.
-fn plural(count: u64, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
-}
-
 /// The cache assumption as printed.
 fn cache_text(settings: &CostSettings) -> String {
     let origin = |o: &Option<String>| o.clone().unwrap_or_else(|| "default".to_string());
@@ -223,8 +218,8 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
         out,
         "  DAG-processor parses: {} calls ({} x {} parses a month of each DAG file, every {} s ({}); {})",
         group_thousands(calls(model.processor_calls())),
-        plural(
-            settings.dag_processors as u64,
+        crate::printer::counted(
+            settings.dag_processors as usize,
             "DAG processor",
             "DAG processors"
         ),
@@ -256,7 +251,7 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
                         amount(dag.runs_per_month)
                     )
                 };
-                let tasks = plural(dag.tasks as u64, "task", "tasks");
+                let tasks = crate::printer::counted(dag.tasks as usize, "task", "tasks");
                 if dag.tasks_counted {
                     format!("{runs} x {tasks}")
                 } else {
@@ -273,7 +268,7 @@ pub fn write(reports: &[FileReport], paths: &Paths, out: &mut dyn Write) -> io::
             out,
             "    {}: {}, {} + {} calls; {shape}",
             paths.display(&file.path),
-            plural(file.lookups as u64, "lookup", "lookups"),
+            crate::printer::counted(file.lookups, "lookup", "lookups"),
             group_thousands(calls(file.processor_calls)),
             group_thousands(calls(file.task_start_calls)),
         )?;
