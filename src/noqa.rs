@@ -406,22 +406,22 @@ impl NoqaMap {
 
     /// The one suppression pass over a file's diagnostics, after every rule has run: drops
     /// what a `# noqa` suppresses and, when `enabled` is given (DS002 is selected), adds a
-    /// DS002 for each directive that suppressed nothing, or names codes that suppressed
-    /// nothing (`enabled` says which rules ran in this file: a code of a rule that did not
-    /// run is left alone) or dagsafe codes that do not exist.
+    /// DS002 for each directive that names dagsafe codes that suppressed nothing (`enabled`
+    /// says which rules ran in this file: a code of a rule that did not run is left alone),
+    /// dagsafe codes that do not exist, or a dagsafe code twice. A blanket `# noqa` and other
+    /// tools' codes are left alone: they may serve flake8 or ruff, which dagsafe cannot see
+    /// (on the real corpus, every blanket `# noqa` without a dagsafe finding was another
+    /// tool's).
     pub fn apply(
         &self,
         diagnostics: Vec<Located>,
         enabled: Option<&dyn Fn(Rule) -> bool>,
     ) -> Vec<Located> {
-        let mut used_blanket: BTreeSet<usize> = BTreeSet::new();
         let mut used_codes: BTreeSet<(usize, usize)> = BTreeSet::new();
         let mut kept = Vec::with_capacity(diagnostics.len());
         for located in diagnostics {
             match self.covering(located.rule(), located.noqa_row()) {
-                Some((row, Used::Blanket)) => {
-                    used_blanket.insert(row);
-                }
+                Some((_, Used::Blanket)) => {}
                 Some((row, Used::Code(i))) => {
                     used_codes.insert((row, i));
                 }
@@ -449,8 +449,7 @@ impl NoqaMap {
                 continue;
             }
             let unused = match &line.codes {
-                None if used_blanket.contains(&row) => None,
-                None => Some(crate::rules::unused_noqa::blanket(line)),
+                None => None,
                 Some(codes) => {
                     let mut report = crate::rules::unused_noqa::Unused::default();
                     let mut keep = Vec::new();
@@ -459,7 +458,7 @@ impl NoqaMap {
                         let first = seen.insert(code.code.as_str());
                         if used_codes.contains(&(row, i)) || code.code == Rule::UnusedNoqa.code() {
                             keep.push(code);
-                        } else if !first {
+                        } else if !first && looks_like_dagsafe(&code.code) {
                             report.duplicated.push(code.code.clone());
                         } else {
                             match Rule::from_code(&code.code) {

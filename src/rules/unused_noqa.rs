@@ -1,8 +1,8 @@
 //! ## What it does
-//! Reports a `# noqa` directive that suppresses nothing: a blanket `# noqa` on a line with no
-//! diagnostic, codes in `# noqa: ...` that suppressed no diagnostic of a rule that ran, and
-//! codes that look like dagsafe's but are none (`DS1O1`, `DS999`). Other tools' codes
-//! (`E501`, `F401`, `AIR003`) are left alone. It runs in the suppression pass, once every
+//! Reports dagsafe codes in a `# noqa: ...` that suppress nothing: codes that suppressed no
+//! diagnostic of a rule that ran, codes that look like dagsafe's but are none (`DS1O1`,
+//! `DS999`), and a dagsafe code listed twice. Other tools' codes (`E501`, `F401`, `AIR003`)
+//! and a blanket `# noqa` (which may serve another tool) are left alone. It runs in the suppression pass, once every
 //! other rule has (see `NoqaMap::apply` in `src/noqa.rs`).
 
 use crate::diagnostic::{Diagnostic, Located};
@@ -79,23 +79,6 @@ impl Unused {
             span,
         )
     }
-}
-
-/// The DS002 of a blanket `# noqa` that suppressed nothing. Its fix is unsafe: another tool
-/// (flake8, ruff) may rely on the directive, which dagsafe cannot know.
-pub fn blanket(line: &LineDirective) -> Located {
-    located(
-        line,
-        "Unused blanket `noqa` directive".to_string(),
-        "remove it, or name the codes it is for (`# noqa: E501`) so that each tool knows its own"
-            .to_string(),
-        Fix {
-            applicability: Applicability::Unsafe,
-            message: "Remove unused `noqa` directive".to_string(),
-            edits: vec![line.removal.clone()],
-        },
-        line.removal_span,
-    )
 }
 
 fn located(
